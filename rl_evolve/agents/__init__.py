@@ -1,0 +1,5 @@
+"""Builds SB3 algorithms from the ``algo`` (and ``replay``) config nodes."""
+
+from rl_evolve.agents.builder import algorithm_class, algorithm_kwargs, build_agent, load_agent
+
+__all__ = ["algorithm_class", "algorithm_kwargs", "build_agent", "load_agent"]

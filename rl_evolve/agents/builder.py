@@ -1,0 +1,70 @@
+"""Turns the ``algo`` config node into an SB3 ``BaseAlgorithm`` (and loads saved ones)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.utils import LinearSchedule
+from stable_baselines3.common.vec_env import VecEnv
+
+from rl_evolve.errors import ConfigError
+
+# Schema fields that are not constructor arguments of the SB3 class.
+_NOT_KWARGS = {"name", "cls", "net_arch", "extra", "learning_rate_schedule", "clip_range_schedule"}
+
+
+def algorithm_class(algo_cfg: DictConfig) -> type[BaseAlgorithm]:
+    """The ``BaseAlgorithm`` subclass named by ``algo.cls``."""
+    try:
+        cls = get_class(algo_cfg.cls)
+    except Exception as exc:  # hydra raises ImportError or ValueError depending on the case
+        raise ConfigError(f"algo.cls '{algo_cfg.cls}' cannot be imported: {exc}") from exc
+    if not issubclass(cls, BaseAlgorithm):
+        raise ConfigError(f"algo.cls '{algo_cfg.cls}' is not a stable_baselines3 BaseAlgorithm")
+    return cls
+
+
+def _schedule(value: float, kind: Any) -> float | LinearSchedule:
+    """zoo's ``lin_<value>``: from ``value`` at the start down to 0 at the end of training."""
+    return LinearSchedule(value, 0.0, 1.0) if str(getattr(kind, "value", kind)) == "linear" else value
+
+
+def algorithm_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
+    """Constructor keyword arguments for the SB3 class, from the resolved ``algo`` node."""
+    values: dict[str, Any] = OmegaConf.to_container(algo_cfg, resolve=True)  # type: ignore[assignment]
+    kwargs = {k: v for k, v in values.items() if k not in _NOT_KWARGS}
+    kwargs.update(values.get("extra") or {})
+    kwargs["learning_rate"] = _schedule(values["learning_rate"], values["learning_rate_schedule"])
+    if "clip_range" in values:
+        kwargs["clip_range"] = _schedule(values["clip_range"], values["clip_range_schedule"])
+    if values.get("net_arch") is not None:
+        kwargs["policy_kwargs"] = {"net_arch": list(values["net_arch"])}
+    return kwargs
+
+
+def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:
+    """A fresh agent for ``env``; an algorithm that cannot act in the env fails with one line."""
+    cls = algorithm_class(cfg.algo)
+    try:
+        return cls(env=env, seed=cfg.seed, device=cfg.device, verbose=0, **algorithm_kwargs(cfg.algo))
+    except AssertionError as exc:
+        if "action space" in str(exc):
+            raise ConfigError(
+                f"algo={cfg.algo.name} cannot act in env={cfg.env.name}: {exc} "
+                "(DQN needs a discrete action space; use algo=ppo)"
+            ) from exc
+        raise
+
+
+def load_agent(cls: type[BaseAlgorithm], path: Path, env: VecEnv, device: str) -> BaseAlgorithm:
+    """``cls.load`` with a one-line error for a missing or corrupt checkpoint."""
+    if not path.is_file():
+        raise ConfigError(f"checkpoint '{path}' does not exist")
+    try:
+        return cls.load(path, env=env, device=device)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, RuntimeError, pickle errors, ...
+        raise ConfigError(f"checkpoint '{path}' is corrupt or not a {cls.__name__} model: {exc}") from exc

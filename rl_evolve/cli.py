@@ -1,0 +1,93 @@
+"""The ``rl-evolve`` command: the single ``@hydra.main`` and one-line reporting of bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import ConfigCompositionException, MissingConfigException
+from omegaconf import DictConfig
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+
+from rl_evolve.config import register
+from rl_evolve.config.groups import group_options
+from rl_evolve.errors import ConfigError, closest_first, invalid_choice
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+_HYDRA_FILES = {".hydra", "cli.log"}
+
+
+def _remove_if_only_hydra_files(run_dir: Path) -> None:
+    """A run that failed validation leaves no half-written folder behind."""
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= _HYDRA_FILES:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@hydra.main(config_path="pkg://rl_evolve.conf", config_name="config", version_base="1.3")
+def _app(cfg: DictConfig) -> float | None:
+    from rl_evolve.tasks import run_task
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        return run_task(cfg, run_dir)
+    except (ConfigError, OmegaConfBaseException):
+        _remove_if_only_hydra_files(run_dir)
+        raise
+
+
+def explain(exc: BaseException) -> str | None:
+    """A one-line message for a user error, or None for a genuine bug (keep the traceback)."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
+        group, _, option = exc.missing_cfg_file.rpartition("/")
+        if group:
+            return str(invalid_choice(f"{group} option", option, group_options(group)))
+        return str(exc).splitlines()[0]
+    cause = exc.__cause__ if isinstance(exc, ConfigCompositionException) else exc
+    if isinstance(cause, ConfigKeyError) and cause.key is not None:
+        schema = cause.object_type
+        full_key = cause.full_key or str(cause.key)
+        if schema is not None and dataclasses.is_dataclass(schema):
+            parent, _, leaf = full_key.rpartition(".")
+            ordered = closest_first(leaf, [f.name for f in dataclasses.fields(schema)])
+            prefix = f"{parent}." if parent else ""
+            return (
+                f"unknown key '{full_key}'; did you mean '{prefix}{ordered[0]}'? "
+                f"valid keys{' of ' + parent if parent else ''}: {', '.join(ordered)}"
+            )
+        return f"unknown key '{full_key}'"
+    if isinstance(cause, OmegaConfBaseException):
+        first = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        key = getattr(cause, "full_key", None)
+        return f"bad value for '{key}': {first}" if key else first
+    if isinstance(exc, (ConfigCompositionException, MissingConfigException)) or type(
+        exc
+    ).__module__.startswith("hydra"):
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        return "; ".join(lines[:2]) if lines else type(exc).__name__
+    return None
+
+
+def main() -> None:
+    """Console entry point: runs the Hydra app; bad input exits non-zero with one line."""
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let exceptions reach explain() instead of Hydra's report
+    register()
+    try:
+        _app()
+    except KeyboardInterrupt:
+        print("rl-evolve: interrupted; the last checkpoint was saved", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - reshaped into one line below, or re-raised
+        message = explain(exc)
+        if message is None:
+            raise
+        print(f"rl-evolve: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+

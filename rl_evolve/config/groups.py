@@ -1,0 +1,28 @@
+"""The config groups and their options as shipped in ``conf/`` (schemas left out)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+CONF_PACKAGE = "rl_evolve.conf"
+
+
+def group_options(group: str) -> list[str]:
+    """Option names of a config group, e.g. ``group_options("algo") == ["dqn", "ppo"]``."""
+    folder = resources.files(CONF_PACKAGE)
+    for part in group.split("/"):
+        folder = folder / part
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def groups() -> list[str]:
+    """The top-level config groups (folders of ``conf/`` holding YAML files)."""
+    root = resources.files(CONF_PACKAGE)
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and group_options(p.name))
+
+
+def groups_help() -> str:
+    """``group: option1, option2`` lines for ``rl-evolve --help``."""
+    return "\n".join(f"  {g}: {', '.join(group_options(g))}" for g in groups())

@@ -1,0 +1,137 @@
+"""Structured-config schemas: every config the CLI composes is validated against these.
+
+Dataclass defaults are Stable-Baselines3's own defaults. The YAML files in ``conf/algo/`` set
+each tunable field to ``${tuned:}``, which resolves to the per-env tuned value from
+``conf/env/<name>.yaml`` (``hyperparams.<algo>.<field>``) when the env has one, and to the
+default here when it does not. A command-line override replaces the interpolation, so it wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from omegaconf import MISSING
+
+
+class Schedule(str, Enum):
+    """How a coefficient moves over training: fixed, or linearly down to zero (zoo's ``lin_``)."""
+
+    constant = "constant"
+    linear = "linear"
+
+
+class VecEnvKind(str, Enum):
+    dummy = "dummy"
+    subproc = "subproc"
+
+
+class Task(str, Enum):
+    train = "train"
+
+
+@dataclass
+class AlgoConfig:
+    """Fields common to every SB3 algorithm; ``cls`` is the ``BaseAlgorithm`` subclass to build."""
+
+    name: str = MISSING
+    cls: str = MISSING
+    policy: str = "MlpPolicy"
+    learning_rate: float = 3e-4
+    learning_rate_schedule: Schedule = Schedule.constant
+    gamma: float = 0.99
+    # Hidden layer sizes, e.g. [256, 256]. Typed Any: OmegaConf resolves list-typed
+    # interpolations while Hydra merges, before the env's tuned table is known.
+    net_arch: Any = None
+    # Keyword arguments for an algorithm this schema does not describe (a new BaseAlgorithm).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PPOConfig(AlgoConfig):
+    name: str = "ppo"
+    cls: str = "stable_baselines3.PPO"
+    n_steps: int = 2048
+    batch_size: int = 64
+    n_epochs: int = 10
+    gae_lambda: float = 0.95
+    clip_range: float = 0.2
+    clip_range_schedule: Schedule = Schedule.constant
+    ent_coef: float = 0.0
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    normalize_advantage: bool = True
+    use_sde: bool = False
+    sde_sample_freq: int = -1
+    target_kl: float | None = None
+
+
+@dataclass
+class DQNConfig(AlgoConfig):
+    name: str = "dqn"
+    cls: str = "stable_baselines3.DQN"
+    learning_rate: float = 1e-4
+    buffer_size: int = 1_000_000
+    learning_starts: int = 100
+    batch_size: int = 32
+    tau: float = 1.0
+    train_freq: int = 4
+    gradient_steps: int = 1
+    target_update_interval: int = 10_000
+    exploration_fraction: float = 0.1
+    exploration_initial_eps: float = 1.0
+    exploration_final_eps: float = 0.05
+    max_grad_norm: float = 10.0
+
+
+@dataclass
+class ReplayConfig:
+    """Uniform replay: SB3's own ``ReplayBuffer``."""
+
+    name: str = "uniform"
+
+
+@dataclass
+class EnvConfig:
+    """One environment: a registered Gymnasium id, or ``module:Class`` given as ``entry_point``."""
+
+    name: str = MISSING
+    id: str = MISSING
+    entry_point: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    max_episode_steps: int | None = None
+    # hyperparams[<algo name>][<field>]: tuned values, e.g. from rl-baselines3-zoo.
+    hyperparams: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class EvalConfig:
+    freq: int = 10_000  # environment steps between evaluations (summed over the n_envs)
+    n_episodes: int = 10
+    deterministic: bool = True
+
+
+@dataclass
+class CheckpointConfig:
+    freq: int = 25_000  # environment steps between rolling "last" checkpoints
+    save_replay_buffer: bool = True
+
+
+@dataclass
+class Config:
+    task: Task = Task.train
+    experiment: str = "default"
+    runs_dir: str = "runs"
+    seed: int = 0
+    total_timesteps: int = MISSING
+    n_envs: int = MISSING
+    vec_env: VecEnvKind = VecEnvKind.dummy
+    device: str = "cpu"
+    progress_bar: bool = True
+    resume: str | None = None
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    algo: Any = MISSING
+    env: EnvConfig = MISSING
+    replay: Any = MISSING

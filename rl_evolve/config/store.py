@@ -1,0 +1,69 @@
+"""Registers the schemas in Hydra's ConfigStore and the resolvers the YAML files use."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import Node, OmegaConf
+
+from rl_evolve.config.groups import groups_help
+from rl_evolve.config.schema import (
+    AlgoConfig,
+    Config,
+    DQNConfig,
+    PPOConfig,
+    ReplayConfig,
+)
+
+_NO_DEFAULT = object()
+
+
+def tuned(key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _parent_: Any,
+          _root_: Any) -> Any:
+    """``${tuned:}``: the env's tuned value for this algorithm field, else the schema default.
+
+    ``key`` names the entry in ``env.hyperparams.<algo>`` (defaults to the field's own name);
+    ``default`` is used when the env has no tuned value (defaults to the dataclass default).
+    """
+    key = key or str(_node_._key())
+    algo_name = OmegaConf.select(_root_, "algo.name", default=None)
+    table = OmegaConf.select(_root_, f"env.hyperparams.{algo_name}", default=None)
+    if table is not None and key in table:
+        return table[key]
+    if default is not _NO_DEFAULT:
+        return default
+    schema = OmegaConf.get_type(_parent_)
+    if dataclasses.is_dataclass(schema):
+        for f in dataclasses.fields(schema):
+            if f.name == key:
+                if f.default is not dataclasses.MISSING:
+                    return f.default.value if hasattr(f.default, "value") else f.default
+                if f.default_factory is not dataclasses.MISSING:
+                    return f.default_factory()
+    raise KeyError(f"no tuned value and no default for '{key}'")
+
+
+_STARTED = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
+def run_dir(resume: str | None, fresh: str) -> str:
+    """Hydra's run dir: a fresh run folder, or for ``resume=<run>`` a sub-folder of that run."""
+    if resume:
+        return f"{resume.rstrip('/')}/resumes/{_STARTED}"
+    return fresh
+
+
+def register() -> None:
+    """Idempotent: stores the schemas and registers the resolvers."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    cs.store(group="algo", name="algo_schema", node=AlgoConfig)
+    cs.store(group="algo", name="ppo_schema", node=PPOConfig)
+    cs.store(group="algo", name="dqn_schema", node=DQNConfig)
+    cs.store(group="replay", name="uniform_schema", node=ReplayConfig)
+    for name, fn in (("tuned", tuned), ("run_dir", run_dir), ("groups_help", groups_help)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, fn)

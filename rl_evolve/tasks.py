@@ -1,0 +1,17 @@
+"""Dispatch from the composed config's ``task`` to the code that runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+
+def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
+    """Runs ``cfg.task``; returns the final evaluation return (what a sweeper optimises)."""
+    task = str(getattr(cfg.task, "value", cfg.task))
+    if task == "train":
+        from rl_evolve.train import train
+
+        return train(cfg, run_dir)
+    raise NotImplementedError(task)  # unreachable: the schema's Task enum lists the tasks

@@ -1,0 +1,1 @@
+"""Run folders, TensorBoard helpers and run summaries."""

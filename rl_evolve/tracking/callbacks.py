@@ -1,0 +1,35 @@
+"""SB3 callbacks for what every run records: HParams and a rolling "last" checkpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+from stable_baselines3.common.logger import HParam
+
+# The scalars the HParams table shows beside each run's hyperparameters.
+HPARAM_METRICS = ("eval/mean_reward", "rollout/ep_rew_mean")
+
+
+class HParamsCallback(BaseCallback):
+    """Logs the run's hyperparameters once, so TensorBoard's HParams tab compares runs."""
+
+    def __init__(self, hparams: dict[str, Any]):
+        super().__init__()
+        self.hparams = {k: v if isinstance(v, (int, float, str, bool)) else str(v)
+                        for k, v in hparams.items()}
+
+    def _on_training_start(self) -> None:
+        metrics = {name: 0.0 for name in HPARAM_METRICS}
+        self.logger.record("hparams", HParam(self.hparams, metrics),
+                           exclude=("stdout", "log", "json", "csv"))
+
+    def _on_step(self) -> bool:
+        return True
+
+
+class LastCheckpointCallback(CheckpointCallback):
+    """SB3's ``CheckpointCallback`` writing to one rolling ``last.zip`` instead of one per save."""
+
+    def _checkpoint_path(self, checkpoint_type: str = "", extension: str = "") -> str:
+        return f"{self.save_path}/last{'_' + checkpoint_type.rstrip('_') if checkpoint_type else ''}.{extension}"

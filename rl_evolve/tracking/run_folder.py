@@ -1,0 +1,57 @@
+"""The layout of one run folder, and its ``summary.json``."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """``runs/<experiment>/<run>/``: Hydra's ``.hydra/``, TensorBoard events, checkpoints."""
+
+    root: Path
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / "checkpoints"
+
+    @property
+    def last_model(self) -> Path:
+        return self.checkpoints / "last.zip"
+
+    @property
+    def last_replay_buffer(self) -> Path:
+        return self.checkpoints / "last_replay_buffer.pkl"
+
+    @property
+    def best_model(self) -> Path:
+        return self.checkpoints / "best_model.zip"
+
+    @property
+    def evaluations(self) -> Path:
+        return self.root / "evaluations.npz"
+
+    @property
+    def tensorboard(self) -> Path:
+        return self.root / "tb"
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "summary.json"
+
+    @property
+    def config(self) -> Path:
+        return self.root / ".hydra" / "config.yaml"
+
+    def read_summary(self) -> dict[str, Any]:
+        return json.loads(self.summary.read_text()) if self.summary.is_file() else {}
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        """Atomic write: a crash mid-write never leaves a truncated summary."""
+        tmp = self.summary.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+        os.replace(tmp, self.summary)

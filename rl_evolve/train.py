@@ -1,0 +1,175 @@
+"""The ``train`` task: one SB3 agent on one env, from config to run folder."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import CallbackList, EvalCallback
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoardOutputFormat
+
+from rl_evolve.agents import algorithm_class, build_agent, load_agent
+from rl_evolve.config.validate import validate
+from rl_evolve.env_factory import build_vec_env, check_env_exists, env_settings
+from rl_evolve.resume import resume_config
+from rl_evolve.tracking.callbacks import HParamsCallback, LastCheckpointCallback
+from rl_evolve.tracking.provenance import git_revision, package_versions
+from rl_evolve.tracking.run_folder import RunFolder
+
+EVAL_SEED_OFFSET = 10_000  # eval episodes use other seeds than training episodes
+
+
+def _hparams(cfg: DictConfig) -> dict[str, Any]:
+    algo = OmegaConf.to_container(cfg.algo, resolve=True)
+    flat = {f"algo.{k}": v for k, v in algo.items() if k != "extra"}  # type: ignore[union-attr]
+    flat.update(env=cfg.env.name, seed=cfg.seed, total_timesteps=cfg.total_timesteps,
+                n_envs=cfg.n_envs, replay=cfg.replay.name)
+    return flat
+
+
+def _logger(folder: RunFolder, segment: int) -> Logger:
+    """TensorBoard plus CSV; a resumed segment gets its own CSV so nothing is overwritten."""
+    csv = folder.root / ("progress.csv" if segment == 0 else f"progress_resume{segment}.csv")
+    return Logger(str(folder.root), [TensorBoardOutputFormat(str(folder.tensorboard)),
+                                     CSVOutputFormat(str(csv))])
+
+
+def _eval_callback(cfg: DictConfig, folder: RunFolder, eval_env, resumed: bool) -> EvalCallback:
+    callback = EvalCallback(
+        eval_env,
+        n_eval_episodes=cfg.eval.n_episodes,
+        eval_freq=max(cfg.eval.freq // cfg.n_envs, 1),
+        deterministic=cfg.eval.deterministic,
+        best_model_save_path=str(folder.checkpoints),
+        log_path=str(folder.root),
+        verbose=1,
+    )
+    if resumed and folder.evaluations.is_file():
+        # Keep the evaluations from before the interruption (EvalCallback rewrites the file).
+        old = np.load(folder.evaluations)
+        callback.evaluations_timesteps = list(old["timesteps"])
+        callback.evaluations_results = [list(r) for r in old["results"]]
+        callback.evaluations_length = [list(r) for r in old["ep_lengths"]]
+        callback.best_mean_reward = float(np.max(np.mean(old["results"], axis=1)))
+    return callback
+
+
+def _best_eval(callback: EvalCallback) -> dict[str, float] | None:
+    if not callback.evaluations_results:
+        return None
+    means = [float(np.mean(r)) for r in callback.evaluations_results]
+    i = int(np.argmax(means))
+    return {"mean": means[i], "std": float(np.std(callback.evaluations_results[i])),
+            "timestep": int(callback.evaluations_timesteps[i])}
+
+
+def _save_last(model: BaseAlgorithm, folder: RunFolder, with_buffer: bool) -> None:
+    model.save(folder.last_model)
+    if with_buffer and getattr(model, "replay_buffer", None) is not None:
+        model.save_replay_buffer(folder.last_replay_buffer)  # type: ignore[attr-defined]
+
+
+def train(cfg: DictConfig, run_dir: Path) -> float | None:
+    """Trains, evaluates and checkpoints one agent; returns the final mean evaluation return.
+
+    With ``cfg.resume`` set, continues that run folder from its last checkpoint instead.
+    """
+    resumed = cfg.resume is not None
+    if resumed:
+        cfg, folder = resume_config(cfg)
+    else:
+        folder = RunFolder(run_dir)
+    validate(cfg)
+    settings = env_settings(cfg.env)
+    check_env_exists(settings)
+
+    env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value))
+    eval_env = build_vec_env(settings, 1, cfg.seed + EVAL_SEED_OFFSET)
+    previous = folder.read_summary() if resumed else {}
+    if resumed:
+        model = load_agent(algorithm_class(cfg.algo), folder.last_model, env, cfg.device)
+        if folder.last_replay_buffer.is_file() and hasattr(model, "load_replay_buffer"):
+            model.load_replay_buffer(folder.last_replay_buffer)
+    else:
+        model = build_agent(cfg, env)
+    segment = int(previous.get("segments", 0))
+    model.set_logger(_logger(folder, segment))
+
+    folder.checkpoints.mkdir(parents=True, exist_ok=True)
+    eval_callback = _eval_callback(cfg, folder, eval_env, resumed)
+    callbacks = [
+        eval_callback,
+        LastCheckpointCallback(
+            save_freq=max(cfg.checkpoint.freq // cfg.n_envs, 1),
+            save_path=str(folder.checkpoints),
+            save_replay_buffer=cfg.checkpoint.save_replay_buffer,
+        ),
+    ]
+    if not resumed:
+        callbacks.append(HParamsCallback(_hparams(cfg)))
+
+    summary: dict[str, Any] = {
+        **previous,
+        "status": "running",
+        "algo": cfg.algo.name,
+        "env": cfg.env.name,
+        "env_id": cfg.env.id,
+        "seed": cfg.seed,
+        "total_timesteps": cfg.total_timesteps,
+        "n_envs": cfg.n_envs,
+        "run_dir": str(folder.root),
+        "versions": package_versions(),
+        "git_revision": git_revision(),
+        "segments": segment + 1,
+    }
+    summary.setdefault("started_at", datetime.now().isoformat(timespec="seconds"))
+    folder.write_summary(summary)
+
+    steps_before, start = model.num_timesteps, time.perf_counter()
+    interrupted = False
+    try:
+        model.learn(
+            total_timesteps=max(cfg.total_timesteps - model.num_timesteps, 0),
+            callback=CallbackList(callbacks),
+            progress_bar=cfg.progress_bar,
+            reset_num_timesteps=not resumed,
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+    wall = time.perf_counter() - start
+    _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
+
+    final = None
+    if not interrupted:
+        mean, std = evaluate_policy(model, eval_env, n_eval_episodes=cfg.eval.n_episodes,
+                                    deterministic=cfg.eval.deterministic)
+        final = {"mean": float(mean), "std": float(std), "n_episodes": cfg.eval.n_episodes}
+        model.logger.record("eval/final_mean_reward", float(mean))
+        model.logger.dump(model.num_timesteps)
+    wall_total = float(previous.get("wall_time_s", 0.0)) + wall
+    summary.update(
+        status="interrupted" if interrupted else "completed",
+        timesteps=int(model.num_timesteps),
+        final_eval=final,
+        best_eval=_best_eval(eval_callback),
+        wall_time_s=round(wall_total, 3),
+        fps=round((model.num_timesteps - steps_before) / max(wall, 1e-9), 1),
+        finished_at=datetime.now().isoformat(timespec="seconds"),
+    )
+    folder.write_summary(summary)
+    env.close()
+    eval_env.close()
+    model.logger.close()
+    if interrupted:
+        raise KeyboardInterrupt
+    print(f"run folder: {folder.root}")
+    print(f"final evaluation: {final['mean']:.1f} +/- {final['std']:.1f} "  # type: ignore[index]
+          f"over {cfg.eval.n_episodes} episodes")
+    print(f"look at it: tensorboard --logdir {folder.root.parent}")
+    return final["mean"]  # type: ignore[index]
