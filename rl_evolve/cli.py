@@ -12,11 +12,16 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import DictConfig
-from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import (
+    ConfigAttributeError,
+    ConfigKeyError,
+    InterpolationResolutionError,
+    OmegaConfBaseException,
+)
 
 from rl_evolve.config import register
 from rl_evolve.config.groups import group_options
-from rl_evolve.errors import ConfigError, closest_first, invalid_choice
+from rl_evolve.errors import ConfigError, closest_first, invalid_choice, listing
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -36,9 +41,28 @@ def _app(cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         return run_task(cfg, run_dir)
-    except (ConfigError, OmegaConfBaseException):
+    except Exception as exc:
+        message = explain(exc)
+        if message is None:
+            raise
         _remove_if_only_hydra_files(run_dir)
-        raise
+        _fail(message)  # SystemExit passes through Hydra's job runner untouched
+    return None
+
+
+def _fail(message: str) -> None:
+    print(f"rl-evolve: error: {message}", file=sys.stderr)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _resolver_error(exc: BaseException) -> BaseException | None:
+    """The ValueError a resolver raised, under OmegaConf's wrapping, if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ValueError) and not isinstance(seen, OmegaConfBaseException):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def explain(exc: BaseException) -> str | None:
@@ -51,7 +75,7 @@ def explain(exc: BaseException) -> str | None:
             return str(invalid_choice(f"{group} option", option, group_options(group)))
         return str(exc).splitlines()[0]
     cause = exc.__cause__ if isinstance(exc, ConfigCompositionException) else exc
-    if isinstance(cause, ConfigKeyError) and cause.key is not None:
+    if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and cause.key is not None:
         schema = cause.object_type
         full_key = cause.full_key or str(cause.key)
         if schema is not None and dataclasses.is_dataclass(schema):
@@ -60,9 +84,13 @@ def explain(exc: BaseException) -> str | None:
             prefix = f"{parent}." if parent else ""
             return (
                 f"unknown key '{full_key}'; did you mean '{prefix}{ordered[0]}'? "
-                f"valid keys{' of ' + parent if parent else ''}: {', '.join(ordered)}"
+                f"valid keys{' of ' + parent if parent else ''}: {listing(ordered)}"
             )
         return f"unknown key '{full_key}'"
+    if isinstance(cause, InterpolationResolutionError):
+        inner = _resolver_error(cause)
+        if inner is not None:
+            return str(inner)  # a resolver's own message (e.g. resume=<not a run>)
     if isinstance(cause, OmegaConfBaseException):
         first = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         key = getattr(cause, "full_key", None)
@@ -88,6 +116,5 @@ def main() -> None:
         message = explain(exc)
         if message is None:
             raise
-        print(f"rl-evolve: error: {message}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
+        _fail(message)
 

@@ -19,8 +19,14 @@ def closest_first(value: str, choices: Iterable[str]) -> list[str]:
     )
 
 
+def listing(ordered: list[str], limit: int = 12) -> str:
+    """``a, b, c`` cut after ``limit`` items with a count of the rest."""
+    shown = ", ".join(ordered[:limit])
+    return shown + (f", ... ({len(ordered) - limit} more)" if len(ordered) > limit else "")
+
+
 def invalid_choice(what: str, value: str, choices: Iterable[str]) -> ConfigError:
-    """``unknown <what> 'value'; valid: a, b, c`` with the closest choice first."""
+    """``unknown <what> 'value'; did you mean 'x'? valid: x, y, z``, closest choice first."""
     ordered = closest_first(value, choices)
-    hint = f"; did you mean '{ordered[0]}'?" if ordered else ""
-    return ConfigError(f"unknown {what} '{value}'{hint} valid: {', '.join(ordered)}")
+    hint = f"; did you mean '{ordered[0]}'?" if ordered else ";"
+    return ConfigError(f"unknown {what} '{value}'{hint} valid: {listing(ordered)}")

@@ -34,8 +34,9 @@ def resume_config(cfg: DictConfig) -> tuple[DictConfig, RunFolder]:
             f"resume continues a run with its own config; cannot change {', '.join(refused)} "
             f"(allowed: {', '.join(sorted(RESUME_OVERRIDABLE - {'resume'}))})"
         )
-    original = [o for o in OmegaConf.load(overrides_file) if _key(o) not in RESUME_OVERRIDABLE]
     extra = [o for o in now if _key(o) != "resume"]
+    changed = {_key(o) for o in extra} | {"resume"}
+    original = [o for o in OmegaConf.load(overrides_file) if _key(o) not in changed]
     composed = compose(config_name="config", overrides=[*original, *extra])
     with_resume = OmegaConf.merge(composed, {"resume": str(folder.root)})
     return with_resume, folder  # type: ignore[return-value]

@@ -54,8 +54,8 @@ def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:
     except AssertionError as exc:
         if "action space" in str(exc):
             raise ConfigError(
-                f"algo={cfg.algo.name} cannot act in env={cfg.env.name}: {exc} "
-                "(DQN needs a discrete action space; use algo=ppo)"
+                f"algo={cfg.algo.name} cannot act in env={cfg.env.name}: {cls.__name__} does not "
+                f"support its action space {env.action_space}"
             ) from exc
         raise
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -52,6 +53,8 @@ _STARTED = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 def run_dir(resume: str | None, fresh: str) -> str:
     """Hydra's run dir: a fresh run folder, or for ``resume=<run>`` a sub-folder of that run."""
     if resume:
+        if not (Path(resume) / ".hydra" / "overrides.yaml").is_file():
+            raise ValueError(f"resume='{resume}' is not a run folder (no .hydra/overrides.yaml)")
         return f"{resume.rstrip('/')}/resumes/{_STARTED}"
     return fresh
 

@@ -1,0 +1,36 @@
+"""The reference for the overhead benchmark: what a user writes by hand with plain SB3.
+
+Same work as ``rl-evolve`` on its defaults: PPO on CartPole-v1 with rl-baselines3-zoo's tuned
+hyperparameters, 100k steps, 8 DummyVecEnv envs, EvalCallback every 10k steps (10 deterministic
+episodes, best model saved), TensorBoard logging, final save and a final 10-episode evaluation.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import EvalCallback
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.utils import LinearSchedule
+
+
+def main(out: str) -> None:
+    env = make_vec_env("CartPole-v1", n_envs=8, seed=0)
+    eval_env = make_vec_env("CartPole-v1", n_envs=1, seed=10_000)
+    model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98,
+                n_epochs=20, ent_coef=0.0, learning_rate=LinearSchedule(1e-3, 0.0, 1.0),
+                clip_range=LinearSchedule(0.2, 0.0, 1.0), seed=0, device="cpu",
+                tensorboard_log=out, verbose=0)
+    callback = EvalCallback(eval_env, n_eval_episodes=10, eval_freq=10_000 // 8,
+                            best_model_save_path=out, log_path=out, deterministic=True)
+    model.learn(100_000, callback=callback)
+    model.save(f"{out}/last")
+    mean, std = evaluate_policy(model, eval_env, n_eval_episodes=10, deterministic=True)
+    print(f"final evaluation: {mean:.1f} +/- {std:.1f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp())

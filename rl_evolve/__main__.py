@@ -1,0 +1,5 @@
+"""``python -m rl_evolve`` is the ``rl-evolve`` command."""
+
+from rl_evolve.cli import main
+
+main()

@@ -1,0 +1,35 @@
+"""Every bad input fails before training: one line naming it, a non-zero exit, no run folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_cli
+
+CASES = {
+    "unknown group option": (["algo=dqnn"], "unknown algo option 'dqnn'; did you mean 'dqn'?"),
+    "unknown env option": (["env=cartpol"], "did you mean 'cartpole'?"),
+    "typo in a key": (["algo.learnin_rate=1e-3"], "did you mean 'algo.learning_rate'?"),
+    "unknown top-level key": (["sed=3"], "did you mean 'seed'?"),
+    "value of the wrong type": (["algo.learning_rate=fast"], "algo.learning_rate"),
+    "zero budget": (["total_timesteps=0"], "total_timesteps must be a positive integer"),
+    "negative budget": (["total_timesteps=-5"], "total_timesteps must be a positive integer"),
+    "unknown env id": (["env.id=CartPole-v9"], "unknown env id 'CartPole-v9'"),
+    "dqn in a continuous env": (["algo=dqn", "env=pendulum"], "cannot act in env=pendulum"),
+    "bad enum value": (["vec_env=threads"], "expected one of [dummy, subproc]"),
+    "resume of a folder that is no run": (["resume=nowhere"], "is not a run folder"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_with_one_line(case, tmp_path):
+    overrides, expected = CASES[case]
+    result = run_cli(*overrides, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("rl-evolve: error: ") and expected in lines[0], lines[0]
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("summary.json"))
+    leftovers = [p for p in (tmp_path / "runs").rglob("*") if p.is_file()] if (
+        tmp_path / "runs").exists() else []
+    assert leftovers == []

@@ -1,0 +1,126 @@
+"""End-to-end runs of the CLI with tiny budgets: what a run folder holds, and run management."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from stable_baselines3 import DQN, PPO
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from tests.conftest import FAST, FAST_DQN, FAST_PPO, read_summary, run_cli, run_folders
+
+
+def scalar_steps(run, tag: str) -> list[int]:
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    return [e.step for e in acc.Scalars(tag)] if tag in acc.Tags()["scalars"] else []
+
+
+@pytest.mark.parametrize(("overrides", "algo_cls"), [(FAST_PPO, PPO), (FAST_DQN, DQN)],
+                         ids=["ppo", "dqn"])
+def test_a_run_leaves_config_tensorboard_checkpoints_and_summary(tmp_path, overrides, algo_cls):
+    result = run_cli(*overrides, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (run,) = run_folders(tmp_path / "runs")
+    assert run.parent.name == "default" and run.name.endswith(f"_{algo_cls.__name__.lower()}_cartpole_s0")
+    assert (run / ".hydra" / "config.yaml").is_file() and (run / ".hydra" / "overrides.yaml").is_file()
+    for name in ("last.zip", "best_model.zip"):
+        model = algo_cls.load(run / "checkpoints" / name)  # plain SB3 load, no rl_evolve needed
+        assert model.num_timesteps > 0
+    summary = read_summary(run)
+    assert summary["status"] == "completed" and summary["timesteps"] >= 512
+    assert set(summary["final_eval"]) == {"mean", "std", "n_episodes"}
+    assert set(summary["best_eval"]) == {"mean", "std", "timestep"}
+    assert summary["wall_time_s"] > 0 and summary["fps"] > 0 and summary["seed"] == 0
+    assert {"torch", "stable-baselines3", "gymnasium", "hydra-core"} <= set(summary["versions"])
+    assert "git_revision" in summary
+    assert scalar_steps(run, "eval/mean_reward"), "periodic evaluation is logged to TensorBoard"
+    assert f"tensorboard --logdir {run.parent}" in result.stdout
+
+
+def test_same_config_and_seed_give_the_same_evaluation_returns(tmp_path):
+    finals = []
+    for i in range(2):
+        result = run_cli(*FAST_DQN, "seed=7", f"experiment=repro{i}", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        (run,) = run_folders(tmp_path / "runs" / f"repro{i}")
+        finals.append((read_summary(run)["final_eval"], read_summary(run)["best_eval"]))
+    assert finals[0] == finals[1]
+
+
+def test_hyperparameters_reach_the_tensorboard_hparams_plugin(tmp_path):
+    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
+    (run,) = run_folders(tmp_path / "runs")
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    assert "_hparams_/session_start_info" in acc.summary_metadata
+
+
+def test_sweep_puts_each_run_in_a_folder_named_by_its_overrides(tmp_path):
+    result = run_cli("-m", *FAST_PPO, "seed=0,1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    runs = run_folders(tmp_path / "runs")
+    assert len(runs) == 2
+    names = sorted(r.name for r in runs)
+    assert all("seed=" in n for n in names) and names[0] != names[1]
+    assert {read_summary(r)["seed"] for r in runs} == {0, 1}
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
+    args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
+            "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500"]
+    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list((tmp_path / "runs").rglob("last.zip")) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    (run,) = run_folders(tmp_path / "runs")
+    interrupted = read_summary(run)
+    assert interrupted["status"] == "interrupted" and 0 < interrupted["timesteps"] < 60000
+    steps_before = scalar_steps(run, "eval/mean_reward")
+
+    result = run_cli(f"resume={run}", "total_timesteps=3000", "progress_bar=false", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    resumed = read_summary(run)
+    assert resumed["status"] == "completed" and resumed["timesteps"] >= 3000
+    assert resumed["segments"] == 2
+    steps_after = scalar_steps(run, "eval/mean_reward")
+    assert steps_after[: len(steps_before)] == steps_before
+    assert steps_after == sorted(steps_after) and steps_after[-1] > interrupted["timesteps"]
+    assert (run / "progress.csv").is_file() and (run / "progress_resume1.csv").is_file()
+
+
+def test_resume_refuses_to_change_what_defines_the_run(tmp_path):
+    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
+    (run,) = run_folders(tmp_path / "runs")
+    result = run_cli(f"resume={run}", "algo.learning_rate=1e-2", cwd=tmp_path)
+    assert result.returncode == 2 and "cannot change algo.learning_rate" in result.stderr
+
+
+def test_resume_of_a_corrupt_checkpoint_fails_with_one_line(tmp_path):
+    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
+    (run,) = run_folders(tmp_path / "runs")
+    (run / "checkpoints" / "last.zip").write_bytes(b"not a zip")
+    result = run_cli(f"resume={run}", "total_timesteps=1024", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        line for line in result.stderr.strip().splitlines() if "is corrupt" in line
+    ]
+
+
+def test_help_lists_config_groups_and_their_options(tmp_path):
+    out = run_cli("--help", cwd=tmp_path).stdout
+    assert "algo: dqn, ppo" in out and "cartpole" in out and "replay: " in out
+
+
+def test_cfg_job_prints_the_composed_config(tmp_path):
+    out = run_cli("--cfg", "job", "--resolve", "algo=dqn", cwd=tmp_path).stdout
+    assert "name: dqn" in out and "learning_rate: 0.0023" in out

@@ -1,0 +1,48 @@
+"""The composed config: defaults, per-env tuned values, and command-line overrides."""
+
+from __future__ import annotations
+
+import pytest
+from omegaconf import OmegaConf
+
+from rl_evolve.agents import algorithm_kwargs
+from rl_evolve.config.groups import group_options
+from rl_evolve.config.validate import check_tuned_tables
+
+
+def test_default_is_ppo_on_cartpole_with_zoo_tuned_values(composed):
+    cfg = composed()
+    assert (cfg.algo.name, cfg.env.id) == ("ppo", "CartPole-v1")
+    assert cfg.algo.n_steps == 32 and cfg.algo.n_epochs == 20 and cfg.algo.gae_lambda == 0.8
+    assert cfg.total_timesteps == 100_000 and cfg.n_envs == 8
+
+
+def test_command_line_override_beats_the_tuned_value(composed):
+    cfg = composed("algo.n_steps=64", "total_timesteps=500")
+    assert cfg.algo.n_steps == 64 and cfg.total_timesteps == 500
+
+
+def test_field_without_a_tuned_value_takes_the_sb3_default(composed):
+    cfg = composed("env=pendulum")
+    assert cfg.algo.vf_coef == 0.5 and cfg.algo.use_sde is True
+
+
+def test_dqn_on_acrobot_takes_acrobots_dqn_table(composed):
+    cfg = composed("algo=dqn", "env=acrobot")
+    assert cfg.algo.learning_rate == pytest.approx(6.3e-4)
+    assert list(cfg.algo.net_arch) == [256, 256] and cfg.n_envs == 1
+
+
+def test_linear_schedules_become_callables(composed):
+    kwargs = algorithm_kwargs(composed().algo)
+    assert kwargs["learning_rate"](1.0) == pytest.approx(1e-3)
+    assert kwargs["learning_rate"](0.5) == pytest.approx(5e-4)
+    assert kwargs["clip_range"](0.0) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("env", group_options("env"))
+@pytest.mark.parametrize("algo", group_options("algo"))
+def test_every_shipped_tuned_table_names_only_real_fields(composed, env, algo):
+    cfg = composed(f"algo={algo}", f"env={env}")
+    check_tuned_tables(cfg)
+    OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves to a valid type

@@ -1,0 +1,40 @@
+"""The project installs as a package: every sub-package is listed, conf/ ships inside it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_python_package_is_listed_in_pyproject():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "rl_evolve").rglob("__init__.py")}
+    found |= {"envs"}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
+def test_conf_is_found_from_a_plain_install_used_elsewhere(tmp_path):
+    """`pip install .` (not editable), then the CLI composes its config from another folder."""
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "runs", ".git", "*.egg-info",
+                                                                "build", "__pycache__"))
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--target", str(target), str(source)],
+                   check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    result = subprocess.run([sys.executable, "-m", "rl_evolve", "--cfg", "job", "env=lunarlander"],
+                            cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "id: LunarLander-v3" in result.stdout
+    import_path = subprocess.run([sys.executable, "-c", "import rl_evolve; print(rl_evolve.__file__)"],
+                                 cwd=elsewhere, env=env, capture_output=True, text=True).stdout
+    assert import_path.startswith(str(target))
