@@ -86,7 +86,8 @@ def explain(exc: BaseException) -> str | None:
                 f"unknown key '{full_key}'; did you mean '{prefix}{ordered[0]}'? "
                 f"valid keys{' of ' + parent if parent else ''}: {listing(ordered)}"
             )
-        return f"unknown key '{full_key}'"
+        return (f"unknown key '{full_key}'; to add a key to a free-form table, prefix the override "
+                f"with '+' (+{full_key}=...)")
     if isinstance(cause, InterpolationResolutionError):
         inner = _resolver_error(cause)
         if inner is not None:

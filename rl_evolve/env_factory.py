@@ -9,6 +9,9 @@ import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 from omegaconf import DictConfig, OmegaConf
 
+from envs.dynamics import load_spec
+from envs.schedules import build_schedule
+from envs.wrapper import DynamicsWrapper
 from rl_evolve.errors import ConfigError, invalid_choice
 
 
@@ -39,13 +42,55 @@ def check_env_exists(settings: dict[str, Any]) -> None:
         raise invalid_choice("env id", settings["id"], gym.registry.keys())
 
 
+def has_dynamics_request(settings: dict[str, Any]) -> bool:
+    fixed = any(v is not None for v in (settings.get("dynamics") or {}).values())
+    schedule = (settings.get("schedule") or {}).get("name", "constant") != "constant"
+    return fixed or schedule or bool(settings.get("observe"))
+
+
+def check_dynamics(settings: dict[str, Any]) -> None:
+    """Builds the wrapper once on a throw-away env: every parameter name, bound and schedule is
+    checked before training (the wrapper's own checks, not a copy of them)."""
+    if not settings.get("dynamics_spec"):
+        if has_dynamics_request(settings):
+            raise ConfigError(f"env={settings['name']} has no dynamics_spec; its physics cannot change")
+        return
+    make_env(settings).close()
+
+
 def make_env(settings: dict[str, Any], render_mode: str | None = None) -> gym.Env:
-    """One env as the config describes it (id or entry point, kwargs, episode limit)."""
+    """One env as the config describes it (id or entry point, kwargs, episode limit), wrapped
+    in ``DynamicsWrapper`` when the env has a dynamics spec."""
     ensure_registered(settings)
     kwargs = dict(settings.get("kwargs") or {})
     if settings.get("max_episode_steps") is not None:
         kwargs["max_episode_steps"] = settings["max_episode_steps"]
-    return gym.make(settings["id"], render_mode=render_mode, **kwargs)
+    env = gym.make(settings["id"], render_mode=render_mode, **kwargs)
+    if settings.get("dynamics_spec"):
+        env = DynamicsWrapper(
+            env,
+            load_spec(settings["dynamics_spec"]),
+            build_schedule(settings.get("schedule")),
+            fixed=settings.get("dynamics"),
+            observe=settings.get("observe") or (),
+            step_scale=int(settings.get("step_scale", 1)),
+        )
+    return env
+
+
+def train_settings(cfg: DictConfig) -> dict[str, Any]:
+    """The env node plus the run's dynamics schedule; time runs over the whole run's steps."""
+    return {**env_settings(cfg.env), "schedule": OmegaConf.to_container(cfg.dynamics, resolve=True),
+            "step_scale": cfg.n_envs}
+
+
+def eval_settings(cfg: DictConfig) -> dict[str, Any]:
+    """Evaluation runs on fixed dynamics: the env's, with ``eval.dynamics`` on top; no schedule."""
+    settings = env_settings(cfg.env)
+    extra = OmegaConf.to_container(cfg.eval.dynamics, resolve=True)
+    if extra:
+        settings["dynamics"] = {**(settings.get("dynamics") or {}), **extra}  # type: ignore[dict-item]
+    return settings
 
 
 def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = "dummy"):

@@ -16,9 +16,19 @@ from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoard
 
 from rl_evolve.agents import algorithm_class, build_agent, load_agent
 from rl_evolve.config.validate import validate
-from rl_evolve.env_factory import build_vec_env, check_env_exists, env_settings
+from rl_evolve.env_factory import (
+    build_vec_env,
+    check_dynamics,
+    check_env_exists,
+    eval_settings,
+    train_settings,
+)
 from rl_evolve.resume import resume_config
-from rl_evolve.tracking.callbacks import HParamsCallback, LastCheckpointCallback
+from rl_evolve.tracking.callbacks import (
+    DynamicsLogCallback,
+    HParamsCallback,
+    LastCheckpointCallback,
+)
 from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
 
@@ -29,7 +39,10 @@ def _hparams(cfg: DictConfig) -> dict[str, Any]:
     algo = OmegaConf.to_container(cfg.algo, resolve=True)
     flat = {f"algo.{k}": v for k, v in algo.items() if k != "extra"}  # type: ignore[union-attr]
     flat.update(env=cfg.env.name, seed=cfg.seed, total_timesteps=cfg.total_timesteps,
-                n_envs=cfg.n_envs, replay=cfg.replay.name)
+                n_envs=cfg.n_envs, replay=cfg.replay.name, dynamics=cfg.dynamics.name)
+    for name, value in cfg.env.dynamics.items():
+        if value is not None:
+            flat[f"env.dynamics.{name}"] = value
     return flat
 
 
@@ -86,11 +99,13 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     else:
         folder = RunFolder(run_dir)
     validate(cfg)
-    settings = env_settings(cfg.env)
+    settings, evaluation = train_settings(cfg), eval_settings(cfg)
     check_env_exists(settings)
+    check_dynamics(settings)
+    check_dynamics(evaluation)
 
     env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value))
-    eval_env = build_vec_env(settings, 1, cfg.seed + EVAL_SEED_OFFSET)
+    eval_env = build_vec_env(evaluation, 1, cfg.seed + EVAL_SEED_OFFSET)
     previous = folder.read_summary() if resumed else {}
     if resumed:
         model = load_agent(algorithm_class(cfg.algo), folder.last_model, env, cfg.device)
@@ -111,6 +126,8 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
             save_replay_buffer=cfg.checkpoint.save_replay_buffer,
         ),
     ]
+    if settings.get("dynamics_spec"):
+        callbacks.append(DynamicsLogCallback())
     if not resumed:
         callbacks.append(HParamsCallback(_hparams(cfg)))
 

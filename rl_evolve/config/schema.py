@@ -93,6 +93,49 @@ class ReplayConfig:
 
 
 @dataclass
+class ScheduleConfig:
+    """A dynamics schedule (``envs/schedules.py``); ``constant`` changes nothing over time."""
+
+    _target_: str = "envs.schedules.Constant"
+    name: str = "constant"
+    unit: str = "steps"  # steps | episodes
+    apply_at: str = "episode"  # episode | step (mid-episode)
+
+
+@dataclass
+class PiecewiseConfig(ScheduleConfig):
+    _target_: str = "envs.schedules.Piecewise"
+    name: str = "piecewise"
+    switches: list[Any] = field(default_factory=list)  # [{at: 0, values: {length: 0.5}}, ...]
+
+
+@dataclass
+class LinearConfig(ScheduleConfig):
+    _target_: str = "envs.schedules.Linear"
+    name: str = "linear"
+    start: dict[str, float] = field(default_factory=dict)
+    end: dict[str, float] = field(default_factory=dict)
+    begin: int = 0
+    finish: int = 100_000
+
+
+@dataclass
+class SineConfig(ScheduleConfig):
+    _target_: str = "envs.schedules.Sine"
+    name: str = "sine"
+    center: dict[str, float] = field(default_factory=dict)
+    amplitude: dict[str, float] = field(default_factory=dict)
+    period: int = 50_000
+
+
+@dataclass
+class RandomConfig(ScheduleConfig):
+    _target_: str = "envs.schedules.Random"
+    name: str = "random"
+    ranges: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
 class EnvConfig:
     """One environment: a registered Gymnasium id, or ``module:Class`` given as ``entry_point``."""
 
@@ -101,6 +144,12 @@ class EnvConfig:
     entry_point: str | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
     max_episode_steps: int | None = None
+    # "module:NAME" of a DynamicsSpec (envs/<file>.py); None: the env has no changeable physics.
+    dynamics_spec: str | None = None
+    # Fixed physical parameters; null keeps the env's own value.
+    dynamics: dict[str, Any] = field(default_factory=dict)
+    # Parameters appended (normalised to [0, 1]) to the observation, for context-aware agents.
+    observe: list[str] = field(default_factory=list)
     # hyperparams[<algo name>][<field>]: tuned values, e.g. from rl-baselines3-zoo.
     hyperparams: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -110,6 +159,8 @@ class EvalConfig:
     freq: int = 10_000  # environment steps between evaluations (summed over the n_envs)
     n_episodes: int = 10
     deterministic: bool = True
+    # Evaluate on other dynamics than training (e.g. {length: 2.0}); no schedule runs in eval.
+    dynamics: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,3 +186,4 @@ class Config:
     algo: Any = MISSING
     env: EnvConfig = MISSING
     replay: Any = MISSING
+    dynamics: Any = MISSING

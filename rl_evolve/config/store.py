@@ -15,8 +15,13 @@ from rl_evolve.config.schema import (
     AlgoConfig,
     Config,
     DQNConfig,
+    LinearConfig,
+    PiecewiseConfig,
     PPOConfig,
+    RandomConfig,
     ReplayConfig,
+    ScheduleConfig,
+    SineConfig,
 )
 
 _NO_DEFAULT = object()
@@ -67,6 +72,9 @@ def register() -> None:
     cs.store(group="algo", name="ppo_schema", node=PPOConfig)
     cs.store(group="algo", name="dqn_schema", node=DQNConfig)
     cs.store(group="replay", name="uniform_schema", node=ReplayConfig)
+    for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
+                       ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
+        cs.store(group="dynamics", name=f"{name}_schema", node=node)
     for name, fn in (("tuned", tuned), ("run_dir", run_dir), ("groups_help", groups_help)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)

@@ -32,4 +32,21 @@ class LastCheckpointCallback(CheckpointCallback):
     """SB3's ``CheckpointCallback`` writing to one rolling ``last.zip`` instead of one per save."""
 
     def _checkpoint_path(self, checkpoint_type: str = "", extension: str = "") -> str:
-        return f"{self.save_path}/last{'_' + checkpoint_type.rstrip('_') if checkpoint_type else ''}.{extension}"
+        kind = f"_{checkpoint_type.rstrip('_')}" if checkpoint_type else ""
+        return f"{self.save_path}/last{kind}.{extension}"
+
+
+class DynamicsLogCallback(BaseCallback):
+    """Logs ``dynamics/<param>`` (mean over the env copies) after every rollout.
+
+    Reads the wrappers' ``current_dynamics`` through ``VecEnv.get_attr``, so it works in
+    DummyVecEnv and SubprocVecEnv alike; SB3's logger puts it on the run's step axis.
+    """
+
+    def _on_rollout_end(self) -> None:
+        per_env = self.training_env.get_attr("current_dynamics")
+        for name in per_env[0]:
+            self.logger.record(f"dynamics/{name}", sum(d[name] for d in per_env) / len(per_env))
+
+    def _on_step(self) -> bool:
+        return True

@@ -1,0 +1,99 @@
+"""The Gymnasium wrapper that applies a dynamics schedule to the env underneath it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from envs.dynamics import DynamicsSpec
+from envs.schedules import Constant, Schedule
+from rl_evolve.errors import ConfigError, invalid_choice
+
+
+class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
+    """Sets physical parameters from ``fixed`` values and a ``schedule``; reports them.
+
+    - The values in force are in ``info["dynamics"]`` after every step and reset, and in the
+      attribute ``current_dynamics`` (``VecEnv.get_attr("current_dynamics")``).
+    - ``observe`` appends the named parameters, normalised to [0, 1] by the spec's bounds, to
+      the (flat Box) observation.
+    - Time for the schedule is this copy's step count times ``step_scale`` (set it to n_envs:
+      VecEnvs step their copies in lockstep, so that is the run's total environment steps).
+    """
+
+    def __init__(self, env: gym.Env, spec: DynamicsSpec, schedule: Schedule | None = None,
+                 fixed: Mapping[str, float] | None = None, observe: Sequence[str] = (),
+                 step_scale: int = 1):
+        gym.utils.RecordConstructorArgs.__init__(self, spec=spec, schedule=schedule, fixed=fixed,
+                                                 observe=observe, step_scale=step_scale)
+        gym.Wrapper.__init__(self, env)
+        self.dynamics_spec = spec
+        self.schedule = schedule or Constant()
+        fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
+        spec.check(fixed, "env.dynamics")
+        for values in self.schedule.mentioned():
+            spec.check(values, "dynamics")
+        self._base = {**spec.read(env), **fixed}
+        self._step_scale = step_scale
+        self._steps = 0
+        self._episodes = 0
+        self._rng = np.random.default_rng()
+        self._per_step = self.schedule.apply_at == "step"
+        self.current_dynamics: dict[str, float] = {}
+        self._observe = list(observe)
+        if self._observe:
+            self._init_observed_space()
+        self._set(self._base)
+
+    def _init_observed_space(self) -> None:
+        space = self.env.observation_space
+        if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
+            raise ConfigError(f"env.observe needs a flat Box observation space, not {space}")
+        for name in self._observe:
+            if name not in self.dynamics_spec.params:
+                raise invalid_choice("parameter in env.observe", name, self.dynamics_spec.names)
+        params = [self.dynamics_spec.params[n] for n in self._observe]
+        self._obs_low = np.array([p.low for p in params], dtype=np.float64)
+        self._obs_span = np.array([p.high - p.low for p in params], dtype=np.float64)
+        n = len(params)
+        self.observation_space = gym.spaces.Box(
+            low=np.concatenate([space.low, np.zeros(n, space.dtype)]),
+            high=np.concatenate([space.high, np.ones(n, space.dtype)]),
+            dtype=space.dtype,
+        )
+
+    def _set(self, values: dict[str, float]) -> None:
+        if values != self.current_dynamics:
+            self.dynamics_spec.apply(self.env, values)
+            self.current_dynamics = values
+            if self._observe:
+                now = np.array([values[n] for n in self._observe])
+                self._context = ((now - self._obs_low) / self._obs_span).astype(
+                    self.observation_space.dtype)
+
+    def _scheduled(self) -> dict[str, float]:
+        changes = self.schedule.values(self._steps * self._step_scale, self._episodes, self._rng)
+        return {**self._base, **changes} if changes else self._base
+
+    def _observation(self, obs: np.ndarray) -> np.ndarray:
+        return np.concatenate([obs, self._context]) if self._observe else obs
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        self._set(self._scheduled())
+        obs, info = self.env.reset(seed=seed, options=options)
+        self._episodes += 1
+        info["dynamics"] = dict(self.current_dynamics)
+        return self._observation(obs), info
+
+    def step(self, action):
+        if self._per_step:
+            self._set(self._scheduled())
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self._steps += 1
+        info["dynamics"] = dict(self.current_dynamics)
+        return self._observation(obs), reward, terminated, truncated, info
