@@ -17,7 +17,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.utils import LinearSchedule
 
 
-def main(out: str) -> None:
+def main(out: str, timesteps: int = 100_000) -> None:
     env = make_vec_env("CartPole-v1", n_envs=8, seed=0)
     eval_env = make_vec_env("CartPole-v1", n_envs=1, seed=10_000)
     model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98,
@@ -26,11 +26,12 @@ def main(out: str) -> None:
                 tensorboard_log=out, verbose=0)
     callback = EvalCallback(eval_env, n_eval_episodes=10, eval_freq=10_000 // 8,
                             best_model_save_path=out, log_path=out, deterministic=True)
-    model.learn(100_000, callback=callback)
+    model.learn(timesteps, callback=callback)
     model.save(f"{out}/last")
     mean, std = evaluate_policy(model, eval_env, n_eval_episodes=10, deterministic=True)
     print(f"final evaluation: {mean:.1f} +/- {std:.1f}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp())
+    main(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(),
+         int(sys.argv[2]) if len(sys.argv) > 2 else 100_000)

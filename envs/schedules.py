@@ -57,6 +57,9 @@ class Piecewise(Schedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not self.switches:
+            raise ConfigError("dynamics=piecewise needs switches: "
+                              "'dynamics.switches=[{at:0,values:{gravity:9.8}},{at:20000,values:{gravity:15}}]'")
         self.switches = sorted(self.switches, key=lambda s: s["at"])
         self._times = [int(s["at"]) for s in self.switches]
         self._cumulative: list[Values] = []
@@ -85,6 +88,9 @@ class Linear(Schedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not self.start:
+            raise ConfigError("dynamics=linear needs values: +dynamics.start.<param>=... "
+                              "+dynamics.end.<param>=...")
         if set(self.start) != set(self.end):
             raise ConfigError("dynamics.start and dynamics.end must name the same parameters")
         if self.finish <= self.begin:
@@ -108,6 +114,9 @@ class Sine(Schedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not self.center:
+            raise ConfigError("dynamics=sine needs values: +dynamics.center.<param>=... "
+                              "+dynamics.amplitude.<param>=...")
         if set(self.center) != set(self.amplitude):
             raise ConfigError("dynamics.center and dynamics.amplitude must name the same parameters")
         if self.period <= 0:
@@ -133,6 +142,8 @@ class Random(Schedule):
         super().__post_init__()
         if self.apply_at != "episode":
             raise ConfigError("dynamics=random draws per episode; apply_at must be 'episode'")
+        if not self.ranges:
+            raise ConfigError("dynamics=random needs ranges: '+dynamics.ranges.<param>=[low,high]'")
         for name, bounds in self.ranges.items():
             if len(bounds) != 2 or bounds[0] > bounds[1]:
                 raise ConfigError(f"dynamics.ranges.{name} must be [low, high], got {list(bounds)}")

@@ -78,22 +78,23 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         changes = self.schedule.values(self._steps * self._step_scale, self._episodes, self._rng)
         return {**self._base, **changes} if changes else self._base
 
-    def _observation(self, obs: np.ndarray) -> np.ndarray:
-        return np.concatenate([obs, self._context]) if self._observe else obs
-
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         self._set(self._scheduled())
         obs, info = self.env.reset(seed=seed, options=options)
         self._episodes += 1
-        info["dynamics"] = dict(self.current_dynamics)
-        return self._observation(obs), info
+        info["dynamics"] = self.current_dynamics.copy()
+        if self._observe:
+            obs = np.concatenate((obs, self._context))
+        return obs, info
 
     def step(self, action):
         if self._per_step:
             self._set(self._scheduled())
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._steps += 1
-        info["dynamics"] = dict(self.current_dynamics)
-        return self._observation(obs), reward, terminated, truncated, info
+        info["dynamics"] = self.current_dynamics.copy()  # a fresh dict per call, as check_env asks
+        if self._observe:
+            obs = np.concatenate((obs, self._context))
+        return obs, reward, terminated, truncated, info

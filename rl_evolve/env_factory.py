@@ -65,7 +65,9 @@ def make_env(settings: dict[str, Any], render_mode: str | None = None) -> gym.En
     kwargs = dict(settings.get("kwargs") or {})
     if settings.get("max_episode_steps") is not None:
         kwargs["max_episode_steps"] = settings["max_episode_steps"]
-    env = gym.make(settings["id"], render_mode=render_mode, **kwargs)
+    if render_mode is not None:
+        kwargs["render_mode"] = render_mode
+    env = gym.make(settings["id"], **kwargs)
     if settings.get("dynamics_spec"):
         env = DynamicsWrapper(
             env,

@@ -1,0 +1,72 @@
+"""Dynamics-wrapper overhead: random-action steps per second, wrapped (a schedule active)
+against the bare ``gym.make`` env, alternating rounds so machine noise hits both alike::
+
+    .venv/bin/python benchmarks/wrapper_overhead.py --out benchmarks/results/wrapper_overhead.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+from rl_evolve.env_factory import make_env
+
+CASES = {
+    "CartPole-v1": {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "envs.cartpole:SPEC",
+                    "schedule": {"_target_": "envs.schedules.Linear", "name": "linear",
+                                 "start": {"gravity": 9.8}, "end": {"gravity": 15.0},
+                                 "finish": 100_000}},
+    "LunarLander-v3": {"name": "lunarlander", "id": "LunarLander-v3",
+                       "dynamics_spec": "envs.lunar_lander:SPEC",
+                       "schedule": {"_target_": "envs.schedules.Linear", "name": "linear",
+                                    "start": {"gravity": -10.0}, "end": {"gravity": -5.0},
+                                    "finish": 100_000}},
+}
+
+
+def steps_per_second(env: gym.Env, actions: np.ndarray) -> float:
+    env.reset(seed=0)
+    start = time.perf_counter()
+    for a in actions:
+        _, _, terminated, truncated, _ = env.step(a)
+        if terminated or truncated:
+            env.reset()
+    return len(actions) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    results = {}
+    for env_id, settings in CASES.items():
+        bare, wrapped = gym.make(env_id), make_env(settings)
+        steps = args.steps if env_id.startswith("CartPole") else args.steps // 5
+        actions = np.random.default_rng(0).integers(0, bare.action_space.n, size=steps)
+        rows = []
+        for _ in range(args.rounds):
+            b = steps_per_second(bare, actions)
+            w = steps_per_second(wrapped, actions)
+            rows.append({"bare": round(b), "wrapped": round(w), "ratio": round(w / b, 3)})
+        results[env_id] = {"rounds": rows,
+                           "median_bare": statistics.median(r["bare"] for r in rows),
+                           "median_wrapped": statistics.median(r["wrapped"] for r in rows),
+                           "median_ratio": statistics.median(r["ratio"] for r in rows)}
+    print("| env | bare steps/s | wrapped steps/s | ratio (median of rounds) |\n|---|---|---|---|")
+    for env_id, r in results.items():
+        print(f"| {env_id} | {r['median_bare']:,.0f} | {r['median_wrapped']:,.0f} | {r['median_ratio']} |")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
