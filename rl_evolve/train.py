@@ -14,7 +14,7 @@ from stable_baselines3.common.callbacks import CallbackList, EvalCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoardOutputFormat
 
-from rl_evolve.agents import algorithm_class, build_agent, load_agent
+from rl_evolve.agents import build_agent, load_agent, replay_variant
 from rl_evolve.config.validate import validate
 from rl_evolve.env_factory import (
     build_vec_env,
@@ -108,7 +108,7 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     eval_env = build_vec_env(evaluation, 1, cfg.seed + EVAL_SEED_OFFSET)
     previous = folder.read_summary() if resumed else {}
     if resumed:
-        model = load_agent(algorithm_class(cfg.algo), folder.last_model, env, cfg.device)
+        model = load_agent(replay_variant(cfg)[0], folder.last_model, env, cfg.device)
         if folder.last_replay_buffer.is_file() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(folder.last_replay_buffer)
     else:

@@ -46,11 +46,31 @@ def algorithm_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
     return kwargs
 
 
+def replay_variant(cfg: DictConfig) -> tuple[type[BaseAlgorithm], dict[str, Any]]:
+    """The algorithm class and extra kwargs once the ``replay`` choice is applied.
+
+    ``replay=uniform`` keeps the algorithm as it is; a prioritized scheme swaps in its buffer
+    class and the algorithm variant whose training step uses the priorities.
+    """
+    cls = algorithm_class(cfg.algo)
+    if cfg.replay.name == "uniform":
+        return cls, {}
+    variant = get_class(cfg.replay.algo_cls)
+    if not issubclass(variant, cls):
+        raise ConfigError(f"replay={cfg.replay.name} works with algo=dqn, not algo={cfg.algo.name}")
+    buffer_kwargs = {"alpha": cfg.replay.alpha, "beta0": cfg.replay.beta0, "eps": cfg.replay.eps,
+                     "seed": cfg.seed}
+    return variant, {"replay_buffer_class": get_class(cfg.replay.buffer_cls),
+                     "replay_buffer_kwargs": buffer_kwargs,
+                     "double_q": cfg.replay.double_q, "beta0": cfg.replay.beta0}
+
+
 def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:
     """A fresh agent for ``env``; an algorithm that cannot act in the env fails with one line."""
-    cls = algorithm_class(cfg.algo)
+    cls, replay_kwargs = replay_variant(cfg)
     try:
-        return cls(env=env, seed=cfg.seed, device=cfg.device, verbose=0, **algorithm_kwargs(cfg.algo))
+        return cls(env=env, seed=cfg.seed, device=cfg.device, verbose=0,
+                   **algorithm_kwargs(cfg.algo), **replay_kwargs)
     except AssertionError as exc:
         if "action space" in str(exc):
             raise ConfigError(

@@ -93,6 +93,20 @@ class ReplayConfig:
 
 
 @dataclass
+class PrioritizedReplayConfig(ReplayConfig):
+    """Proportional PER (Schaul et al. 2016): a ReplayBuffer subclass and the DQN variant whose
+    training step uses its weights and sets its priorities."""
+
+    name: str = "prioritized"
+    buffer_cls: str = "rl_evolve.replay.prioritized.PrioritizedReplayBuffer"
+    algo_cls: str = "rl_evolve.agents.per_dqn.PERDQN"
+    alpha: float = 0.6
+    beta0: float = 0.4  # annealed linearly to 1.0 over training
+    eps: float = 1e-6
+    double_q: bool = False
+
+
+@dataclass
 class ScheduleConfig:
     """A dynamics schedule (``envs/schedules.py``); ``constant`` changes nothing over time."""
 

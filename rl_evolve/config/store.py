@@ -18,6 +18,7 @@ from rl_evolve.config.schema import (
     LinearConfig,
     PiecewiseConfig,
     PPOConfig,
+    PrioritizedReplayConfig,
     RandomConfig,
     ReplayConfig,
     ScheduleConfig,
@@ -72,6 +73,7 @@ def register() -> None:
     cs.store(group="algo", name="ppo_schema", node=PPOConfig)
     cs.store(group="algo", name="dqn_schema", node=DQNConfig)
     cs.store(group="replay", name="uniform_schema", node=ReplayConfig)
+    cs.store(group="replay", name="prioritized_schema", node=PrioritizedReplayConfig)
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)

@@ -39,5 +39,9 @@ def validate(cfg: DictConfig) -> None:
     check_positive(cfg)
     if cfg.replay.name != "uniform" and cfg.algo.name == "ppo":
         raise ConfigError(f"replay={cfg.replay.name} needs an off-policy algorithm; PPO has no replay")
+    if cfg.replay.name == "prioritized":
+        from rl_evolve.replay.prioritized import check_per_parameters
+
+        check_per_parameters(cfg.replay.alpha, cfg.replay.beta0, cfg.replay.eps)
     if cfg.algo.name != "ppo" and cfg.total_timesteps < cfg.n_envs:
         raise ConfigError("total_timesteps must be at least n_envs")

@@ -1,9 +1,10 @@
-"""A wide (K-ary) sum tree with a min tree beside it, vectorised over a batch.
+"""A wide (K-ary) sum tree of prefix sums, with a min tree beside it, vectorised over a batch.
 
 A binary tree over a million leaves is 20 levels deep, and numpy pays its per-call overhead at
-every level. With fan-out K = 32 the same tree is 4 levels deep: each level of a batched descent
-is one gather of a (batch, K) block, one cumulative sum and one comparison, so the work per
-sample grows with K * log_K(N) while the number of numpy calls falls with log_K(N).
+every level. With fan-out K = 32 the same tree is 4 levels deep. Each inner node stores, besides
+its sum, the *exclusive prefix sums* of its K children, so a batched descent is per level one
+row gather, one comparison and one take: no cumulative sum on the sampling path. An update
+recomputes the prefix rows of the touched nodes with one small matrix product per level.
 
 Inner nodes are recomputed from their children (never incremented by deltas), so repeated
 indices in one update and floating-point drift cannot break the invariant
@@ -26,36 +27,43 @@ class SumTree:
         self.capacity = capacity
         self.fan_out = fan_out
         depth = max(1, int(np.ceil(np.log(capacity) / np.log(fan_out) - 1e-9)))
-        # levels[0] is the root (one node); levels[-1] the leaves, padded to fan_out**depth.
-        self.levels = [np.zeros(fan_out**d, dtype=np.float64) for d in range(depth + 1)]
-        self.min_levels = [np.full(fan_out**d, np.inf) for d in range(depth + 1)]
-        # (n_parents, fan_out) views: one row gather fetches all children of a node.
-        self._blocks = [lvl.reshape(-1, fan_out) for lvl in self.levels[1:]]
-        self._min_blocks = [lvl.reshape(-1, fan_out) for lvl in self.min_levels[1:]]
+        # sums[d]: the value of every node at depth d (sums[0][0] is the total; sums[-1] leaves).
+        self.sums = [np.zeros(fan_out**d) for d in range(depth + 1)]
+        # The minimum is kept per block of fan_out leaves; the root's min is one np.min over
+        # capacity / fan_out values, cheaper than keeping a whole min tree up to date.
+        self.leaf_mins = np.full(fan_out ** (depth - 1), np.inf)
+        # prefix[d][i, j]: sum of children 0..j-1 of node i at depth d.
+        self.prefix = [np.zeros((fan_out**d, fan_out)) for d in range(depth)]
+        # children @ _scan gives the exclusive prefix sums and, in the last column, the total.
+        self._scan = np.triu(np.ones((fan_out, fan_out + 1)), k=1)
+        self._children = [s.reshape(-1, fan_out) for s in self.sums[1:]]
+        self._leaf_min_source = np.full(fan_out**depth, np.inf)
+        self._leaf_blocks = self._leaf_min_source.reshape(-1, fan_out)
 
     @property
     def leaves(self) -> np.ndarray:
-        return self.levels[-1][: self.capacity]
+        return self.sums[-1][: self.capacity]
 
     @property
     def total(self) -> float:
-        return float(self.levels[0][0])
+        return float(self.sums[0][0])
 
     @property
     def min(self) -> float:
         """Smallest priority among leaves that hold one (``inf`` when empty)."""
-        return float(self.min_levels[0][0])
+        return float(self.leaf_mins.min())
 
     def update(self, indices: np.ndarray, priorities: np.ndarray) -> None:
         """Sets leaf priorities (> 0) and recomputes their ancestors."""
         indices = np.asarray(indices, dtype=np.int64)
-        priorities = np.asarray(priorities, dtype=np.float64)
-        self.levels[-1][indices] = priorities
-        self.min_levels[-1][indices] = priorities
-        nodes = indices // self.fan_out  # repeated nodes are recomputed to the same value
-        for level in range(len(self.levels) - 2, -1, -1):
-            self.levels[level][nodes] = self._blocks[level][nodes].sum(axis=1)
-            self.min_levels[level][nodes] = self._min_blocks[level][nodes].min(axis=1)
+        self.sums[-1][indices] = priorities
+        self._leaf_min_source[indices] = priorities
+        nodes = indices // self.fan_out  # a repeated node is recomputed to the same value
+        self.leaf_mins[nodes] = self._leaf_blocks[nodes].min(axis=1)
+        for depth in range(len(self.prefix) - 1, -1, -1):
+            scanned = self._children[depth][nodes] @ self._scan
+            self.prefix[depth][nodes] = scanned[:, :-1]
+            self.sums[depth][nodes] = scanned[:, -1]
             nodes //= self.fan_out
 
     def find(self, targets: np.ndarray) -> np.ndarray:
@@ -63,11 +71,9 @@ class SumTree:
         targets = np.array(targets, dtype=np.float64)
         rows = np.arange(len(targets))
         nodes = np.zeros(len(targets), dtype=np.int64)
-        last = self.fan_out - 1
-        for blocks in self._blocks:
-            children = blocks[nodes]
-            before = np.cumsum(children, axis=1) - children  # sum of the siblings to the left
-            chosen = np.minimum((before <= targets[:, None]).sum(axis=1) - 1, last)
+        for prefix in self.prefix:
+            before = prefix[nodes]
+            chosen = (before <= targets[:, None]).sum(axis=1) - 1
             targets -= before[rows, chosen]
             nodes = nodes * self.fan_out + chosen
         return nodes
@@ -77,18 +83,18 @@ class SumTree:
         total = self.total
         if total <= 0:
             raise ValueError("cannot sample from an empty sum tree")
-        segment = total / batch_size
-        targets = (np.arange(batch_size) + rng.random(batch_size)) * segment
+        targets = (np.arange(batch_size) + rng.random(batch_size)) * (total / batch_size)
         leaves = self.find(np.minimum(targets, np.nextafter(total, 0)))
-        empty = self.levels[-1][leaves] <= 0  # only through float rounding at a block's edge
+        empty = self.sums[-1][leaves] <= 0  # only through float rounding at a block's edge
         if empty.any():
             leaves[empty] = leaves[~empty][0] if (~empty).any() else self.find([0.0])[0]
         return leaves
 
     def check_invariant(self) -> None:
         """Asserts that every inner node equals the sum (and min) of its children."""
-        for level in range(len(self.levels) - 1):
-            children = self.levels[level + 1].reshape(-1, self.fan_out)
-            np.testing.assert_allclose(self.levels[level], children.sum(axis=1), rtol=1e-9, atol=1e-12)
-            mins = self.min_levels[level + 1].reshape(-1, self.fan_out).min(axis=1)
-            np.testing.assert_array_equal(self.min_levels[level], mins)
+        for depth, prefix in enumerate(self.prefix):
+            children = self._children[depth]
+            np.testing.assert_allclose(self.sums[depth], children.sum(axis=1), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(prefix, np.cumsum(children, axis=1) - children,
+                                       rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(self.leaf_mins, self._leaf_blocks.min(axis=1))

@@ -81,13 +81,13 @@ def test_mountaincar_step_equals_the_env_built_with_those_parameters():
 
 
 def test_pendulum_step_follows_its_equations_with_changed_parameters():
-    g, m, l = 15.0, 2.0, 0.5
-    ours = DynamicsWrapper(gym.make("Pendulum-v1"), pendulum.SPEC, fixed={"g": g, "m": m, "l": l})
+    g, m, length = 15.0, 2.0, 0.5
+    ours = DynamicsWrapper(gym.make("Pendulum-v1"), pendulum.SPEC, fixed={"g": g, "m": m, "l": length})
     ours.reset(seed=0)
     th, thdot, u = 0.4, -1.0, 1.5
     ours.unwrapped.state = np.array([th, thdot])
     obs, *_ = ours.step(np.array([u], dtype=np.float32))
-    new_thdot = thdot + (3 * g / (2 * l) * np.sin(th) + 3.0 / (m * l**2) * u) * 0.05
+    new_thdot = thdot + (3 * g / (2 * length) * np.sin(th) + 3.0 / (m * length**2) * u) * 0.05
     new_th = th + new_thdot * 0.05
     np.testing.assert_allclose(obs, [np.cos(new_th), np.sin(new_th), new_thdot], rtol=1e-5)
 
