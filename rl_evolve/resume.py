@@ -25,8 +25,6 @@ def resume_config(cfg: DictConfig) -> tuple[DictConfig, RunFolder]:
     overrides_file = folder.root / ".hydra" / "overrides.yaml"
     if not overrides_file.is_file():
         raise ConfigError(f"resume='{cfg.resume}' is not a run folder (no .hydra/overrides.yaml)")
-    if not folder.last_model.is_file():
-        raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.zip to continue from")
     now = [o for o in HydraConfig.get().overrides.task if not o.startswith("hydra")]
     refused = sorted({_key(o) for o in now} - RESUME_OVERRIDABLE)
     if refused:

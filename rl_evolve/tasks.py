@@ -14,4 +14,8 @@ def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
         from rl_evolve.train import train
 
         return train(cfg, run_dir)
+    if task == "supervised":
+        from rl_evolve.supervised.task import run_supervised
+
+        return run_supervised(cfg, run_dir)
     raise NotImplementedError(task)  # unreachable: the schema's Task enum lists the tasks

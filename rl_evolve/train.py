@@ -23,6 +23,7 @@ from rl_evolve.env_factory import (
     eval_settings,
     train_settings,
 )
+from rl_evolve.errors import ConfigError
 from rl_evolve.resume import resume_config
 from rl_evolve.tracking.callbacks import (
     DynamicsLogCallback,
@@ -96,6 +97,8 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     resumed = cfg.resume is not None
     if resumed:
         cfg, folder = resume_config(cfg)
+        if not folder.last_model.is_file():
+            raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.zip to continue from")
     else:
         folder = RunFolder(run_dir)
     validate(cfg)

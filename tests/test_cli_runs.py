@@ -124,3 +124,14 @@ def test_help_lists_config_groups_and_their_options(tmp_path):
 def test_cfg_job_prints_the_composed_config(tmp_path):
     out = run_cli("--cfg", "job", "--resolve", "algo=dqn", cwd=tmp_path).stdout
     assert "name: dqn" in out and "learning_rate: 0.0023" in out
+
+
+def test_dynamics_are_logged_to_tensorboard_on_the_step_axis(tmp_path):
+    switches = "dynamics.switches=[{at:0,values:{length:0.5}},{at:256,values:{length:1.0}}]"
+    result = run_cli(*FAST_PPO, "dynamics=piecewise", switches, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (run,) = run_folders(tmp_path / "runs")
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    values = {e.step: e.value for e in acc.Scalars("dynamics/length")}
+    assert values[min(values)] == pytest.approx(0.5) and values[max(values)] == pytest.approx(1.0)

@@ -46,3 +46,12 @@ def test_every_shipped_tuned_table_names_only_real_fields(composed, env, algo):
     cfg = composed(f"algo={algo}", f"env={env}")
     check_tuned_tables(cfg)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves to a valid type
+
+
+def test_evaluation_dynamics_override_the_training_ones(composed):
+    from rl_evolve.env_factory import eval_settings, train_settings
+
+    cfg = composed("env.dynamics.length=0.5", "+eval.dynamics.length=1.5", "dynamics=cartpole_longer_pole")
+    assert train_settings(cfg)["dynamics"]["length"] == 0.5
+    assert train_settings(cfg)["schedule"]["name"] == "cartpole_longer_pole"
+    assert eval_settings(cfg)["dynamics"]["length"] == 1.5 and "schedule" not in eval_settings(cfg)

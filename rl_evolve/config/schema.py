@@ -28,7 +28,8 @@ class VecEnvKind(str, Enum):
 
 
 class Task(str, Enum):
-    train = "train"
+    train = "train"  # reinforcement learning: one SB3 agent on one env
+    supervised = "supervised"  # a CNN or LSTM classifier on the backprop core
 
 
 @dataclass
@@ -184,6 +185,64 @@ class CheckpointConfig:
 
 
 @dataclass
+class ModelConfig:
+    name: str = MISSING
+    # Fine-tune from an earlier supervised run folder (or its .pt checkpoint): every parameter
+    # whose name and shape match is copied; fit.penalty pulls toward the copied values.
+    source: str | None = None
+
+
+@dataclass
+class CNNConfig(ModelConfig):
+    name: str = "cnn"
+    channels: list[int] = field(default_factory=lambda: [32, 64])
+    kernel_size: int = 3
+    hidden: int = 128
+    dropout: float = 0.25
+
+
+@dataclass
+class LSTMConfig(ModelConfig):
+    name: str = "lstm"
+    embedding_dim: int = 100
+    hidden_size: int = 128
+    num_layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.2
+    max_vocab: int = 20_000
+    min_freq: int = 2
+    max_length: int = 400
+
+
+@dataclass
+class DataConfig:
+    name: str = MISSING
+    kind: str = "image"  # image | text
+    root: str | None = None  # where files are read from, for datasets read from files
+    size: int = 600  # synthetic sets only
+    n_classes: int = 3  # synthetic sets only
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+
+
+@dataclass
+class FitConfig:
+    """The supervised Trainer's settings."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: Any = field(default_factory=lambda: {
+        "_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3})
+    scheduler: Any = None  # e.g. {_target_: torch.optim.lr_scheduler.StepLR, _partial_: true, step_size: 5}
+    grad_clip: float | None = None
+    early_stopping_metric: str = "accuracy"  # a validation metric: accuracy, f1, loss, ...
+    patience: int = 5
+    penalty: str = "none"  # none | l2sp | ewc (toward model.source's weights)
+    penalty_strength: float = 0.01
+    fisher_batches: int = 50  # batches for the diagonal Fisher saved at the end (for EWC)
+
+
+@dataclass
 class Config:
     task: Task = Task.train
     experiment: str = "default"
@@ -201,3 +260,6 @@ class Config:
     env: EnvConfig = MISSING
     replay: Any = MISSING
     dynamics: Any = MISSING
+    model: Any = MISSING
+    data: Any = MISSING
+    fit: FitConfig = field(default_factory=FitConfig)

@@ -13,9 +13,12 @@ from omegaconf import Node, OmegaConf
 from rl_evolve.config.groups import groups_help
 from rl_evolve.config.schema import (
     AlgoConfig,
+    CNNConfig,
     Config,
+    DataConfig,
     DQNConfig,
     LinearConfig,
+    LSTMConfig,
     PiecewiseConfig,
     PPOConfig,
     PrioritizedReplayConfig,
@@ -65,6 +68,11 @@ def run_dir(resume: str | None, fresh: str) -> str:
     return fresh
 
 
+def run_label(task: Any, algo: str, env: str, model: str, data: str) -> str:
+    """The run folder's name after its timestamp: ``<algo>_<env>`` or ``<model>_<data>``."""
+    return f"{model}_{data}" if str(getattr(task, "value", task)) == "supervised" else f"{algo}_{env}"
+
+
 def register() -> None:
     """Idempotent: stores the schemas and registers the resolvers."""
     cs = ConfigStore.instance()
@@ -74,9 +82,13 @@ def register() -> None:
     cs.store(group="algo", name="dqn_schema", node=DQNConfig)
     cs.store(group="replay", name="uniform_schema", node=ReplayConfig)
     cs.store(group="replay", name="prioritized_schema", node=PrioritizedReplayConfig)
+    cs.store(group="model", name="cnn_schema", node=CNNConfig)
+    cs.store(group="model", name="lstm_schema", node=LSTMConfig)
+    cs.store(group="data", name="data_schema", node=DataConfig)
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)
-    for name, fn in (("tuned", tuned), ("run_dir", run_dir), ("groups_help", groups_help)):
+    for name, fn in (("tuned", tuned), ("run_dir", run_dir), ("groups_help", groups_help),
+                     ("run_label", run_label)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)

@@ -1,0 +1,82 @@
+"""Quadratic penalties that pull weights toward a source: L2-SP and EWC.
+
+``0.5 * strength * sum_i w_i (theta_i - theta*_i)^2`` with ``w = 1`` (L2-SP, Li et al. 2018) or
+``w = F`` the diagonal Fisher information (EWC, Kirkpatrick et al. 2017). The analytic gradient
+``strength * w * (theta - theta*)`` is added to ``.grad`` just before the optimiser steps
+(``Optimizer.register_step_pre_hook``), so any training loop that calls ``optimizer.step()``
+(the Trainer, or SB3's own) gets the penalty without being copied or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import torch
+from torch import nn
+
+
+class QuadraticPenalty:
+    """Pulls ``params`` toward ``anchors`` with per-element ``weights`` (1 where None)."""
+
+    name = "quadratic"
+
+    def __init__(self, params: Mapping[str, nn.Parameter], anchors: Mapping[str, torch.Tensor],
+                 strength: float, weights: Mapping[str, torch.Tensor] | None = None):
+        self.params = dict(params)
+        self.anchors = {k: anchors[k].detach().clone() for k in self.params}
+        self.weights = {k: weights[k].detach().clone() for k in self.params} if weights else None
+        self.strength = strength
+        self.last_value = 0.0
+
+    def value(self) -> torch.Tensor:
+        total = torch.zeros(())
+        for k, p in self.params.items():
+            diff = (p.detach() - self.anchors[k]) ** 2
+            total = total + (diff * self.weights[k] if self.weights else diff).sum()
+        return 0.5 * self.strength * total
+
+    @torch.no_grad()
+    def add_gradients(self) -> None:
+        """Adds the penalty's analytic gradient to every parameter's ``.grad``."""
+        for k, p in self.params.items():
+            grad = self.strength * (p - self.anchors[k])
+            if self.weights:
+                grad = grad * self.weights[k]
+            p.grad = grad if p.grad is None else p.grad + grad
+        self.last_value = float(self.value())
+
+    def attach(self, optimizer: torch.optim.Optimizer):
+        """Adds the gradient before every ``optimizer.step()``; returns the removable handle."""
+        return optimizer.register_step_pre_hook(lambda *_: self.add_gradients())
+
+
+class L2SP(QuadraticPenalty):
+    name = "l2sp"
+
+
+class EWC(QuadraticPenalty):
+    name = "ewc"
+
+
+def matching_parameters(model: nn.Module, source: Mapping[str, torch.Tensor]) -> dict[str, nn.Parameter]:
+    """The trainable parameters of ``model`` that ``source`` holds with the same shape."""
+    return {k: p for k, p in model.named_parameters()
+            if p.requires_grad and k in source and source[k].shape == p.shape}
+
+
+def diagonal_fisher(params: Mapping[str, nn.Parameter], batches: Iterable,
+                    loss_of_batch: Callable[[object], torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Empirical diagonal Fisher: the mean over batches of the squared loss gradients."""
+    fisher = {k: torch.zeros_like(p) for k, p in params.items()}
+    n = 0
+    for batch in batches:
+        for p in params.values():
+            p.grad = None
+        loss_of_batch(batch).backward()
+        for k, p in params.items():
+            if p.grad is not None:
+                fisher[k] += p.grad.detach() ** 2
+        n += 1
+    for p in params.values():
+        p.grad = None
+    return {k: f / max(n, 1) for k, f in fisher.items()}

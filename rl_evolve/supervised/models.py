@@ -1,0 +1,52 @@
+"""A CNN image classifier and an LSTM text classifier, sized from config."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class CNN(nn.Module):
+    """Convolution blocks (conv, ReLU, 2x2 max-pool) and a fully connected head."""
+
+    def __init__(self, in_shape: Sequence[int], n_classes: int, channels: Sequence[int] = (32, 64),
+                 kernel_size: int = 3, hidden: int = 128, dropout: float = 0.25):
+        super().__init__()
+        layers: list[nn.Module] = []
+        c_in, (_, h, w) = in_shape[0], in_shape
+        for c_out in channels:
+            layers += [nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2), nn.ReLU(),
+                       nn.MaxPool2d(2)]
+            c_in, h, w = c_out, h // 2, w // 2
+        self.trunk = nn.Sequential(*layers, nn.Flatten())
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c_in * h * w, hidden), nn.ReLU(),
+                                  nn.Dropout(dropout), nn.Linear(hidden, n_classes))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(images))
+
+
+class LSTMClassifier(nn.Module):
+    """Embedding, (bi)LSTM over packed variable-length sequences, linear head on the final
+    hidden states. Token 0 is padding."""
+
+    def __init__(self, vocab_size: int, n_classes: int, embedding_dim: int = 100,
+                 hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True,
+                 dropout: float = 0.2):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True,
+                            bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(self.embedding(tokens), lengths.clamp(min=1).cpu(),
+                                      batch_first=True, enforce_sorted=False)
+        _, (hidden, _) = self.lstm(packed)
+        # hidden: (layers * directions, batch, hidden); the last layer's directions.
+        last = hidden[-2:] if self.lstm.bidirectional else hidden[-1:]
+        return self.head(self.dropout(torch.cat(list(last), dim=1)))

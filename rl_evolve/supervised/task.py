@@ -1,0 +1,193 @@
+"""The ``supervised`` task: a CNN or LSTM classifier trained by the core Trainer."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.tensorboard import SummaryWriter
+
+from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
+from rl_evolve.core.metrics import confusion_figure
+from rl_evolve.core.optim import build_optimizer, build_scheduler
+from rl_evolve.core.penalties import EWC, L2SP, diagonal_fisher, matching_parameters
+from rl_evolve.core.trainer import EarlyStopping, Trainer
+from rl_evolve.errors import ConfigError
+from rl_evolve.resume import resume_config
+from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
+from rl_evolve.supervised.models import CNN, LSTMClassifier
+from rl_evolve.supervised.text import Vocabulary
+from rl_evolve.tracking.provenance import git_revision, package_versions
+from rl_evolve.tracking.run_folder import RunFolder
+
+MODEL_KIND = {"cnn": "image", "lstm": "text"}
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def tensors(data: Dataset, indices: np.ndarray, vocab: Vocabulary | None) -> TensorDataset:
+    labels = torch.from_numpy(data.labels[indices])
+    if vocab is None:
+        return TensorDataset(torch.from_numpy(data.inputs[indices]), labels)  # type: ignore[index]
+    tokens, lengths = vocab.encode_batch([data.inputs[i] for i in indices])
+    return TensorDataset(tokens, lengths, labels)
+
+
+def build_model(model_cfg: DictConfig, data: Dataset, vocab: Vocabulary | None) -> torch.nn.Module:
+    needs = MODEL_KIND[model_cfg.name]
+    if needs != data.kind:
+        raise ConfigError(f"model={model_cfg.name} needs {needs} data, but the dataset is {data.kind} data "
+                          f"(use model={'cnn' if data.kind == 'image' else 'lstm'})")
+    n_classes = len(data.class_names)
+    if model_cfg.name == "cnn":
+        return CNN(data.inputs.shape[1:], n_classes, list(model_cfg.channels),  # type: ignore[union-attr]
+                   model_cfg.kernel_size, model_cfg.hidden, model_cfg.dropout)
+    return LSTMClassifier(len(vocab), n_classes, model_cfg.embedding_dim,  # type: ignore[arg-type]
+                          model_cfg.hidden_size, model_cfg.num_layers, model_cfg.bidirectional,
+                          model_cfg.dropout)
+
+
+def source_checkpoint(source: str) -> Path:
+    path = Path(source)
+    return path / "checkpoints" / "best.pt" if path.is_dir() else path
+
+
+def transfer_from_source(model: torch.nn.Module, cfg: DictConfig) -> tuple[dict, dict | None]:
+    """Copies matching parameters from ``model.source``; returns them and the source's Fisher."""
+    state = load_checkpoint(source_checkpoint(cfg.model.source))
+    matched = matching_parameters(model, state["model"])
+    if not matched:
+        raise ConfigError(f"model.source '{cfg.model.source}' shares no parameter (name and shape) "
+                          f"with model={cfg.model.name}")
+    model.load_state_dict({k: state["model"][k] for k in matched}, strict=False)
+    return {k: state["model"][k] for k in matched}, state.get("fisher")
+
+
+def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                   anchors: dict, fisher: dict | None):
+    if cfg.fit.penalty == "none":
+        return None
+    if cfg.fit.penalty not in ("l2sp", "ewc"):
+        raise ConfigError(f"fit.penalty must be none, l2sp or ewc, got '{cfg.fit.penalty}'")
+    if not anchors:
+        raise ConfigError(f"fit.penalty={cfg.fit.penalty} pulls toward model.source; set model.source")
+    params = dict(model.named_parameters())
+    params = {k: params[k] for k in anchors}
+    if cfg.fit.penalty == "ewc":
+        if not fisher:
+            raise ConfigError("fit.penalty=ewc needs the source's Fisher; the source run saved none")
+        penalty = EWC(params, anchors, cfg.fit.penalty_strength, {k: fisher[k] for k in params})
+    else:
+        penalty = L2SP(params, anchors, cfg.fit.penalty_strength)
+    penalty.attach(optimizer)
+    return penalty
+
+
+def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
+    """Trains, early-stops on validation, tests the best checkpoint; returns test accuracy."""
+    resumed = cfg.resume is not None
+    folder = RunFolder(run_dir)
+    if resumed:
+        cfg, folder = resume_config(cfg)
+        if not (folder.checkpoints / "last.pt").is_file():
+            raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.pt to continue from")
+    if cfg.data.name == "fashion_mnist" and not Path(str(cfg.data.root)).is_dir():
+        raise ConfigError(f"data.root '{cfg.data.root}' does not exist; install the files with "
+                          "'apt-get install dataset-fashion-mnist' or set data.root")
+    if cfg.model.name not in MODEL_KIND:
+        raise ConfigError(f"model={cfg.model.name} is not a supervised model (cnn, lstm)")
+    seed_everything(cfg.seed)
+    data = load_dataset(cfg.data)
+    if MODEL_KIND[cfg.model.name] != data.kind:
+        build_model(cfg.model, data, None)  # raises the one-line mismatch error
+    splits = split_indices(data.labels, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed)
+    folder.root.mkdir(parents=True, exist_ok=True)
+    (folder.root / "splits.json").write_text(json.dumps({k: v.tolist() for k, v in splits.items()}))
+
+    vocab = None
+    if data.kind == "text":
+        vocab = Vocabulary.build([data.inputs[i] for i in splits["train"]], cfg.model.max_vocab,
+                                 cfg.model.min_freq, cfg.model.max_length)
+    loaders = {name: DataLoader(tensors(data, idx, vocab), batch_size=cfg.fit.batch_size,
+                                shuffle=name == "train",
+                                generator=torch.Generator().manual_seed(cfg.seed))
+               for name, idx in splits.items()}
+    model = build_model(cfg.model, data, vocab)
+    anchors, fisher = transfer_from_source(model, cfg) if cfg.model.source else ({}, None)
+    optimizer = build_optimizer(cfg.fit.optimizer, model.parameters())
+    penalty = attach_penalty(cfg, model, optimizer, anchors, fisher)
+    extra: dict[str, Any] = {"vocabulary": vocab.state_dict() if vocab else None,
+                             "class_names": data.class_names,
+                             "config": OmegaConf.to_container(cfg, resolve=True)}
+    trainer = Trainer(model, optimizer, len(data.class_names),
+                      scheduler=build_scheduler(cfg.fit.scheduler, optimizer),
+                      grad_clip=cfg.fit.grad_clip,
+                      early_stopping=EarlyStopping(cfg.fit.early_stopping_metric, cfg.fit.patience,
+                                                   "min" if cfg.fit.early_stopping_metric == "loss" else "max"),
+                      checkpoint_dir=folder.checkpoints, extra_state=extra, progress=cfg.progress_bar)
+    if resumed:
+        trainer.resume(folder.checkpoints / "last.pt")
+
+    writer = SummaryWriter(str(folder.tensorboard))
+
+    def log_epoch(t: Trainer) -> None:
+        for key, value in t.metrics.items():
+            split, metric = key.split("/")
+            writer.add_scalar(f"supervised/{split}/{metric}", value, t.epoch)
+        if penalty is not None:
+            writer.add_scalar(f"supervised/train/{penalty.name}", penalty.last_value, t.epoch)
+        print(f"epoch {t.epoch}: train loss {t.metrics['train/loss']:.4f}, "
+              f"val accuracy {t.metrics['val/accuracy']:.4f}, val f1 {t.metrics['val/f1']:.4f}")
+
+    trainer.add_hook("after_epoch", log_epoch)
+    start = time.perf_counter()
+    trainer.fit(loaders["train"], loaders["val"], cfg.fit.epochs)
+    wall = time.perf_counter() - start
+
+    best = load_checkpoint(folder.checkpoints / "best.pt")
+    model.load_state_dict(best["model"])
+    labels, preds, _ = trainer.predict(loaders["test"])
+    test = trainer.evaluate(loaders["test"])
+    writer.add_figure("supervised/test/confusion_matrix", confusion_figure(labels, preds, data.class_names),
+                      trainer.epoch)
+    hparams = {"model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
+               "batch_size": cfg.fit.batch_size, "penalty": cfg.fit.penalty}
+    writer.add_hparams(hparams, {"hparam/test_accuracy": test["accuracy"], "hparam/test_f1": test["f1"]},
+                       run_name=".")
+    writer.close()
+
+    # The diagonal Fisher at the best weights, for a later run's EWC toward this one.
+    params = {k: p for k, p in model.named_parameters() if p.requires_grad}
+    batches = [b for _, b in zip(range(cfg.fit.fisher_batches), loaders["train"], strict=False)]
+    best["fisher"] = diagonal_fisher(params, batches,
+                                     lambda b: trainer.loss_fn(model(*b[:-1]), b[-1]))
+    save_checkpoint(folder.checkpoints / "best.pt", best)
+
+    summary = {
+        "status": "completed", "task": "supervised", "model": cfg.model.name, "data": cfg.data.name,
+        "seed": cfg.seed, "epochs_run": trainer.epoch, "best_epoch": best["epoch"],
+        "test": test, "validation_best": trainer.early_stopping.best if trainer.early_stopping else None,
+        "history": trainer.history, "split_sizes": {k: len(v) for k, v in splits.items()},
+        "n_parameters": sum(p.numel() for p in model.parameters()),
+        "train_samples_per_second": round(len(splits["train"]) * len(trainer.history) / max(wall, 1e-9), 1),
+        "wall_time_s": round(wall, 3), "versions": package_versions(), "git_revision": git_revision(),
+        "finished_at": datetime.now().isoformat(timespec="seconds"), "run_dir": str(folder.root),
+    }
+    folder.write_summary(summary)
+    print(f"run folder: {folder.root}")
+    print(f"test accuracy {test['accuracy']:.4f}, macro F1 {test['f1']:.4f} "
+          f"(best epoch {best['epoch']} of {trainer.epoch})")
+    print(f"look at it: tensorboard --logdir {folder.root.parent}")
+    return test["accuracy"]

@@ -1,0 +1,42 @@
+"""Tokenizer round trips, unknown words, packed sequences, model shapes."""
+
+from __future__ import annotations
+
+import torch
+
+from rl_evolve.supervised.models import CNN, LSTMClassifier
+from rl_evolve.supervised.text import Vocabulary, tokenize
+
+
+def test_tokenizer_lowercases_and_drops_punctuation():
+    assert tokenize("The cat's hat, 3 times!") == ["the", "cat's", "hat", "3", "times"]
+
+
+def test_vocabulary_round_trips_known_words_and_maps_unknown_ones_to_unk():
+    vocab = Vocabulary.build(["a b b c", "b c"], max_size=10)
+    assert vocab.decode(vocab.encode("b c a")) == ["b", "c", "a"]
+    assert vocab.encode("zebra") == [1]
+    restored = Vocabulary.from_state_dict(vocab.state_dict())
+    assert restored.encode("c b zebra") == vocab.encode("c b zebra")
+
+
+def test_vocabulary_caps_its_size_and_truncates_documents():
+    vocab = Vocabulary.build(["a a a b b c"], max_size=4, max_length=2)
+    assert vocab.tokens == ["<pad>", "<unk>", "a", "b"]
+    assert vocab.encode("a b c a") == [2, 3]
+
+
+def test_packed_sequences_give_the_same_output_as_unpadded_ones():
+    torch.manual_seed(0)
+    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6).eval()
+    short, long = [3, 4, 5], [6, 7, 8, 9, 10, 11]
+    padded = torch.tensor([short + [0, 0, 0], long])
+    batch = model(padded, torch.tensor([3, 6]))
+    alone = torch.cat([model(torch.tensor([short]), torch.tensor([3])),
+                       model(torch.tensor([long]), torch.tensor([6]))])
+    torch.testing.assert_close(batch, alone)
+
+
+def test_cnn_maps_28x28_images_to_class_scores():
+    model = CNN((1, 28, 28), n_classes=10, channels=[8, 16])
+    assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
