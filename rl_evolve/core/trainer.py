@@ -88,9 +88,9 @@ class Trainer:
     def train_epoch(self, loader: Iterable) -> float:
         self.model.train()
         total, count = 0.0, 0
-        for self.batch in tqdm(loader, desc=f"epoch {self.epoch}", leave=False,
-                               disable=not self.progress):
-            *inputs, target = self.batch
+        for batch in tqdm(loader, desc=f"epoch {self.epoch}", leave=False, disable=not self.progress):
+            self.batch = batch
+            *inputs, target = batch
             self._call("before_forward")
             self.output = self.model(*inputs)
             self._call("after_forward")

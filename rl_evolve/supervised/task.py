@@ -134,8 +134,9 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
     trainer = Trainer(model, optimizer, len(data.class_names),
                       scheduler=build_scheduler(cfg.fit.scheduler, optimizer),
                       grad_clip=cfg.fit.grad_clip,
-                      early_stopping=EarlyStopping(cfg.fit.early_stopping_metric, cfg.fit.patience,
-                                                   "min" if cfg.fit.early_stopping_metric == "loss" else "max"),
+                      early_stopping=EarlyStopping(
+                          cfg.fit.early_stopping_metric, cfg.fit.patience,
+                          "min" if cfg.fit.early_stopping_metric == "loss" else "max"),
                       checkpoint_dir=folder.checkpoints, extra_state=extra, progress=cfg.progress_bar)
     if resumed:
         trainer.resume(folder.checkpoints / "last.pt")

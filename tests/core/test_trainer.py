@@ -40,7 +40,8 @@ def test_every_hook_runs_in_order():
 def test_hooks_see_the_loop_state_on_the_trainer():
     trainer = toy_trainer()
     seen = []
-    trainer.add_hook("after_backward", lambda t: seen.append((t.loss.item(), t.model.weight.grad is not None)))
+    trainer.add_hook("after_backward",
+                     lambda t: seen.append((t.loss.item(), t.model.weight.grad is not None)))
     train, val = toy_loaders(n=32)
     trainer.fit(train, val, epochs=1)
     assert len(seen) == 2 and all(has_grad for _, has_grad in seen)
