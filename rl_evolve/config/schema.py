@@ -235,6 +235,7 @@ class FitConfig:
         "_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3})
     scheduler: Any = None  # e.g. {_target_: torch.optim.lr_scheduler.StepLR, _partial_: true, step_size: 5}
     grad_clip: float | None = None
+    augment_shift: int = 0  # images: random translation by up to this many pixels (training only)
     early_stopping_metric: str = "accuracy"  # a validation metric: accuracy, f1, loss, ...
     patience: int = 5
     penalty: str = "none"  # none | l2sp | ewc (toward model.source's weights)

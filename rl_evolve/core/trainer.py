@@ -90,8 +90,8 @@ class Trainer:
         total, count = 0.0, 0
         for batch in tqdm(loader, desc=f"epoch {self.epoch}", leave=False, disable=not self.progress):
             self.batch = batch
-            *inputs, target = batch
-            self._call("before_forward")
+            self._call("before_forward")  # may replace self.batch (augmentation)
+            *inputs, target = self.batch
             self.output = self.model(*inputs)
             self._call("after_forward")
             self.loss = self.loss_fn(self.output, target)

@@ -50,3 +50,17 @@ class LSTMClassifier(nn.Module):
         # hidden: (layers * directions, batch, hidden); the last layer's directions.
         last = hidden[-2:] if self.lstm.bidirectional else hidden[-1:]
         return self.head(self.dropout(torch.cat(list(last), dim=1)))
+
+
+def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Each image translated by its own random whole-pixel offset in [-max_shift, max_shift],
+    the uncovered border filled with zeros (training-time augmentation)."""
+    n, _, h, w = images.shape
+    shifts = torch.randint(-max_shift, max_shift + 1, (n, 2), generator=generator)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0
+    theta[:, 0, 2] = -2.0 * shifts[:, 0] / w
+    theta[:, 1, 2] = -2.0 * shifts[:, 1] / h
+    grid = torch.nn.functional.affine_grid(theta, list(images.shape), align_corners=False)
+    return torch.nn.functional.grid_sample(images, grid, mode="nearest", padding_mode="zeros",
+                                           align_corners=False)

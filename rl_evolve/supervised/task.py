@@ -23,7 +23,7 @@ from rl_evolve.core.trainer import EarlyStopping, Trainer
 from rl_evolve.errors import ConfigError
 from rl_evolve.resume import resume_config
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
-from rl_evolve.supervised.models import CNN, LSTMClassifier
+from rl_evolve.supervised.models import CNN, LSTMClassifier, random_shift
 from rl_evolve.supervised.text import Vocabulary
 from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
@@ -140,6 +140,14 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
                       checkpoint_dir=folder.checkpoints, extra_state=extra, progress=cfg.progress_bar)
     if resumed:
         trainer.resume(folder.checkpoints / "last.pt")
+    if cfg.fit.augment_shift and data.kind == "image":
+        shift_rng = torch.Generator().manual_seed(cfg.seed)
+
+        def augment(t: Trainer) -> None:
+            images, labels = t.batch
+            t.batch = (random_shift(images, cfg.fit.augment_shift, shift_rng), labels)
+
+        trainer.add_hook("before_forward", augment)
 
     writer = SummaryWriter(str(folder.tensorboard))
 
