@@ -29,6 +29,7 @@ from rl_evolve.tracking.callbacks import (
     DynamicsLogCallback,
     HParamsCallback,
     LastCheckpointCallback,
+    StopOnInterrupt,
 )
 from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
@@ -121,7 +122,9 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
 
     folder.checkpoints.mkdir(parents=True, exist_ok=True)
     eval_callback = _eval_callback(cfg, folder, eval_env, resumed)
+    stop = StopOnInterrupt()
     callbacks = [
+        stop,
         eval_callback,
         LastCheckpointCallback(
             save_freq=max(cfg.checkpoint.freq // cfg.n_envs, 1),
@@ -160,8 +163,9 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
             progress_bar=cfg.progress_bar,
             reset_num_timesteps=not resumed,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a second Ctrl-C
         interrupted = True
+    interrupted = interrupted or stop.requested
     wall = time.perf_counter() - start
     _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
 

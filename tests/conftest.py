@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,22 @@ def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.Completed
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def install_copy(base: Path, files: dict[str, str] | None = None) -> Path:
+    """Copies the project to ``base/src`` (plus ``files``), ``pip install``s it (not editable)
+    into ``base/site`` and returns that folder, for use on PYTHONPATH."""
+    root = Path(__file__).resolve().parents[1]
+    source = base / "src"
+    shutil.copytree(root, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "runs", "*.egg-info", "build", "__pycache__", ".pytest_cache"))
+    for rel, content in (files or {}).items():
+        (source / rel).write_text(content)
+    site = base / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--target", str(site), str(source)],
+                   check=True, capture_output=True)
+    return site
 
 
 def run_folders(root: Path) -> list[Path]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import tomllib
+
+from tests.conftest import install_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,13 +23,7 @@ def test_every_python_package_is_listed_in_pyproject():
 
 def test_conf_is_found_from_a_plain_install_used_elsewhere(tmp_path):
     """`pip install .` (not editable), then the CLI composes its config from another folder."""
-    source = tmp_path / "src"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "runs", ".git", "*.egg-info",
-                                                                "build", "__pycache__"))
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--target", str(target), str(source)],
-                   check=True, capture_output=True)
+    target = install_copy(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
@@ -50,3 +52,34 @@ class DynamicsLogCallback(BaseCallback):
 
     def _on_step(self) -> bool:
         return True
+
+
+class StopOnInterrupt(BaseCallback):
+    """Ctrl-C (SIGINT) asks training to stop at the next step instead of raising mid-step.
+
+    A KeyboardInterrupt raised inside a checkpoint write leaves a corrupt file; this callback
+    lets the step finish and returns False, which is SB3's way to end ``learn`` cleanly. A second
+    Ctrl-C raises KeyboardInterrupt at once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requested = False
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def _on_training_start(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _on_training_end(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _on_step(self) -> bool:
+        return not self.requested

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import install_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["total_timesteps=300", "eval.freq=150", "eval.n_episodes=1", "checkpoint.freq=150",
@@ -34,15 +35,7 @@ def project_with(tmp_path_factory):
 
     def _make(files: dict[str, str]):
         base = tmp_path_factory.mktemp("project")
-        source = base / "src"
-        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-            ".venv", ".git", "runs", "*.egg-info", "build", "__pycache__", ".pytest_cache"))
-        for rel, content in files.items():
-            (source / rel).write_text(content)
-        site = base / "site"
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                        "--no-build-isolation", "--target", str(site), str(source)],
-                       check=True, capture_output=True)
+        site = install_copy(base, files)
         work = base / "work"
         work.mkdir()
 
