@@ -20,6 +20,7 @@ from gymnasium import spaces
 from stable_baselines3.common.buffers import ReplayBuffer
 
 from rl_evolve.replay.prioritized import PrioritizedReplayBuffer
+from rl_evolve.replay.sum_tree import SumTree
 
 CAPACITY = 1_000_000
 OBS = spaces.Box(-np.inf, np.inf, (4,), np.float32)
@@ -88,12 +89,30 @@ def main() -> None:
         results[batch] = {"median_us": {k: round(v, 1) for k, v in med.items()},
                           "ratio_to_cpprb": round(med["rl_evolve_per"] / med["cpprb_per"], 3)}
     ours.tree.check_invariant()
+
+    # The sum tree alone (fresh random priorities, sample + update), by fan-out.
+    tree_only = {}
+    for fan_out in (16, 32, 64):
+        tree = SumTree(CAPACITY, fan_out)
+        tree.update(np.arange(CAPACITY), rng.random(CAPACITY) * 5 + 1e-3)
+        for batch in (32, 256):
+            td = rng.random(batch) + 1e-3
+
+            def tree_cycle(tree=tree, batch=batch, td=td):
+                tree.update(tree.sample_stratified(batch, rng), td)
+
+            times = [per_cycle_us(tree_cycle, args.cycles) for _ in range(args.rounds)]
+            tree_only[f"fan_out={fan_out},batch={batch}"] = round(statistics.median(times), 1)
+    results["sum_tree_only_us"] = tree_only
     print("| batch | rl_evolve PER (us) | cpprb PER (us) | SB3 uniform sample (us) | ours / cpprb |")
     print("|---|---|---|---|---|")
     for batch, r in results.items():
+        if batch == "sum_tree_only_us":
+            continue
         m = r["median_us"]
         print(f"| {batch} | {m['rl_evolve_per']} | {m['cpprb_per']} | {m['sb3_uniform_sample']} | "
               f"{r['ratio_to_cpprb']} |")
+    print("sum tree alone, sample + update (us):", tree_only)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")

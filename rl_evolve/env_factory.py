@@ -48,13 +48,9 @@ def has_dynamics_request(settings: dict[str, Any]) -> bool:
     return fixed or schedule or bool(settings.get("observe"))
 
 
-def check_dynamics(settings: dict[str, Any]) -> None:
-    """Builds the wrapper once on a throw-away env: every parameter name, bound and schedule is
-    checked before training (the wrapper's own checks, not a copy of them)."""
-    if not settings.get("dynamics_spec"):
-        if has_dynamics_request(settings):
-            raise ConfigError(f"env={settings['name']} has no dynamics_spec; its physics cannot change")
-        return
+def check_in_process(settings: dict[str, Any]) -> None:
+    """Builds one env here and closes it. For SubprocVecEnv: a config error raised inside a
+    worker reaches the main process as a broken pipe, not as its own one-line message."""
     make_env(settings).close()
 
 
@@ -77,6 +73,8 @@ def make_env(settings: dict[str, Any], render_mode: str | None = None) -> gym.En
             observe=settings.get("observe") or (),
             step_scale=int(settings.get("step_scale", 1)),
         )
+    elif has_dynamics_request(settings):
+        raise ConfigError(f"env={settings['name']} has no dynamics_spec; its physics cannot change")
     return env
 
 

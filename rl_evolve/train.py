@@ -18,8 +18,8 @@ from rl_evolve.agents import build_agent, load_agent, replay_variant
 from rl_evolve.config.validate import validate
 from rl_evolve.env_factory import (
     build_vec_env,
-    check_dynamics,
     check_env_exists,
+    check_in_process,
     eval_settings,
     train_settings,
 )
@@ -105,11 +105,11 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     validate(cfg)
     settings, evaluation = train_settings(cfg), eval_settings(cfg)
     check_env_exists(settings)
-    check_dynamics(settings)
-    check_dynamics(evaluation)
-
-    env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value))
+    # Built in this process first, so a bad parameter or schedule fails with its own message.
     eval_env = build_vec_env(evaluation, 1, cfg.seed + EVAL_SEED_OFFSET)
+    if cfg.vec_env.value == "subproc":
+        check_in_process(settings)
+    env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value))
     previous = folder.read_summary() if resumed else {}
     if resumed:
         model = load_agent(replay_variant(cfg)[0], folder.last_model, env, cfg.device)

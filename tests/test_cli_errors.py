@@ -17,6 +17,7 @@ CASES = {
     "unknown env id": (["env.id=CartPole-v9"], "unknown env id 'CartPole-v9'"),
     "dqn in a continuous env": (["algo=dqn", "env=pendulum"], "cannot act in env=pendulum"),
     "bad enum value": (["vec_env=threads"], "expected one of [dummy, subproc]"),
+    "prioritized replay with ppo": (["replay=prioritized"], "replay=prioritized needs PERDQN's base"),
     "resume of a folder that is no run": (["resume=nowhere"], "is not a run folder"),
 }
 

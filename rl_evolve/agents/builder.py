@@ -57,12 +57,13 @@ def replay_variant(cfg: DictConfig) -> tuple[type[BaseAlgorithm], dict[str, Any]
         return cls, {}
     variant = get_class(cfg.replay.algo_cls)
     if not issubclass(variant, cls):
-        raise ConfigError(f"replay={cfg.replay.name} works with algo=dqn, not algo={cfg.algo.name}")
+        raise ConfigError(f"replay={cfg.replay.name} needs {variant.__name__}'s base algorithm "
+                          f"({variant.__mro__[1].__name__}); algo={cfg.algo.name} is {cls.__name__}")
     buffer_kwargs = {"alpha": cfg.replay.alpha, "beta0": cfg.replay.beta0, "eps": cfg.replay.eps,
                      "seed": cfg.seed}
     return variant, {"replay_buffer_class": get_class(cfg.replay.buffer_cls),
                      "replay_buffer_kwargs": buffer_kwargs,
-                     "double_q": cfg.replay.double_q, "beta0": cfg.replay.beta0}
+                     "double_q": cfg.replay.double_q}
 
 
 def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:

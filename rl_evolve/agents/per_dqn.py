@@ -20,20 +20,16 @@ from rl_evolve.replay.prioritized import PrioritizedReplayBuffer
 class PERDQN(DQN):
     """SB3 ``DQN`` whose replay buffer is a ``PrioritizedReplayBuffer``."""
 
-    def __init__(self, *args: Any, double_q: bool = False, beta0: float = 0.4, **kwargs: Any):
+    def __init__(self, *args: Any, double_q: bool = False, **kwargs: Any):
         kwargs.setdefault("replay_buffer_class", PrioritizedReplayBuffer)
         super().__init__(*args, **kwargs)
         self.double_q = double_q
-        self.beta0 = beta0
-
-    def _beta(self) -> float:
-        return self.beta0 + (1.0 - self.beta0) * (1.0 - self._current_progress_remaining)
 
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
         buffer: PrioritizedReplayBuffer = self.replay_buffer  # type: ignore[assignment]
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
-        buffer.beta = self._beta()
+        buffer.anneal_beta(1.0 - self._current_progress_remaining)
 
         losses, weight_means = [], []
         for _ in range(gradient_steps):

@@ -37,11 +37,10 @@ def validate(cfg: DictConfig) -> None:
     """Every check that can fail before training, in the order a user would fix them."""
     check_tuned_tables(cfg)
     check_positive(cfg)
-    if cfg.replay.name != "uniform" and cfg.algo.name == "ppo":
-        raise ConfigError(f"replay={cfg.replay.name} needs an off-policy algorithm; PPO has no replay")
     if cfg.replay.name == "prioritized":
         from rl_evolve.replay.prioritized import check_per_parameters
 
         check_per_parameters(cfg.replay.alpha, cfg.replay.beta0, cfg.replay.eps)
-    if cfg.algo.name != "ppo" and cfg.total_timesteps < cfg.n_envs:
-        raise ConfigError("total_timesteps must be at least n_envs")
+    from rl_evolve.agents.builder import replay_variant
+
+    replay_variant(cfg)  # the algorithm and replay scheme fit together (e.g. no PER with PPO)

@@ -58,7 +58,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         super().__init__(buffer_size, observation_space, action_space, device, n_envs=n_envs,
                          optimize_memory_usage=optimize_memory_usage,
                          handle_timeout_termination=handle_timeout_termination)
-        self.alpha, self.beta, self.eps = alpha, beta0, eps
+        self.alpha, self.beta0, self.beta, self.eps = alpha, beta0, beta0, eps
         self.tree = SumTree(self.buffer_size * self.n_envs)
         self.max_priority = 1.0  # of |TD error| + eps, before the exponent
         self.rng = np.random.default_rng(seed)
@@ -78,6 +78,10 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         data = self._samples_at(positions, env_indices, env)
         return PrioritizedReplayBufferSamples(*data, weights=self.to_torch(weights.reshape(-1, 1)),
                                               indices=slots)
+
+    def anneal_beta(self, progress: float) -> None:
+        """``beta`` linearly from ``beta0`` (progress 0) to 1 (progress 1)."""
+        self.beta = self.beta0 + (1.0 - self.beta0) * min(max(progress, 0.0), 1.0)
 
     def update_priorities(self, indices: np.ndarray, td_errors: np.ndarray) -> None:
         """Sets ``p_i = |td_error_i| + eps`` for the sampled slots."""

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.tensorboard import SummaryWriter
 
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
-from rl_evolve.core.metrics import confusion_figure
+from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
 from rl_evolve.core.penalties import EWC, L2SP, diagonal_fisher, matching_parameters
 from rl_evolve.core.trainer import EarlyStopping, Trainer
@@ -45,11 +45,17 @@ def tensors(data: Dataset, indices: np.ndarray, vocab: Vocabulary | None) -> Ten
     return TensorDataset(tokens, lengths, labels)
 
 
-def build_model(model_cfg: DictConfig, data: Dataset, vocab: Vocabulary | None) -> torch.nn.Module:
+def check_model_fits(model_cfg: DictConfig, data: Dataset) -> None:
+    """The model reads the kind of input the dataset holds (images or texts)."""
+    if model_cfg.name not in MODEL_KIND:
+        raise ConfigError(f"model={model_cfg.name} is not a supervised model ({', '.join(MODEL_KIND)})")
     needs = MODEL_KIND[model_cfg.name]
     if needs != data.kind:
         raise ConfigError(f"model={model_cfg.name} needs {needs} data, but the dataset is {data.kind} data "
                           f"(use model={'cnn' if data.kind == 'image' else 'lstm'})")
+
+
+def build_model(model_cfg: DictConfig, data: Dataset, vocab: Vocabulary | None) -> torch.nn.Module:
     n_classes = len(data.class_names)
     if model_cfg.name == "cnn":
         return CNN(data.inputs.shape[1:], n_classes, list(model_cfg.channels),  # type: ignore[union-attr]
@@ -103,15 +109,9 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
         cfg, folder = resume_config(cfg)
         if not (folder.checkpoints / "last.pt").is_file():
             raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.pt to continue from")
-    if cfg.data.name == "fashion_mnist" and not Path(str(cfg.data.root)).is_dir():
-        raise ConfigError(f"data.root '{cfg.data.root}' does not exist; install the files with "
-                          "'apt-get install dataset-fashion-mnist' or set data.root")
-    if cfg.model.name not in MODEL_KIND:
-        raise ConfigError(f"model={cfg.model.name} is not a supervised model (cnn, lstm)")
     seed_everything(cfg.seed)
     data = load_dataset(cfg.data)
-    if MODEL_KIND[cfg.model.name] != data.kind:
-        build_model(cfg.model, data, None)  # raises the one-line mismatch error
+    check_model_fits(cfg.model, data)
     splits = split_indices(data.labels, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed)
     folder.root.mkdir(parents=True, exist_ok=True)
     (folder.root / "splits.json").write_text(json.dumps({k: v.tolist() for k, v in splits.items()}))
@@ -167,8 +167,8 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
 
     best = load_checkpoint(folder.checkpoints / "best.pt")
     model.load_state_dict(best["model"])
-    labels, preds, _ = trainer.predict(loaders["test"])
-    test = trainer.evaluate(loaders["test"])
+    labels, preds, test_loss = trainer.predict(loaders["test"])
+    test = {"loss": test_loss, **classification_metrics(labels, preds, len(data.class_names))}
     writer.add_figure("supervised/test/confusion_matrix", confusion_figure(labels, preds, data.class_names),
                       trainer.epoch)
     hparams = {"model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
