@@ -92,7 +92,7 @@ def main() -> None:
 
     # The sum tree alone (fresh random priorities, sample + update), by fan-out.
     tree_only = {}
-    for fan_out in (16, 32, 64):
+    for fan_out in (2, 8, 32, 64):
         tree = SumTree(CAPACITY, fan_out)
         tree.update(np.arange(CAPACITY), rng.random(CAPACITY) * 5 + 1e-3)
         for batch in (32, 256):

@@ -48,3 +48,15 @@ def test_min_ignores_empty_slots_and_follows_updates_upward():
     assert tree.min == 0.5
     tree.update(np.array([1]), np.array([3.0]))
     assert tree.min == 2.0
+
+
+def test_an_index_outside_the_capacity_is_refused():
+    tree = SumTree(10)
+    with pytest.raises(IndexError, match="out of range"):
+        tree.update(np.array([10]), np.array([1.0]))
+
+
+def test_a_target_past_the_total_by_rounding_still_lands_on_a_nonzero_leaf():
+    tree = SumTree(8, fan_out=2)
+    tree.update(np.array([0, 5]), np.array([0.1, 0.2]))
+    assert tree.find(np.array([tree.total * (1 + 1e-12)]))[0] == 5
