@@ -10,11 +10,19 @@ from omegaconf import DictConfig
 def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
     """Runs ``cfg.task``; returns the final evaluation return (what a sweeper optimises)."""
     task = str(getattr(cfg.task, "value", cfg.task))
+    if task == "train" and cfg.get("curriculum") is not None:
+        from rl_evolve.curriculum.runner import run_curriculum
+
+        return run_curriculum(cfg, run_dir)
     if task == "train":
         from rl_evolve.train import train
 
         return train(cfg, run_dir)
     if task == "supervised":
+        if cfg.get("curriculum") is not None:
+            from rl_evolve.errors import ConfigError
+
+            raise ConfigError("curriculum= trains agents (task=train), not task=supervised")
         from rl_evolve.supervised.task import run_supervised
 
         return run_supervised(cfg, run_dir)

@@ -16,6 +16,8 @@ from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoard
 
 from rl_evolve.agents import build_agent, load_agent, replay_variant
 from rl_evolve.config.validate import validate
+from rl_evolve.core.penalties import QuadraticPenalty
+from rl_evolve.curriculum.stages import check_transfer
 from rl_evolve.env_factory import (
     build_vec_env,
     check_env_exists,
@@ -33,6 +35,7 @@ from rl_evolve.tracking.callbacks import (
 )
 from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
+from rl_evolve.transfer import PenaltyLogCallback, apply_transfer, attach_penalty, load_source
 
 EVAL_SEED_OFFSET = 10_000  # eval episodes use other seeds than training episodes
 
@@ -90,6 +93,19 @@ def _save_last(model: BaseAlgorithm, folder: RunFolder, with_buffer: bool) -> No
         model.save_replay_buffer(folder.last_replay_buffer)  # type: ignore[attr-defined]
 
 
+def _transfer_from_source(cfg: DictConfig, model: BaseAlgorithm) -> QuadraticPenalty | None:
+    """``transfer.source=<run or .zip>``: start from pretrained weights (and penalise drift)."""
+    if not cfg.transfer.source:
+        return None
+    check_transfer(cfg)
+    source = load_source(cfg.transfer.source)
+    report = apply_transfer(model, source, str(cfg.transfer.mode.value),
+                            carry_optimizer=not cfg.transfer.reset_optimizer)
+    print(f"transfer={report.mode} from {report.origin}: {len(report.copied)} tensors copied, "
+          f"{len(report.reinitialised)} re-initialised, {len(report.frozen)} frozen")
+    return attach_penalty(model, source, str(cfg.transfer.penalty.value), cfg.transfer.strength)
+
+
 def train(cfg: DictConfig, run_dir: Path) -> float | None:
     """Trains, evaluates and checkpoints one agent; returns the final mean evaluation return.
 
@@ -117,6 +133,7 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
             model.load_replay_buffer(folder.last_replay_buffer)
     else:
         model = build_agent(cfg, env)
+    penalty = _transfer_from_source(cfg, model) if not resumed else None
     segment = int(previous.get("segments", 0))
     model.set_logger(_logger(folder, segment))
 
@@ -136,6 +153,8 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
         callbacks.append(DynamicsLogCallback())
     if not resumed:
         callbacks.append(HParamsCallback(_hparams(cfg)))
+    if penalty is not None:
+        callbacks.append(PenaltyLogCallback(penalty))
 
     summary: dict[str, Any] = {
         **previous,

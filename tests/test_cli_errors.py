@@ -19,6 +19,16 @@ CASES = {
     "bad enum value": (["vec_env=threads"], "expected one of [dummy, subproc]"),
     "prioritized replay with ppo": (["replay=prioritized"], "replay=prioritized needs PERDQN's base"),
     "resume of a folder that is no run": (["resume=nowhere"], "is not a run folder"),
+    "unknown curriculum": (["curriculum=cartpole_pole"], "did you mean 'cartpole_pole_length'?"),
+    "unknown transfer mode": (["transfer=frozen"], "did you mean 'frozen_trunk'?"),
+    "penalty without transfer": (["curriculum=cartpole_pole_length", "transfer=none",
+                                  "transfer.penalty=l2sp"], "transfer=none starts every stage fresh"),
+    "transfer source that does not exist": (["transfer.source=nowhere"],
+                                            "is neither an SB3 .zip nor a run folder"),
+    "curriculum with a supervised task": (["curriculum=cartpole_pole_length", "task=supervised"],
+                                          "curriculum= trains agents"),
+    "stage dynamics the env does not have": (["curriculum=cartpole_pole_length",
+                                              "curriculum.stages.0.dynamics.wind=3"], "wind"),
 }
 
 

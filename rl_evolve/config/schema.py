@@ -184,6 +184,61 @@ class CheckpointConfig:
     save_replay_buffer: bool = True
 
 
+class TransferMode(str, Enum):
+    """What a stage takes from its source network."""
+
+    none = "none"  # a fresh agent: the scratch reference
+    full = "full"  # every weight (the networks must be identical)
+    trunk = "trunk"  # every tensor whose name and shape match; the rest re-initialised
+    frozen_trunk = "frozen_trunk"  # as trunk, and the copied layers below the heads frozen
+
+
+class PenaltyKind(str, Enum):
+    none = "none"
+    l2sp = "l2sp"  # pull toward the source weights (Li et al. 2018)
+    ewc = "ewc"  # the same, weighted by the diagonal Fisher of the source (Kirkpatrick et al. 2017)
+
+
+@dataclass
+class TransferConfig:
+    """How networks carry over: between curriculum stages, or from ``source`` into a new run."""
+
+    mode: TransferMode = TransferMode.full
+    # An earlier run folder (its checkpoints/last.zip) or an SB3 .zip; None: the previous stage.
+    source: str | None = None
+    penalty: PenaltyKind = PenaltyKind.none
+    strength: float = 1.0
+    fisher_samples: int = 500  # states visited by the trained policy, for EWC's Fisher
+    reset_optimizer: bool = True  # false: the optimizer state carries over too (mode=full only)
+    keep_replay: bool = True  # off-policy agents keep the previous stage's replay buffer
+    rewarm_exploration: bool = False  # DQN: restart epsilon at exploration_initial_eps
+
+
+@dataclass
+class StageConfig:
+    """One task of a curriculum: the env with these dynamics, until threshold or budget."""
+
+    name: str = MISSING
+    dynamics: dict[str, Any] = field(default_factory=dict)
+    budget: int = MISSING  # environment steps at most
+    threshold: float = MISSING  # mean evaluation return that ends the stage early
+    best_return: float = MISSING  # best known return on this task: 1 of the normalised scale
+
+
+@dataclass
+class CurriculumConfig:
+    """A sequence of stages on the run's ``env``; every evaluation measures every stage's task."""
+
+    name: str = MISSING
+    stages: list[StageConfig] = MISSING
+    eval_freq: int = 5_000  # environment steps between continual evaluations
+    eval_episodes: int = 5  # per task and evaluation
+    # false: evaluate the stochastic policy. A fresh PPO network's argmax often balances
+    # CartPole by chance, which a deterministic evaluation would count as transfer.
+    eval_deterministic: bool = True
+    random_episodes: int = 20  # of a uniformly random policy: 0 of the normalised scale
+
+
 @dataclass
 class ModelConfig:
     name: str = MISSING
@@ -201,6 +256,11 @@ class CNNConfig(ModelConfig):
     dropout: float = 0.25
 
 
+class Pooling(str, Enum):
+    last = "last"  # the final hidden state of each direction
+    max = "max"  # the maximum of the outputs over the sequence
+
+
 @dataclass
 class LSTMConfig(ModelConfig):
     name: str = "lstm"
@@ -212,6 +272,7 @@ class LSTMConfig(ModelConfig):
     max_vocab: int = 20_000
     min_freq: int = 2
     max_length: int = 400
+    pooling: Pooling = Pooling.last
 
 
 @dataclass
@@ -264,3 +325,5 @@ class Config:
     model: Any = MISSING
     data: Any = MISSING
     fit: FitConfig = field(default_factory=FitConfig)
+    curriculum: Any = None  # a CurriculumConfig when curriculum=<name> is chosen
+    transfer: TransferConfig = field(default_factory=TransferConfig)

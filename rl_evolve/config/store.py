@@ -15,6 +15,7 @@ from rl_evolve.config.schema import (
     AlgoConfig,
     CNNConfig,
     Config,
+    CurriculumConfig,
     DataConfig,
     DQNConfig,
     LinearConfig,
@@ -26,6 +27,7 @@ from rl_evolve.config.schema import (
     ReplayConfig,
     ScheduleConfig,
     SineConfig,
+    TransferConfig,
 )
 
 _NO_DEFAULT = object()
@@ -68,9 +70,15 @@ def run_dir(resume: str | None, fresh: str) -> str:
     return fresh
 
 
-def run_label(task: Any, algo: str, env: str, model: str, data: str) -> str:
-    """The run folder's name after its timestamp: ``<algo>_<env>`` or ``<model>_<data>``."""
-    return f"{model}_{data}" if str(getattr(task, "value", task)) == "supervised" else f"{algo}_{env}"
+def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum: str | None = None,
+              transfer: Any = None) -> str:
+    """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, or for
+    a curriculum ``<algo>_<curriculum>_<transfer mode>``."""
+    if str(getattr(task, "value", task)) == "supervised":
+        return f"{model}_{data}"
+    if curriculum:
+        return f"{algo}_{curriculum}_{getattr(transfer, 'value', transfer)}"
+    return f"{algo}_{env}"
 
 
 def register() -> None:
@@ -85,6 +93,8 @@ def register() -> None:
     cs.store(group="model", name="cnn_schema", node=CNNConfig)
     cs.store(group="model", name="lstm_schema", node=LSTMConfig)
     cs.store(group="data", name="data_schema", node=DataConfig)
+    cs.store(group="curriculum", name="curriculum_schema", node=CurriculumConfig)
+    cs.store(group="transfer", name="transfer_schema", node=TransferConfig)
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
 class CNN(nn.Module):
@@ -30,13 +30,20 @@ class CNN(nn.Module):
 
 
 class LSTMClassifier(nn.Module):
-    """Embedding, (bi)LSTM over packed variable-length sequences, linear head on the final
-    hidden states. Token 0 is padding."""
+    """Embedding, (bi)LSTM over packed variable-length sequences, linear head. Token 0 is padding.
+
+    ``pooling="last"`` feeds the head the final hidden state of each direction; ``"max"`` the
+    element-wise maximum of the outputs over each sequence's own length, which keeps a topic
+    word seen early in a long document from fading out.
+    """
 
     def __init__(self, vocab_size: int, n_classes: int, embedding_dim: int = 100,
                  hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True,
-                 dropout: float = 0.2):
+                 dropout: float = 0.2, pooling: str = "last"):
         super().__init__()
+        if pooling not in ("last", "max"):
+            raise ValueError(f"pooling must be 'last' or 'max', got '{pooling}'")
+        self.pooling = pooling
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True,
                             bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
@@ -46,7 +53,10 @@ class LSTMClassifier(nn.Module):
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         packed = pack_padded_sequence(self.embedding(tokens), lengths.clamp(min=1).cpu(),
                                       batch_first=True, enforce_sorted=False)
-        _, (hidden, _) = self.lstm(packed)
+        outputs, (hidden, _) = self.lstm(packed)
+        if self.pooling == "max":
+            padded, _ = pad_packed_sequence(outputs, batch_first=True, padding_value=float("-inf"))
+            return self.head(self.dropout(padded.max(dim=1).values))
         # hidden: (layers * directions, batch, hidden); the last layer's directions.
         last = hidden[-2:] if self.lstm.bidirectional else hidden[-1:]
         return self.head(self.dropout(torch.cat(list(last), dim=1)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from rl_evolve.supervised.models import CNN, LSTMClassifier
@@ -26,9 +27,10 @@ def test_vocabulary_caps_its_size_and_truncates_documents():
     assert vocab.encode("a b c a") == [2, 3]
 
 
-def test_packed_sequences_give_the_same_output_as_unpadded_ones():
+@pytest.mark.parametrize("pooling", ["last", "max"])
+def test_packed_sequences_give_the_same_output_as_unpadded_ones(pooling):
     torch.manual_seed(0)
-    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6).eval()
+    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, pooling=pooling).eval()
     short, long = [3, 4, 5], [6, 7, 8, 9, 10, 11]
     padded = torch.tensor([short + [0, 0, 0], long])
     batch = model(padded, torch.tensor([3, 6]))

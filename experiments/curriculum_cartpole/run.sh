@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# PPO through the cartpole_pole_length curriculum: scratch (transfer=none), full, trunk and
+# full + EWC, 5 seeds each, one process at a time per sweep (JOBS=2 runs two in parallel).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=experiments/curriculum_cartpole
+RUNS=runs/$(basename "$OUT")
+SEEDS=${SEEDS:-0,1,2,3,4}
+JOBS=${JOBS:-1}
+export OMP_NUM_THREADS=1
+common=(curriculum=cartpole_pole_length experiment=curriculum_cartpole runs_dir=runs
+        progress_bar=false seed="$SEEDS" hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
+.venv/bin/rl-evolve -m "${common[@]}" transfer=none,full,trunk
+.venv/bin/rl-evolve -m "${common[@]}" transfer=full transfer.penalty=ewc transfer.strength=${STRENGTH:-1000}
+.venv/bin/rl-evolve-report "$RUNS" --out "$OUT"

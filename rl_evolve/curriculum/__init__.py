@@ -1,0 +1,1 @@
+"""Curricula: stages of changed dynamics, the stage runner, and continual-learning metrics."""

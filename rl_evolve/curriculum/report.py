@@ -1,0 +1,199 @@
+"""Aggregates curriculum runs across seeds, against the ``transfer=none`` (scratch) runs.
+
+    rl-evolve -m curriculum=cartpole_pole_length transfer=none,full,trunk seed=0,1,2,3,4
+    rl-evolve-report runs/default --out experiments/my_study
+
+Runs are grouped by curriculum, algorithm and transfer (``mode`` or ``mode+penalty``) and paired
+with the scratch run of the same seed for forward transfer and jumpstart. Writes ``results.csv``
+(one row per run and stage), ``report.json``, ``report.md`` and ``curves.png``; prints the
+tables. Confidence intervals are 95% percentile bootstraps of the mean over seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_evolve.curriculum.metrics import forward_transfer, normalise
+
+SCRATCH = "none"
+
+
+def label(summary: dict[str, Any]) -> str:
+    t = summary["transfer"]
+    return t["mode"] if t.get("penalty", "none") == "none" else f"{t['mode']}+{t['penalty']}"
+
+
+def bootstrap_ci(values: list[float], rounds: int = 10_000, seed: int = 0) -> tuple[float, float, float]:
+    """Mean and 95% percentile-bootstrap interval of the mean."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0:
+        return (float("nan"),) * 3  # type: ignore[return-value]
+    means = np.random.default_rng(seed).choice(x, size=(rounds, len(x))).mean(axis=1)
+    return float(x.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def load_runs(roots: list[Path]) -> list[dict[str, Any]]:
+    runs = []
+    for root in roots:
+        for path in sorted(root.rglob("summary.json")):
+            summary = json.loads(path.read_text())
+            if summary.get("task") == "curriculum" and summary.get("status") == "completed":
+                runs.append(summary)
+    return runs
+
+
+def _steps(stage: dict[str, Any]) -> int:
+    """Steps to threshold; an unreached threshold counts as the whole budget (censored)."""
+    return stage["steps_to_threshold"] if stage["reached_threshold"] else stage["budget"]
+
+
+def _fmt(ci: tuple[float, float, float]) -> str:
+    return f"{ci[0]:+.2f} [{ci[1]:+.2f}, {ci[2]:+.2f}]"
+
+
+def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per (curriculum, algo): per transfer label and stage, the statistics over seeds."""
+    groups: dict[tuple[str, str], dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
+    for run in runs:
+        groups[(run["curriculum"], run["algo"])][label(run)][run["seed"]] = run
+    out: dict[str, Any] = {}
+    for (curriculum, algo), by_label in groups.items():
+        scratch = by_label.get(SCRATCH, {})
+        tasks = next(iter(next(iter(by_label.values())).values()))["tasks"]
+        table: dict[str, Any] = {}
+        for name, by_seed in sorted(by_label.items()):
+            stages = []
+            for i, task in enumerate(tasks):
+                steps = [_steps(r["stages"][i]) for r in by_seed.values()]
+                paired = [(r, scratch[s]) for s, r in by_seed.items() if s in scratch]
+                jump = [r["stages"][i]["jumpstart"] - sc["stages"][i]["jumpstart"] for r, sc in paired]
+                ft = [forward_transfer(r["stages"][i]["auc"], sc["stages"][i]["auc"]) for r, sc in paired]
+                forget = [r["forgetting"][task] for r in by_seed.values() if task in r["forgetting"]]
+                q1, med, q3 = np.percentile(steps, [25, 50, 75])
+                stages.append({
+                    "task": task, "seeds": sorted(by_seed), "reached": sum(
+                        r["stages"][i]["reached_threshold"] for r in by_seed.values()),
+                    "steps_to_threshold": {"median": float(med), "q1": float(q1), "q3": float(q3),
+                                           "values": steps},
+                    "jumpstart_vs_scratch": bootstrap_ci(jump) if jump else None,
+                    "forward_transfer": bootstrap_ci(ft) if ft else None,
+                    "forgetting": bootstrap_ci(forget) if forget else None,
+                })
+            table[name] = {"stages": stages,
+                           "average_performance": bootstrap_ci([r["average_performance"] for r in by_seed.values()]),
+                           "mean_forgetting": bootstrap_ci([r["mean_forgetting"] for r in by_seed.values()])}
+        last = len(tasks) - 1
+        targets = {}
+        if SCRATCH in table:
+            scratch_median = table[SCRATCH]["stages"][last]["steps_to_threshold"]["median"]
+            for name, row in table.items():
+                if name != SCRATCH:
+                    median = row["stages"][last]["steps_to_threshold"]["median"]
+                    targets[name] = {"last_stage_median_steps": median, "scratch_median_steps": scratch_median,
+                                     "ratio": median / scratch_median if scratch_median else None,
+                                     "at_most_half": median <= 0.5 * scratch_median}
+        out[f"{curriculum}/{algo}"] = {"tasks": tasks, "labels": table, "last_stage_target": targets}
+    return out
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = []
+    for key, group in report.items():
+        lines += [f"## {key}", "",
+                  "| transfer | stage | reached | steps to threshold: median [IQR] | jumpstart vs scratch "
+                  "| forward transfer | forgetting |", "|---|---|---|---|---|---|---|"]
+        for name, row in group["labels"].items():
+            for s in row["stages"]:
+                st = s["steps_to_threshold"]
+                cells = [_fmt(s[k]) if s[k] else "-" for k in ("jumpstart_vs_scratch", "forward_transfer",
+                                                                 "forgetting")]
+                lines.append(f"| {name} | {s['task']} | {s['reached']}/{len(s['seeds'])} | "
+                             f"{st['median']:.0f} [{st['q1']:.0f}, {st['q3']:.0f}] | " + " | ".join(cells) + " |")
+        lines += ["", "| transfer | average performance | mean forgetting |", "|---|---|---|"]
+        for name, row in group["labels"].items():
+            lines.append(f"| {name} | {_fmt(row['average_performance'])} | {_fmt(row['mean_forgetting'])} |")
+        if group["last_stage_target"]:
+            lines += ["", "Last stage, median steps to threshold against scratch (target: at most half):", ""]
+            for name, t in group["last_stage_target"].items():
+                ratio = f"{t['ratio']:.2f}" if t["ratio"] is not None else "-"
+                lines.append(f"- {name}: {t['last_stage_median_steps']:.0f} vs {t['scratch_median_steps']:.0f} "
+                             f"(ratio {ratio}; {'met' if t['at_most_half'] else 'not met'})")
+        lines.append("")
+    lines.append("Values: mean over seeds [95% bootstrap CI]; an unreached threshold counts as the "
+                 "stage's whole budget.")
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(runs: list[dict[str, Any]], path: Path) -> None:
+    fields = ["curriculum", "algo", "transfer", "seed", "stage", "task", "steps", "reached_threshold",
+              "steps_to_threshold", "jumpstart", "auc", "end_return_own_task", "final_return_own_task"]
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for run in sorted(runs, key=lambda r: (r["curriculum"], label(r), r["seed"])):
+            for s in run["stages"]:
+                writer.writerow({"curriculum": run["curriculum"], "algo": run["algo"], "transfer": label(run),
+                                 "seed": run["seed"], "stage": s["stage"], "task": s["name"],
+                                 "steps": s["steps"], "reached_threshold": s["reached_threshold"],
+                                 "steps_to_threshold": s["steps_to_threshold"], "jumpstart": s["jumpstart"],
+                                 "auc": s["auc"], "end_return_own_task": s["end_returns"][s["name"]],
+                                 "final_return_own_task": run["R_raw"][-1][s["stage"]]})
+
+
+def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
+    """Continual evaluation: normalised return on every task against total steps, per transfer."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = runs[0]["tasks"]
+    labels = sorted({label(r) for r in runs})
+    colors = dict(zip(labels, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.6), sharey=True, squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for run in runs:
+            ref = run["reference_returns"][task]
+            steps = [h["global_step"] for h in run["evaluations"]]
+            values = [normalise(h["returns"][task], ref["random"], ref["best"]) for h in run["evaluations"]]
+            ax.plot(steps, values, color=colors[label(run)], alpha=0.45, lw=1,
+                    label=label(run) if run["seed"] == min(r["seed"] for r in runs if label(r) == label(run)) else None)
+        ax.set_title(f"evaluated on {task}")
+        ax.set_xlabel("total environment steps")
+    axes[0][0].set_ylabel("normalised return")
+    axes[0][-1].legend(title="transfer (one line per seed)", fontsize=8)
+    fig.suptitle(f"{runs[0]['curriculum']} ({runs[0]['algo']}): continual evaluation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="rl-evolve-report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("roots", nargs="+", type=Path, help="folders holding curriculum run folders")
+    parser.add_argument("--out", type=Path, required=True, help="folder for results.csv, report.* and curves.png")
+    args = parser.parse_args(argv)
+    runs = load_runs(args.roots)
+    if not runs:
+        parser.error(f"no completed curriculum runs under {', '.join(map(str, args.roots))}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = aggregate(runs)
+    write_csv(runs, args.out / "results.csv")
+    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = markdown(report)
+    (args.out / "report.md").write_text(text)
+    for curriculum in sorted({r["curriculum"] for r in runs}):
+        suffix = "" if len({r["curriculum"] for r in runs}) == 1 else f"_{curriculum}"
+        plot_curves([r for r in runs if r["curriculum"] == curriculum], args.out / f"curves{suffix}.png")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

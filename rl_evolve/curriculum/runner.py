@@ -1,0 +1,232 @@
+"""The curriculum task: an agent trained stage by stage, its networks carried forward.
+
+Each stage builds a fresh SB3 agent for its env (so schedules, exploration and the optimizer
+run over the stage's own budget), takes its weights from the source as ``transfer.mode`` says,
+and learns until the continual evaluation on its task reaches the threshold or the budget is
+spent. One ``StepOffsetLogger`` keeps every TensorBoard tag on the run's total-steps axis.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.logger import CSVOutputFormat, TensorBoardOutputFormat
+
+from rl_evolve.agents import build_agent
+from rl_evolve.config.validate import validate
+from rl_evolve.curriculum import metrics
+from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator, random_policy_return
+from rl_evolve.curriculum.stages import Stage, build_stages, check_transfer
+from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process
+from rl_evolve.errors import ConfigError
+from rl_evolve.tracking.callbacks import DynamicsLogCallback, StopOnInterrupt
+from rl_evolve.tracking.provenance import git_revision, package_versions
+from rl_evolve.tracking.run_folder import RunFolder
+from rl_evolve.tracking.step_axis import StepOffsetLogger
+from rl_evolve.transfer import (
+    PenaltyLogCallback,
+    SourceWeights,
+    apply_transfer,
+    attach_penalty,
+    load_source,
+    policy_fisher,
+    weights_of,
+)
+
+EVAL_SEED_OFFSET = 10_000
+RANDOM_SEED_OFFSET = 20_000
+STAGE_SEED_STRIDE = 1_000  # stage i trains on seeds seed + i * stride (same in the scratch run)
+
+
+def _stage_config(cfg: DictConfig, transferring: bool) -> DictConfig:
+    """The run's config for building a stage's agent; a transferred DQN starts exploiting."""
+    stage_cfg = cfg.copy()
+    if transferring and not cfg.transfer.rewarm_exploration and "exploration_final_eps" in cfg.algo:
+        OmegaConf.update(stage_cfg, "algo.exploration_initial_eps", float(cfg.algo.exploration_final_eps))
+    return stage_cfg
+
+
+def _keep_replay(model: BaseAlgorithm, previous: BaseAlgorithm | None) -> bool:
+    """Hands the previous stage's replay buffer to ``model`` when both store the same shapes."""
+    old, new = getattr(previous, "replay_buffer", None), getattr(model, "replay_buffer", None)
+    if old is None or new is None or type(old) is not type(new):
+        return False
+    if (old.obs_shape, old.action_dim, old.n_envs, old.buffer_size) != (
+            new.obs_shape, new.action_dim, new.n_envs, new.buffer_size):
+        return False
+    model.replay_buffer = old  # type: ignore[attr-defined]
+    return True
+
+
+def _print_transfer(stage: Stage, report: dict[str, Any], kept_replay: bool) -> None:
+    print(f"[stage {stage.index} {stage.name}] transfer={report['mode']} from {report['origin']}: "
+          f"{len(report['copied'])} tensors copied, {len(report['reinitialised'])} re-initialised, "
+          f"{len(report['frozen'])} frozen" + (", replay buffer kept" if kept_replay else ""))
+    for kind in ("reinitialised", "frozen"):
+        if report[kind]:
+            print(f"  {kind}: {', '.join(report[kind])}")
+
+
+def _results(stages: list[Stage], evaluator: ContinualEvaluator, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """R (raw and normalised), per-stage jumpstart and AUC, average performance, forgetting."""
+    tasks = [s.name for s in stages[: len(records)]]
+    norm = evaluator.normalised
+    raw = [[r["end_returns"][t] for t in tasks] for r in records]
+    matrix = [[norm(t, row[j]) for j, t in enumerate(tasks)] for row in raw]
+    for stage, record in zip(stages, records):
+        own = [h for h in evaluator.history if h["stage"] == stage.index]
+        curve = [norm(stage.name, h["returns"][stage.name]) for h in own]
+        record["jumpstart"] = curve[0]
+        record["auc"] = metrics.stage_auc([h["stage_step"] for h in own], curve, stage.budget)
+    out: dict[str, Any] = {"tasks": tasks, "R_raw": raw, "R": matrix}
+    if len(records) == len(stages):
+        forget = metrics.forgetting(matrix)
+        out["average_performance"] = metrics.average_performance(matrix)
+        out["forgetting"] = dict(zip(tasks[:-1], forget[:-1]))  # the last task cannot be forgotten
+        out["mean_forgetting"] = float(np.mean(forget[:-1])) if len(tasks) > 1 else 0.0
+    return out
+
+
+def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
+    """Trains through ``cfg.curriculum``; returns the final average normalised performance."""
+    if cfg.resume is not None:
+        raise ConfigError("resume= continues single runs only; start the curriculum again")
+    validate(cfg)
+    stages = build_stages(cfg)
+    check_transfer(cfg)
+    mode, penalty_kind = str(cfg.transfer.mode.value), str(cfg.transfer.penalty.value)
+    folder = RunFolder(run_dir)
+    check_env_exists(stages[0].settings(cfg.env))
+    # Built here first, so a bad dynamics value fails with its own message before training.
+    eval_envs = {s.name: build_vec_env(s.settings(cfg.env), 1, cfg.seed + EVAL_SEED_OFFSET) for s in stages}
+    if cfg.vec_env.value == "subproc":
+        check_in_process(stages[0].settings(cfg.env))
+    source: SourceWeights | None = load_source(cfg.transfer.source) if cfg.transfer.source else None
+    random_returns = {}
+    for s in stages:
+        env = build_vec_env(s.settings(cfg.env), 1, cfg.seed + RANDOM_SEED_OFFSET)
+        random_returns[s.name] = random_policy_return(env, cfg.curriculum.random_episodes, cfg.seed)
+        env.close()
+        if s.best_return <= random_returns[s.name]:
+            raise ConfigError(f"curriculum stage '{s.name}': best_return {s.best_return} is not above "
+                              f"the random policy's {random_returns[s.name]:.1f}")
+    evaluator = ContinualEvaluator(stages, eval_envs, random_returns, cfg.curriculum.eval_episodes,
+                                   cfg.curriculum.eval_deterministic)
+
+    folder.checkpoints.mkdir(parents=True, exist_ok=True)
+    logger = StepOffsetLogger(str(folder.root), [TensorBoardOutputFormat(str(folder.tensorboard)),
+                                                 CSVOutputFormat(str(folder.root / "progress.csv"))])
+    summary: dict[str, Any] = {
+        "status": "running", "task": "curriculum", "curriculum": cfg.curriculum.name,
+        "algo": cfg.algo.name, "env": cfg.env.name, "env_id": cfg.env.id, "seed": cfg.seed,
+        "n_envs": cfg.n_envs, "replay": cfg.replay.name,
+        "transfer": OmegaConf.to_container(cfg.transfer, resolve=True),
+        "reference_returns": {s.name: {"random": random_returns[s.name], "best": s.best_return}
+                              for s in stages},
+        "run_dir": str(folder.root), "versions": package_versions(), "git_revision": git_revision(),
+        "started_at": datetime.now().isoformat(timespec="seconds"),
+    }
+    folder.write_summary(summary)
+
+    records: list[dict[str, Any]] = []
+    previous: BaseAlgorithm | None = None
+    model: BaseAlgorithm | None = None
+    global_step, start, interrupted = 0, time.perf_counter(), False
+    try:
+        for stage in stages:
+            settings = {**stage.settings(cfg.env), "step_scale": cfg.n_envs}
+            env = build_vec_env(settings, cfg.n_envs, cfg.seed + stage.index * STAGE_SEED_STRIDE,
+                                str(cfg.vec_env.value))
+            transferring = mode != "none" and source is not None
+            model = build_agent(_stage_config(cfg, transferring), env)
+            record: dict[str, Any] = {"stage": stage.index, "name": stage.name, "dynamics": stage.dynamics,
+                                      "budget": stage.budget, "threshold": stage.threshold,
+                                      "start_step": global_step, "transfer": None}
+            callbacks: list[BaseCallback] = []
+            if transferring:
+                report = apply_transfer(model, source, mode,  # type: ignore[arg-type]
+                                        carry_optimizer=not cfg.transfer.reset_optimizer).as_dict()
+                kept = cfg.transfer.keep_replay and _keep_replay(model, previous)
+                record["transfer"] = {**report, "kept_replay": kept}
+                _print_transfer(stage, report, kept)
+                penalty = attach_penalty(model, source, penalty_kind, cfg.transfer.strength)  # type: ignore[arg-type]
+                if penalty is not None:
+                    callbacks.append(PenaltyLogCallback(penalty))
+                    record["transfer"]["penalised_tensors"] = len(penalty.params)
+            logger.offset = global_step
+            model.set_logger(logger)
+            if record["transfer"]:
+                for kind in ("copied", "reinitialised", "frozen"):
+                    logger.record(f"transfer/{kind}", len(record["transfer"][kind]))
+            first = evaluator.evaluate(model, stage, 0, global_step)
+            logger.dump(0)
+            reached_at: int | None = 0 if first[stage.name] >= stage.threshold else None
+            if reached_at is None:
+                stop = StopOnInterrupt()
+                continual = ContinualEvalCallback(evaluator, stage, cfg.curriculum.eval_freq, global_step)
+                model.learn(stage.budget, callback=CallbackList([stop, continual, DynamicsLogCallback(),
+                                                                 *callbacks]),
+                            progress_bar=cfg.progress_bar)
+                reached_at = continual.reached_at
+                if stop.requested:
+                    raise KeyboardInterrupt
+            steps = model.num_timesteps
+            last = evaluator.history[-1]
+            if (last["stage"], last["stage_step"]) != (stage.index, steps):
+                evaluator.evaluate(model, stage, steps, global_step + steps)
+                logger.dump(steps)
+            record.update(steps=steps, reached_threshold=reached_at is not None,
+                          steps_to_threshold=reached_at, end_returns=evaluator.history[-1]["returns"])
+            model.save(folder.checkpoints / f"stage{stage.index}_{stage.name}.zip")
+            if mode != "none":
+                source = weights_of(model, f"stage {stage.name}")
+                if penalty_kind == "ewc":
+                    source.fisher = policy_fisher(model, env, cfg.transfer.fisher_samples, cfg.seed)
+            previous = model
+            global_step += steps
+            records.append(record)
+            summary.update(stages=records, timesteps=global_step, evaluations=evaluator.history)
+            folder.write_summary(summary)
+            env.close()
+    except KeyboardInterrupt:
+        interrupted = True
+    if model is not None:
+        model.save(folder.last_model)
+
+    summary.update(_results(stages, evaluator, records))
+    summary.update(status="interrupted" if interrupted else "completed", stages=records,
+                   timesteps=global_step, evaluations=evaluator.history,
+                   wall_time_s=round(time.perf_counter() - start, 3),
+                   finished_at=datetime.now().isoformat(timespec="seconds"))
+    if records:
+        metrics.heatmap(summary["R"], summary["tasks"], str(folder.root / "R_matrix.png"),
+                        f"{cfg.curriculum.name}, transfer={mode}, seed {cfg.seed}")
+    folder.write_summary(summary)
+    logger.close()
+    for env in eval_envs.values():
+        env.close()
+    if interrupted:
+        raise KeyboardInterrupt
+    _print_results(summary)
+    print(f"run folder: {folder.root}")
+    return summary.get("average_performance")
+
+
+def _print_results(summary: dict[str, Any]) -> None:
+    print(f"{'stage':<20} {'steps':>8} {'to threshold':>13} {'jumpstart':>10} {'AUC':>6}  end return")
+    for r in summary["stages"]:
+        reached = str(r["steps_to_threshold"]) if r["reached_threshold"] else "not reached"
+        print(f"{r['name']:<20} {r['steps']:>8} {reached:>13} {r['jumpstart']:>10.2f} {r['auc']:>6.2f}  "
+              f"{r['end_returns'][r['name']]:.1f}")
+    print("R (normalised; row: after stage i, column: task j):")
+    for name, row in zip(summary["tasks"], summary["R"]):
+        print(f"  {name:<20} " + " ".join(f"{v:5.2f}" for v in row))
+    print(f"average performance {summary['average_performance']:.3f}, "
+          f"mean forgetting {summary['mean_forgetting']:.3f}")

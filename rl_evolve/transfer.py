@@ -1,0 +1,199 @@
+"""Carrying SB3 policy networks from a source (a previous stage, a run folder, a ``.zip``).
+
+Modes (``transfer.mode``): ``full`` copies every tensor and needs identical networks; ``trunk``
+copies every tensor whose name and shape match and leaves the rest as freshly initialised (so a
+network whose input or output size changed still takes its hidden layers); ``frozen_trunk``
+also freezes the copied tensors that are not output heads. Penalties (``transfer.penalty``)
+pull the trainable copied weights toward the source through the backprop core's
+``QuadraticPenalty.attach``, i.e. inside SB3's own ``optimizer.step()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.save_util import load_from_zip_file
+from stable_baselines3.common.utils import obs_as_tensor
+from stable_baselines3.common.vec_env import VecEnv
+from torch.distributions import Categorical
+
+from rl_evolve.core.penalties import EWC, L2SP, QuadraticPenalty, diagonal_fisher
+from rl_evolve.errors import ConfigError
+
+
+@dataclass
+class SourceWeights:
+    """A policy's tensors (and optimizer state), with where they came from."""
+
+    policy: dict[str, torch.Tensor]
+    origin: str
+    optimizer: dict[str, Any] | None = None
+    fisher: dict[str, torch.Tensor] | None = None  # for EWC, estimated on the source's task
+
+
+@dataclass
+class TransferReport:
+    """What a transfer did, tensor by tensor (names as in ``policy.state_dict()``)."""
+
+    mode: str
+    origin: str
+    copied: list[str] = field(default_factory=list)
+    reinitialised: list[str] = field(default_factory=list)
+    frozen: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "origin": self.origin, "copied": self.copied,
+                "reinitialised": self.reinitialised, "frozen": self.frozen}
+
+
+def weights_of(model: BaseAlgorithm, origin: str) -> SourceWeights:
+    """A detached copy of ``model``'s policy (and optimizer) state."""
+    return SourceWeights(
+        policy={k: v.detach().clone() for k, v in model.policy.state_dict().items()},
+        optimizer=model.policy.optimizer.state_dict(), origin=origin)
+
+
+def load_source(source: str) -> SourceWeights:
+    """The weights in an SB3 ``.zip``, or in a run folder's ``checkpoints/last.zip``."""
+    path = Path(source)
+    if path.is_dir():
+        path = path / "checkpoints" / "last.zip"
+    if not path.is_file():
+        raise ConfigError(f"transfer.source '{source}' is neither an SB3 .zip nor a run folder "
+                          f"with checkpoints/last.zip")
+    try:
+        _, params, _ = load_from_zip_file(path, device="cpu", print_system_info=False)
+    except Exception as exc:  # BadZipFile, pickle and torch errors
+        raise ConfigError(f"transfer.source '{path}' is corrupt or not an SB3 checkpoint: {exc}") from exc
+    if not params or "policy" not in params:
+        raise ConfigError(f"transfer.source '{path}' holds no policy weights")
+    return SourceWeights(policy=params["policy"], optimizer=params.get("policy.optimizer"),
+                         origin=str(path))
+
+
+def head_prefixes(model: BaseAlgorithm) -> tuple[str, ...]:
+    """Name prefixes of the output layers, which ``frozen_trunk`` leaves trainable."""
+    policy = model.policy
+    if hasattr(policy, "action_net") and hasattr(policy, "value_net"):  # ActorCriticPolicy
+        return ("action_net.", "value_net.")
+    if hasattr(policy, "q_net") and hasattr(policy.q_net, "q_net"):  # DQNPolicy
+        last = max(i for i, m in enumerate(policy.q_net.q_net) if isinstance(m, torch.nn.Linear))
+        return (f"q_net.q_net.{last}.", f"q_net_target.q_net.{last}.")
+    raise ConfigError(f"transfer=frozen_trunk does not know the output heads of "
+                      f"{type(policy).__name__}; use transfer=trunk")
+
+
+def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
+                   carry_optimizer: bool = False) -> TransferReport:
+    """Copies ``source`` into ``model.policy`` as ``mode`` says and reports what it did."""
+    target = model.policy.state_dict()
+    report = TransferReport(mode=mode, origin=source.origin)
+    for name, tensor in target.items():
+        theirs = source.policy.get(name)
+        if theirs is not None and theirs.shape == tensor.shape:
+            report.copied.append(name)
+        else:
+            report.reinitialised.append(name)
+    if mode == "full" and report.reinitialised:
+        name = report.reinitialised[0]
+        theirs = source.policy.get(name)
+        found = "is missing" if theirs is None else f"has shape {tuple(theirs.shape)}"
+        raise ConfigError(f"transfer=full needs identical networks: '{name}' {found} in "
+                          f"{source.origin} but is {tuple(target[name].shape)} here; "
+                          f"use transfer=trunk")
+    if not report.copied:
+        raise ConfigError(f"transfer={mode}: no tensor of {source.origin} matches this network "
+                          f"by name and shape (a different algorithm or policy?)")
+    model.policy.load_state_dict({**target, **{k: source.policy[k] for k in report.copied}})
+    if mode == "frozen_trunk":
+        heads = head_prefixes(model)
+        parameters = dict(model.policy.named_parameters())
+        for name in report.copied:
+            if name in parameters and not name.startswith(heads):
+                parameters[name].requires_grad_(False)
+                report.frozen.append(name)
+    if carry_optimizer:
+        if mode != "full" or source.optimizer is None:
+            raise ConfigError("transfer.reset_optimizer=false needs transfer=full and a source "
+                              "that saved its optimizer")
+        model.policy.optimizer.load_state_dict(source.optimizer)
+    return report
+
+
+def optimised_parameters(model: BaseAlgorithm) -> dict[str, torch.nn.Parameter]:
+    """The trainable policy parameters the policy's optimizer updates (not DQN's target net)."""
+    in_optimizer = {id(p) for group in model.policy.optimizer.param_groups for p in group["params"]}
+    return {k: p for k, p in model.policy.named_parameters() if id(p) in in_optimizer and p.requires_grad}
+
+
+def attach_penalty(model: BaseAlgorithm, source: SourceWeights, kind: str,
+                   strength: float) -> QuadraticPenalty | None:
+    """L2-SP or EWC toward ``source`` on the optimised parameters it holds with equal shape."""
+    if kind == "none":
+        return None
+    params = {k: p for k, p in optimised_parameters(model).items()
+              if k in source.policy and source.policy[k].shape == p.shape}
+    if kind == "l2sp":
+        penalty: QuadraticPenalty = L2SP(params, source.policy, strength)
+    else:
+        if source.fisher is None:
+            raise ConfigError(f"transfer.penalty=ewc needs a Fisher estimate from the source task; "
+                              f"{source.origin} has none (EWC works between curriculum stages)")
+        params = {k: p for k, p in params.items() if k in source.fisher}
+        penalty = EWC(params, source.policy, strength, weights=source.fisher)
+    penalty.attach(model.policy.optimizer)
+    return penalty
+
+
+def _log_likelihood(model: BaseAlgorithm, obs: torch.Tensor) -> torch.Tensor:
+    """log pi(a|s) of an action drawn from the policy itself (the "true" Fisher's sample).
+
+    DQN has no stochastic policy; its Q-values are read as the logits of a Boltzmann policy.
+    """
+    policy = model.policy
+    if hasattr(policy, "get_distribution"):
+        dist = policy.get_distribution(obs)
+        with torch.no_grad():
+            action = dist.sample()
+        return dist.log_prob(action).sum()
+    logits = policy.q_net(obs)
+    dist = Categorical(logits=logits)
+    with torch.no_grad():
+        action = dist.sample()
+    return dist.log_prob(action).sum()
+
+
+def policy_fisher(model: BaseAlgorithm, env: VecEnv, n_samples: int, seed: int) -> dict[str, torch.Tensor]:
+    """Diagonal Fisher of the policy over ``n_samples`` states it visits in ``env``."""
+    torch.manual_seed(seed)
+    states = []
+    obs = env.reset()
+    while len(states) * env.num_envs < n_samples:
+        states.append(obs)
+        action, _ = model.predict(obs, deterministic=False)
+        obs, *_ = env.step(action)
+    batch = np.concatenate(states)[:n_samples]
+    params = optimised_parameters(model)
+    model.policy.set_training_mode(False)
+    one_state = (obs_as_tensor(batch[i: i + 1], model.device) for i in range(len(batch)))
+    return diagonal_fisher(params, one_state, lambda obs: -_log_likelihood(model, obs))
+
+
+class PenaltyLogCallback(BaseCallback):
+    """Logs ``transfer/penalty`` (the penalty's value at the last optimizer step)."""
+
+    def __init__(self, penalty: QuadraticPenalty):
+        super().__init__()
+        self.penalty = penalty
+
+    def _on_rollout_end(self) -> None:
+        self.logger.record(f"transfer/penalty_{self.penalty.name}", self.penalty.last_value)
+
+    def _on_step(self) -> bool:
+        return True

@@ -1,0 +1,112 @@
+"""Transfer copies what matches, re-initialises the rest, freezes the trunk, and penalises drift."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from stable_baselines3 import DQN, PPO
+
+from rl_evolve.core.penalties import L2SP
+from rl_evolve.env_factory import build_vec_env
+from rl_evolve.errors import ConfigError
+from rl_evolve.transfer import apply_transfer, attach_penalty, load_source, weights_of
+
+CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "envs.cartpole:SPEC"}
+
+
+def ppo(observe: tuple[str, ...] = (), seed: int = 0) -> PPO:
+    env = build_vec_env({**CARTPOLE, "observe": list(observe)}, 1, seed)
+    return PPO("MlpPolicy", env, n_steps=64, batch_size=32, n_epochs=1, seed=seed)
+
+
+def test_full_transfer_copies_every_tensor():
+    source, target = ppo(seed=1), ppo(seed=2)
+    report = apply_transfer(target, weights_of(source, "src"), "full")
+    assert report.reinitialised == [] and report.frozen == []
+    for name, tensor in source.policy.state_dict().items():
+        assert torch.equal(target.policy.state_dict()[name], tensor)
+
+
+def test_trunk_transfer_reinitialises_layers_whose_shape_changed():
+    # Appending the pole length to the observation widens the first layers' inputs.
+    source, target = ppo(seed=1), ppo(observe=("length",), seed=2)
+    fresh = {k: v.clone() for k, v in target.policy.state_dict().items()}
+    report = apply_transfer(target, weights_of(source, "src"), "trunk")
+    assert report.reinitialised == ["mlp_extractor.policy_net.0.weight", "mlp_extractor.value_net.0.weight"]
+    state = target.policy.state_dict()
+    for name in report.reinitialised:
+        assert torch.equal(state[name], fresh[name])
+    for name in report.copied:
+        assert torch.equal(state[name], source.policy.state_dict()[name])
+
+
+def test_full_transfer_between_different_shapes_names_the_tensor_and_suggests_trunk():
+    with pytest.raises(ConfigError, match="'mlp_extractor.policy_net.0.weight' has shape .* use transfer=trunk"):
+        apply_transfer(ppo(observe=("length",)), weights_of(ppo(), "src"), "full")
+
+
+def test_a_transfer_where_nothing_matches_fails_clearly():
+    dqn = DQN("MlpPolicy", build_vec_env(CARTPOLE, 1, 0), learning_starts=10, buffer_size=100)
+    with pytest.raises(ConfigError, match="no tensor of src matches"):
+        apply_transfer(dqn, weights_of(ppo(), "src"), "trunk")
+
+
+def test_frozen_trunk_stops_gradients_but_heads_keep_learning():
+    source, target = ppo(seed=1), ppo(seed=2)
+    report = apply_transfer(target, weights_of(source, "src"), "frozen_trunk")
+    assert report.frozen and all(n.startswith("mlp_extractor.") for n in report.frozen)
+    before = {k: v.clone() for k, v in target.policy.state_dict().items()}
+    target.learn(256)
+    after = target.policy.state_dict()
+    for name in report.frozen:
+        assert torch.equal(after[name], before[name]), name
+    assert not torch.equal(after["action_net.weight"], before["action_net.weight"])
+
+
+def test_frozen_trunk_on_dqn_leaves_the_last_q_layer_trainable():
+    def dqn(seed):
+        return DQN("MlpPolicy", build_vec_env(CARTPOLE, 1, seed), learning_starts=0, buffer_size=500,
+                   train_freq=4, gradient_steps=1, seed=seed)
+    target = dqn(2)
+    report = apply_transfer(target, weights_of(dqn(1), "src"), "frozen_trunk")
+    trainable = [k for k, p in target.policy.q_net.named_parameters() if p.requires_grad]
+    assert trainable == ["q_net.4.weight", "q_net.4.bias"]
+    assert "q_net.q_net.0.weight" in report.frozen
+
+
+def test_l2sp_attached_to_sb3_optimizer_adds_its_analytic_gradient():
+    source, target = ppo(seed=1), ppo(seed=2)
+    weights = weights_of(source, "src")
+    penalty = attach_penalty(target, weights, "l2sp", strength=0.5)
+    assert isinstance(penalty, L2SP)
+    param = target.policy.action_net.weight
+    param.grad = torch.zeros_like(param)
+    expected = 0.5 * (param.detach() - weights.policy["action_net.weight"])
+    penalty.add_gradients()
+    torch.testing.assert_close(param.grad, expected)
+
+
+def test_sb3_training_steps_apply_the_penalty_and_log_its_value():
+    source, target = ppo(seed=1), ppo(seed=2)
+    penalty = attach_penalty(target, weights_of(source, "src"), "l2sp", strength=1.0)
+    target.learn(128)
+    assert penalty.last_value > 0
+
+
+def test_ewc_without_a_fisher_says_it_needs_one():
+    with pytest.raises(ConfigError, match="needs a Fisher estimate"):
+        attach_penalty(ppo(), weights_of(ppo(seed=1), "src"), "ewc", strength=1.0)
+
+
+def test_source_from_a_saved_zip_round_trips(tmp_path):
+    model = ppo(seed=3)
+    model.save(tmp_path / "model.zip")
+    source = load_source(str(tmp_path / "model.zip"))
+    for name, tensor in model.policy.state_dict().items():
+        assert torch.equal(source.policy[name], tensor)
+
+
+def test_a_corrupt_source_fails_with_one_line(tmp_path):
+    (tmp_path / "model.zip").write_bytes(b"not a zip")
+    with pytest.raises(ConfigError, match="corrupt or not an SB3 checkpoint"):
+        load_source(str(tmp_path / "model.zip"))
