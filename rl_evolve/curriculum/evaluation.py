@@ -43,7 +43,8 @@ class ContinualEvaluator:
         stage = next(s for s in self.stages if s.name == task)
         return normalise(value, self.random_returns[task], stage.best_return)
 
-    def evaluate(self, model: BaseAlgorithm, stage: Stage, stage_step: int, global_step: int) -> dict[str, float]:
+    def evaluate(self, model: BaseAlgorithm, stage: Stage, stage_step: int,
+                 global_step: int) -> dict[str, float]:
         """Mean return per task; recorded in the history and on ``model``'s logger."""
         returns = {}
         for task, env in self.envs.items():

@@ -60,7 +60,8 @@ def _fmt(ci: tuple[float, float, float]) -> str:
 
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Per (curriculum, algo): per transfer label and stage, the statistics over seeds."""
-    groups: dict[tuple[str, str], dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
+    groups: dict[tuple[str, str], dict[str, dict[int, dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(dict))
     for run in runs:
         groups[(run["curriculum"], run["algo"])][label(run)][run["seed"]] = run
     out: dict[str, Any] = {}
@@ -75,7 +76,9 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 paired = [(r, scratch[s]) for s, r in by_seed.items() if s in scratch]
                 jump = [r["stages"][i]["jumpstart"] - sc["stages"][i]["jumpstart"] for r, sc in paired]
                 ft = [forward_transfer(r["stages"][i]["auc"], sc["stages"][i]["auc"]) for r, sc in paired]
-                forget = [r["forgetting"][task] for r in by_seed.values() if task in r["forgetting"]]
+                # Scratch trains a new agent per stage: its "forgetting" compares different agents.
+                forget = [r["forgetting"][task] for r in by_seed.values()
+                          if task in r["forgetting"] and name != SCRATCH]
                 q1, med, q3 = np.percentile(steps, [25, 50, 75])
                 stages.append({
                     "task": task, "seeds": sorted(by_seed), "reached": sum(
@@ -87,8 +90,10 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                     "forgetting": bootstrap_ci(forget) if forget else None,
                 })
             table[name] = {"stages": stages,
-                           "average_performance": bootstrap_ci([r["average_performance"] for r in by_seed.values()]),
-                           "mean_forgetting": bootstrap_ci([r["mean_forgetting"] for r in by_seed.values()])}
+                           "average_performance": bootstrap_ci(
+                               [r["average_performance"] for r in by_seed.values()]),
+                           "mean_forgetting": None if name == SCRATCH else bootstrap_ci(
+                               [r["mean_forgetting"] for r in by_seed.values()])}
         last = len(tasks) - 1
         targets = {}
         if SCRATCH in table:
@@ -96,7 +101,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             for name, row in table.items():
                 if name != SCRATCH:
                     median = row["stages"][last]["steps_to_threshold"]["median"]
-                    targets[name] = {"last_stage_median_steps": median, "scratch_median_steps": scratch_median,
+                    targets[name] = {"last_stage_median_steps": median,
+                                     "scratch_median_steps": scratch_median,
                                      "ratio": median / scratch_median if scratch_median else None,
                                      "at_most_half": median <= 0.5 * scratch_median}
         out[f"{curriculum}/{algo}"] = {"tasks": tasks, "labels": table, "last_stage_target": targets}
@@ -115,15 +121,19 @@ def markdown(report: dict[str, Any]) -> str:
                 cells = [_fmt(s[k]) if s[k] else "-" for k in ("jumpstart_vs_scratch", "forward_transfer",
                                                                  "forgetting")]
                 lines.append(f"| {name} | {s['task']} | {s['reached']}/{len(s['seeds'])} | "
-                             f"{st['median']:.0f} [{st['q1']:.0f}, {st['q3']:.0f}] | " + " | ".join(cells) + " |")
+                             f"{st['median']:.0f} [{st['q1']:.0f}, {st['q3']:.0f}] | "
+                             + " | ".join(cells) + " |")
         lines += ["", "| transfer | average performance | mean forgetting |", "|---|---|---|"]
         for name, row in group["labels"].items():
-            lines.append(f"| {name} | {_fmt(row['average_performance'])} | {_fmt(row['mean_forgetting'])} |")
+            forgetting = (_fmt(row["mean_forgetting"]) if row["mean_forgetting"]
+                          else "n/a (a new agent per stage)")
+            lines.append(f"| {name} | {_fmt(row['average_performance'])} | {forgetting} |")
         if group["last_stage_target"]:
             lines += ["", "Last stage, median steps to threshold against scratch (target: at most half):", ""]
             for name, t in group["last_stage_target"].items():
                 ratio = f"{t['ratio']:.2f}" if t["ratio"] is not None else "-"
-                lines.append(f"- {name}: {t['last_stage_median_steps']:.0f} vs {t['scratch_median_steps']:.0f} "
+                lines.append(f"- {name}: {t['last_stage_median_steps']:.0f} vs "
+                             f"{t['scratch_median_steps']:.0f} "
                              f"(ratio {ratio}; {'met' if t['at_most_half'] else 'not met'})")
         lines.append("")
     lines.append("Values: mean over seeds [95% bootstrap CI]; an unreached threshold counts as the "
@@ -156,15 +166,17 @@ def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
 
     tasks = runs[0]["tasks"]
     labels = sorted({label(r) for r in runs})
-    colors = dict(zip(labels, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    first_seed = {name: min(r["seed"] for r in runs if label(r) == name) for name in labels}
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = {name: palette[i % len(palette)] for i, name in enumerate(labels)}
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.6), sharey=True, squeeze=False)
-    for ax, task in zip(axes[0], tasks):
+    for ax, task in zip(axes[0], tasks, strict=True):
         for run in runs:
             ref = run["reference_returns"][task]
             steps = [h["global_step"] for h in run["evaluations"]]
             values = [normalise(h["returns"][task], ref["random"], ref["best"]) for h in run["evaluations"]]
             ax.plot(steps, values, color=colors[label(run)], alpha=0.45, lw=1,
-                    label=label(run) if run["seed"] == min(r["seed"] for r in runs if label(r) == label(run)) else None)
+                    label=label(run) if run["seed"] == first_seed[label(run)] else None)
         ax.set_title(f"evaluated on {task}")
         ax.set_xlabel("total environment steps")
     axes[0][0].set_ylabel("normalised return")
@@ -178,7 +190,8 @@ def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="rl-evolve-report", description=__doc__.split("\n\n")[0])
     parser.add_argument("roots", nargs="+", type=Path, help="folders holding curriculum run folders")
-    parser.add_argument("--out", type=Path, required=True, help="folder for results.csv, report.* and curves.png")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="folder for results.csv, report.* and curves.png")
     args = parser.parse_args(argv)
     runs = load_runs(args.roots)
     if not runs:

@@ -74,13 +74,14 @@ def _print_transfer(stage: Stage, report: dict[str, Any], kept_replay: bool) -> 
             print(f"  {kind}: {', '.join(report[kind])}")
 
 
-def _results(stages: list[Stage], evaluator: ContinualEvaluator, records: list[dict[str, Any]]) -> dict[str, Any]:
+def _results(stages: list[Stage], evaluator: ContinualEvaluator,
+             records: list[dict[str, Any]]) -> dict[str, Any]:
     """R (raw and normalised), per-stage jumpstart and AUC, average performance, forgetting."""
     tasks = [s.name for s in stages[: len(records)]]
     norm = evaluator.normalised
     raw = [[r["end_returns"][t] for t in tasks] for r in records]
     matrix = [[norm(t, row[j]) for j, t in enumerate(tasks)] for row in raw]
-    for stage, record in zip(stages, records):
+    for stage, record in zip(stages, records, strict=False):  # fewer records after a Ctrl-C
         own = [h for h in evaluator.history if h["stage"] == stage.index]
         curve = [norm(stage.name, h["returns"][stage.name]) for h in own]
         record["jumpstart"] = curve[0]
@@ -89,7 +90,8 @@ def _results(stages: list[Stage], evaluator: ContinualEvaluator, records: list[d
     if len(records) == len(stages):
         forget = metrics.forgetting(matrix)
         out["average_performance"] = metrics.average_performance(matrix)
-        out["forgetting"] = dict(zip(tasks[:-1], forget[:-1]))  # the last task cannot be forgotten
+        # The last task cannot be forgotten.
+        out["forgetting"] = dict(zip(tasks[:-1], forget[:-1], strict=True))
         out["mean_forgetting"] = float(np.mean(forget[:-1])) if len(tasks) > 1 else 0.0
     return out
 
@@ -226,7 +228,7 @@ def _print_results(summary: dict[str, Any]) -> None:
         print(f"{r['name']:<20} {r['steps']:>8} {reached:>13} {r['jumpstart']:>10.2f} {r['auc']:>6.2f}  "
               f"{r['end_returns'][r['name']]:.1f}")
     print("R (normalised; row: after stage i, column: task j):")
-    for name, row in zip(summary["tasks"], summary["R"]):
+    for name, row in zip(summary["tasks"], summary["R"], strict=True):
         print(f"  {name:<20} " + " ".join(f"{v:5.2f}" for v in row))
     print(f"average performance {summary['average_performance']:.3f}, "
           f"mean forgetting {summary['mean_forgetting']:.3f}")

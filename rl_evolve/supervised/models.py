@@ -32,7 +32,8 @@ class CNN(nn.Module):
 class LSTMClassifier(nn.Module):
     """Embedding, (bi)LSTM over packed variable-length sequences, linear head. Token 0 is padding.
 
-    ``pooling="last"`` feeds the head the final hidden state of each direction; ``"max"`` the
+    Dropout acts on the embeddings and before the head (small corpora overfit the embedding
+    table first). ``pooling="last"`` feeds the head the final hidden state of each direction; ``"max"`` the
     element-wise maximum of the outputs over each sequence's own length, which keeps a topic
     word seen early in a long document from fading out.
     """
@@ -51,7 +52,7 @@ class LSTMClassifier(nn.Module):
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = pack_padded_sequence(self.embedding(tokens), lengths.clamp(min=1).cpu(),
+        packed = pack_padded_sequence(self.dropout(self.embedding(tokens)), lengths.clamp(min=1).cpu(),
                                       batch_first=True, enforce_sorted=False)
         outputs, (hidden, _) = self.lstm(packed)
         if self.pooling == "max":

@@ -41,7 +41,8 @@ def test_trunk_transfer_reinitialises_layers_whose_shape_changed():
 
 
 def test_full_transfer_between_different_shapes_names_the_tensor_and_suggests_trunk():
-    with pytest.raises(ConfigError, match="'mlp_extractor.policy_net.0.weight' has shape .* use transfer=trunk"):
+    expected = "'mlp_extractor.policy_net.0.weight' has shape .* use transfer=trunk"
+    with pytest.raises(ConfigError, match=expected):
         apply_transfer(ppo(observe=("length",)), weights_of(ppo(), "src"), "full")
 
 
