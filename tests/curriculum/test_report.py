@@ -1,0 +1,61 @@
+"""rl-evolve-report pairs transfer runs with the scratch run of the same seed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rl_evolve.curriculum.report import aggregate, bootstrap_ci, main
+
+
+def summary(mode: str, seed: int, steps: list[int | None], auc: list[float], jump: list[float]) -> dict:
+    stages = [{"stage": i, "name": f"t{i}", "budget": 100, "steps": s or 100,
+               "reached_threshold": s is not None, "steps_to_threshold": s, "auc": a, "jumpstart": j, "end_returns": {f"t{i}": 1.0}}
+              for i, (s, a, j) in enumerate(zip(steps, auc, jump, strict=True))]
+    return {"task": "curriculum", "status": "completed", "curriculum": "c", "algo": "ppo", "seed": seed,
+            "transfer": {"mode": mode, "penalty": "none"}, "tasks": ["t0", "t1"], "stages": stages,
+            "forgetting": {"t0": 0.1}, "mean_forgetting": 0.1, "average_performance": 0.9,
+            "R_raw": [[1.0, 0.0], [1.0, 1.0]],
+            "reference_returns": {"t0": {"random": 0.0, "best": 1.0}, "t1": {"random": 0.0, "best": 1.0}},
+            "evaluations": [{"global_step": 0, "returns": {"t0": 0.0, "t1": 0.0}},
+                            {"global_step": 100, "returns": {"t0": 1.0, "t1": 1.0}}]}
+
+
+RUNS = [summary("none", 0, [50, None], [0.5, 0.2], [0.0, 0.1]),
+        summary("none", 1, [70, 90], [0.5, 0.4], [0.0, 0.1]),
+        summary("full", 0, [50, 10], [0.5, 0.6], [0.0, 0.5]),
+        summary("full", 1, [70, 20], [0.5, 0.7], [0.0, 0.3])]
+
+
+def test_forward_transfer_and_jumpstart_are_paired_by_seed():
+    stage = aggregate(RUNS)["c/ppo"]["labels"]["full"]["stages"][1]
+    # seed 0: (0.6 - 0.2) / 0.8 = 0.5; seed 1: (0.7 - 0.4) / 0.6 = 0.5
+    assert stage["forward_transfer"][0] == pytest.approx(0.5)
+    assert stage["jumpstart_vs_scratch"][0] == pytest.approx((0.4 + 0.2) / 2)
+
+
+def test_an_unreached_threshold_counts_as_the_budget():
+    stage = aggregate(RUNS)["c/ppo"]["labels"]["none"]["stages"][1]
+    assert stage["reached"] == 1 and sorted(stage["steps_to_threshold"]["values"]) == [90, 100]
+
+
+def test_last_stage_target_compares_medians_with_scratch():
+    target = aggregate(RUNS)["c/ppo"]["last_stage_target"]["full"]
+    assert target["last_stage_median_steps"] == 15 and target["scratch_median_steps"] == 95
+    assert target["at_most_half"] is True
+
+
+def test_bootstrap_interval_brackets_the_mean():
+    mean, low, high = bootstrap_ci([1.0, 2.0, 3.0, 4.0])
+    assert mean == 2.5 and low < mean < high
+
+
+def test_report_writes_its_files(tmp_path):
+    for i, run in enumerate(RUNS):
+        (tmp_path / "runs" / str(i)).mkdir(parents=True)
+        (tmp_path / "runs" / str(i) / "summary.json").write_text(json.dumps(run))
+    main([str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
+    for name in ("results.csv", "report.json", "report.md", "curves.png"):
+        assert (tmp_path / "out" / name).is_file()
+    assert len((tmp_path / "out" / "results.csv").read_text().splitlines()) == 1 + 4 * 2
