@@ -11,7 +11,8 @@ from rl_evolve.curriculum.report import aggregate, bootstrap_ci, main
 
 def summary(mode: str, seed: int, steps: list[int | None], auc: list[float], jump: list[float]) -> dict:
     stages = [{"stage": i, "name": f"t{i}", "budget": 100, "steps": s or 100,
-               "reached_threshold": s is not None, "steps_to_threshold": s, "auc": a, "jumpstart": j, "end_returns": {f"t{i}": 1.0}}
+               "reached_threshold": s is not None, "steps_to_threshold": s,
+               "auc": a, "jumpstart": j, "end_returns": {f"t{i}": 1.0}}
               for i, (s, a, j) in enumerate(zip(steps, auc, jump, strict=True))]
     return {"task": "curriculum", "status": "completed", "curriculum": "c", "algo": "ppo", "seed": seed,
             "transfer": {"mode": mode, "penalty": "none"}, "tasks": ["t0", "t1"], "stages": stages,
