@@ -8,6 +8,7 @@ from omegaconf import OmegaConf
 from rl_evolve.agents import algorithm_kwargs
 from rl_evolve.config.groups import group_options
 from rl_evolve.config.validate import check_tuned_tables
+from rl_evolve.curriculum.stages import build_stages
 
 
 def test_default_is_ppo_on_cartpole_with_zoo_tuned_values(composed):
@@ -55,3 +56,18 @@ def test_evaluation_dynamics_override_the_training_ones(composed):
     assert train_settings(cfg)["dynamics"]["length"] == 0.5
     assert train_settings(cfg)["schedule"]["name"] == "cartpole_longer_pole"
     assert eval_settings(cfg)["dynamics"]["length"] == 1.5 and "schedule" not in eval_settings(cfg)
+
+
+def test_a_curriculum_brings_its_env_and_transfer_defaults_to_full(composed):
+    cfg = composed("algo=dqn", "curriculum=mountaincar_engine")
+    assert cfg.env.id == "MountainCar-v0" and cfg.transfer.mode.value == "full"
+    assert [s.name for s in cfg.curriculum.stages] == ["strong_engine", "medium_engine", "standard_engine"]
+    assert composed().curriculum is None
+
+
+@pytest.mark.parametrize("curriculum", group_options("curriculum"))
+def test_every_shipped_curriculum_builds_its_stages(composed, curriculum):
+    cfg = composed(f"curriculum={curriculum}")
+    stages = build_stages(cfg)
+    assert len(stages) >= 2
+    assert all(s.threshold <= s.best_return for s in stages)  # else no stage could advance early

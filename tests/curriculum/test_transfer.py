@@ -111,3 +111,15 @@ def test_a_corrupt_source_fails_with_one_line(tmp_path):
     (tmp_path / "model.zip").write_bytes(b"not a zip")
     with pytest.raises(ConfigError, match="corrupt or not an SB3 checkpoint"):
         load_source(str(tmp_path / "model.zip"))
+
+
+def test_the_optimizer_state_carries_over_on_request_only():
+    source = ppo(seed=1)
+    source.learn(64)
+    weights = weights_of(source, "src")
+    kept, reset = ppo(seed=2), ppo(seed=2)
+    apply_transfer(kept, weights, "full", carry_optimizer=True)
+    apply_transfer(reset, weights, "full")
+    assert kept.policy.optimizer.state_dict()["state"] and not reset.policy.optimizer.state_dict()["state"]
+    with pytest.raises(ConfigError, match="needs transfer=full"):
+        apply_transfer(ppo(seed=3), weights, "trunk", carry_optimizer=True)
