@@ -71,3 +71,11 @@ def test_every_shipped_curriculum_builds_its_stages(composed, curriculum):
     stages = build_stages(cfg)
     assert len(stages) >= 2
     assert all(s.threshold <= s.best_return for s in stages)  # else no stage could advance early
+
+
+def test_a_long_sweep_folder_name_is_cut_with_a_hash_and_stays_unique():
+    from rl_evolve.config.store import MAX_DIRNAME, short_dirname
+
+    long_a, long_b = "x=" + "a" * 300, "x=" + "a" * 299 + "b"
+    assert short_dirname("seed=1") == "seed=1"
+    assert len(short_dirname(long_a)) == MAX_DIRNAME and short_dirname(long_a) != short_dirname(long_b)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,17 @@ def run_dir(resume: str | None, fresh: str) -> str:
     return fresh
 
 
+MAX_DIRNAME = 200  # file systems refuse names over 255 bytes
+
+
+def short_dirname(name: str) -> str:
+    """A sweep job's folder name (its overrides), cut with a hash suffix when too long."""
+    if len(name) <= MAX_DIRNAME:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    return f"{name[: MAX_DIRNAME - 11]}~{digest}"
+
+
 def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum: str | None = None,
               transfer: Any = None) -> str:
     """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, or for
@@ -99,6 +111,6 @@ def register() -> None:
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)
     for name, fn in (("tuned", tuned), ("run_dir", run_dir), ("groups_help", groups_help),
-                     ("run_label", run_label)):
+                     ("run_label", run_label), ("short_dirname", short_dirname)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
