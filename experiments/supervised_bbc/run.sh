@@ -6,6 +6,8 @@ cd "$(dirname "$0")/../.."
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 .venv/bin/rl-evolve -m experiment=supervised_bbc task=supervised model=lstm data=bbc_news \
   seed=0,1,2 model.embedding_dim=100 model.hidden_size=64 model.max_length=300 model.pooling=max \
-  model.dropout=0.3 model.max_vocab=5000 model.min_freq=3 fit.batch_size=32 fit.epochs=10 \
-  fit.patience=4 fit.grad_clip=1.0 fit.fisher_batches=10 'fit.optimizer.lr=3e-3' progress_bar=false
+  model.dropout=0.3 model.max_vocab=5000 model.min_freq=3 fit.batch_size=32 fit.epochs=12 \
+  fit.patience=12 fit.grad_clip=1.0 fit.fisher_batches=10 'fit.optimizer.lr=3e-3' progress_bar=false \
+  '+fit.scheduler={_target_:torch.optim.lr_scheduler.CosineAnnealingLR,_partial_:true,T_max:12}' \
+  hydra/launcher=joblib hydra.launcher.n_jobs=${JOBS:-1}
 .venv/bin/python experiments/supervised_bbc/baseline.py runs/supervised_bbc --out experiments/supervised_bbc/results.json

@@ -105,7 +105,17 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                                      "scratch_median_steps": scratch_median,
                                      "ratio": median / scratch_median if scratch_median else None,
                                      "at_most_half": median <= 0.5 * scratch_median}
-        out[f"{curriculum}/{algo}"] = {"tasks": tasks, "labels": table, "last_stage_target": targets}
+        # A penalty against plain fine-tuning with the same mode, paired by seed.
+        penalty_effect = {}
+        for name, by_seed in by_label.items():
+            base = by_label.get(name.split("+")[0]) if "+" in name else None
+            if base:
+                diffs = [r["mean_forgetting"] - base[seed]["mean_forgetting"]
+                         for seed, r in by_seed.items() if seed in base]
+                penalty_effect[name] = {"against": name.split("+")[0],
+                                        "mean_forgetting_difference": bootstrap_ci(diffs)}
+        out[f"{curriculum}/{algo}"] = {"tasks": tasks, "labels": table, "last_stage_target": targets,
+                                       "penalty_vs_plain": penalty_effect}
     return out
 
 
@@ -128,6 +138,9 @@ def markdown(report: dict[str, Any]) -> str:
             forgetting = (_fmt(row["mean_forgetting"]) if row["mean_forgetting"]
                           else "n/a (a new agent per stage)")
             lines.append(f"| {name} | {_fmt(row['average_performance'])} | {forgetting} |")
+        for name, effect in group.get("penalty_vs_plain", {}).items():
+            lines += ["", f"Mean forgetting, {name} minus {effect['against']} (paired by seed; below 0: the "
+                      f"penalty forgets less): {_fmt(effect['mean_forgetting_difference'])}"]
         if group["last_stage_target"]:
             lines += ["", "Last stage, median steps to threshold against scratch (target: at most half):", ""]
             for name, t in group["last_stage_target"].items():

@@ -60,3 +60,11 @@ def test_report_writes_its_files(tmp_path):
     for name in ("results.csv", "report.json", "report.md", "curves.png"):
         assert (tmp_path / "out" / name).is_file()
     assert len((tmp_path / "out" / "results.csv").read_text().splitlines()) == 1 + 4 * 2
+
+
+def test_a_penalty_is_compared_with_plain_fine_tuning_of_the_same_seed():
+    penalised = summary("full", 0, [50, 10], [0.5, 0.6], [0.0, 0.5])
+    penalised["transfer"]["penalty"], penalised["mean_forgetting"] = "ewc", 0.02
+    effect = aggregate([*RUNS, penalised])["c/ppo"]["penalty_vs_plain"]["full+ewc"]
+    assert effect["against"] == "full"
+    assert effect["mean_forgetting_difference"][0] == pytest.approx(0.02 - 0.1)
