@@ -26,7 +26,6 @@ class QuadraticPenalty:
         self.anchors = {k: anchors[k].detach().clone() for k in self.params}
         self.weights = {k: weights[k].detach().clone() for k in self.params} if weights else None
         self.strength = strength
-        self.last_value = 0.0
 
     def value(self) -> torch.Tensor:
         total = torch.zeros(())
@@ -43,7 +42,11 @@ class QuadraticPenalty:
             if self.weights:
                 grad = grad * self.weights[k]
             p.grad = grad if p.grad is None else p.grad + grad
-        self.last_value = float(self.value())
+
+    @property
+    def last_value(self) -> float:
+        """The penalty at the current weights, for logging (computed when read, not per step)."""
+        return float(self.value())
 
     def attach(self, optimizer: torch.optim.Optimizer):
         """Adds the gradient before every ``optimizer.step()``; returns the removable handle."""
