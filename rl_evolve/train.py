@@ -17,7 +17,6 @@ from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoard
 from rl_evolve.agents import build_agent, load_agent, replay_variant
 from rl_evolve.config.validate import validate
 from rl_evolve.core.penalties import QuadraticPenalty
-from rl_evolve.curriculum.stages import check_transfer
 from rl_evolve.env_factory import (
     build_vec_env,
     check_env_exists,
@@ -35,7 +34,7 @@ from rl_evolve.tracking.callbacks import (
 )
 from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
-from rl_evolve.transfer import PenaltyLogCallback, apply_transfer, attach_penalty, load_source
+from rl_evolve.transfer import PenaltyLogCallback, load_source, transfer_into
 
 EVAL_SEED_OFFSET = 10_000  # eval episodes use other seeds than training episodes
 
@@ -97,13 +96,7 @@ def _transfer_from_source(cfg: DictConfig, model: BaseAlgorithm) -> QuadraticPen
     """``transfer.source=<run or .zip>``: start from pretrained weights (and penalise drift)."""
     if not cfg.transfer.source:
         return None
-    check_transfer(cfg)
-    source = load_source(cfg.transfer.source)
-    report = apply_transfer(model, source, str(cfg.transfer.mode.value),
-                            carry_optimizer=not cfg.transfer.reset_optimizer)
-    print(f"transfer={report.mode} from {report.origin}: {len(report.copied)} tensors copied, "
-          f"{len(report.reinitialised)} re-initialised, {len(report.frozen)} frozen")
-    return attach_penalty(model, source, str(cfg.transfer.penalty.value), cfg.transfer.strength)
+    return transfer_into(model, load_source(cfg.transfer.source), cfg.transfer)[1]
 
 
 def train(cfg: DictConfig, run_dir: Path) -> float | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from omegaconf import DictConfig
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.save_util import load_from_zip_file
@@ -50,6 +51,28 @@ class TransferReport:
     def as_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "origin": self.origin, "copied": self.copied,
                 "reinitialised": self.reinitialised, "frozen": self.frozen}
+
+    def describe(self) -> str:
+        """One line of counts, then the names of re-initialised and frozen tensors."""
+        lines = [f"transfer={self.mode} from {self.origin}: {len(self.copied)} tensors copied, "
+                 f"{len(self.reinitialised)} re-initialised, {len(self.frozen)} frozen"]
+        lines += [f"  {kind}: {', '.join(names)}" for kind, names in
+                  (("reinitialised", self.reinitialised), ("frozen", self.frozen)) if names]
+        return "\n".join(lines)
+
+
+def check_transfer(t: DictConfig) -> None:
+    """Transfer options that contradict each other fail before anything is built."""
+    mode, penalty = str(t.mode.value), str(t.penalty.value)
+    if mode == "none" and (t.source or penalty != "none"):
+        raise ConfigError("transfer=none starts every stage fresh: it takes no transfer.source "
+                          "and no transfer.penalty")
+    if t.strength < 0:
+        raise ConfigError(f"transfer.strength must be >= 0, got {t.strength}")
+    if not t.reset_optimizer and mode != "full":
+        raise ConfigError(f"transfer.reset_optimizer=false needs transfer=full, not {mode}")
+    if penalty == "ewc" and t.fisher_samples <= 0:
+        raise ConfigError(f"transfer.fisher_samples must be positive, got {t.fisher_samples}")
 
 
 def weights_of(model: BaseAlgorithm, origin: str) -> SourceWeights:
@@ -124,6 +147,15 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
                               "that saved its optimizer")
         model.policy.optimizer.load_state_dict(source.optimizer)
     return report
+
+
+def transfer_into(model: BaseAlgorithm, source: SourceWeights, t: DictConfig,
+                  prefix: str = "") -> tuple[TransferReport, QuadraticPenalty | None]:
+    """``transfer.mode`` from ``source`` into ``model``, printed, then ``transfer.penalty``
+    attached to its optimizer; what a curriculum stage and a run with ``transfer.source`` share."""
+    report = apply_transfer(model, source, str(t.mode.value), carry_optimizer=not t.reset_optimizer)
+    print(prefix + report.describe())
+    return report, attach_penalty(model, source, str(t.penalty.value), t.strength)
 
 
 def optimised_parameters(model: BaseAlgorithm) -> dict[str, torch.nn.Parameter]:

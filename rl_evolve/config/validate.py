@@ -42,5 +42,7 @@ def validate(cfg: DictConfig) -> None:
 
         check_per_parameters(cfg.replay.alpha, cfg.replay.beta0, cfg.replay.eps)
     from rl_evolve.agents.builder import replay_variant
+    from rl_evolve.transfer import check_transfer
 
     replay_variant(cfg)  # the algorithm and replay scheme fit together (e.g. no PER with PPO)
+    check_transfer(cfg.transfer)

@@ -23,7 +23,7 @@ from rl_evolve.agents import build_agent
 from rl_evolve.config.validate import validate
 from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator, random_policy_return
-from rl_evolve.curriculum.stages import Stage, build_stages, check_transfer
+from rl_evolve.curriculum.stages import Stage, build_stages
 from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process
 from rl_evolve.errors import ConfigError
 from rl_evolve.tracking.callbacks import DynamicsLogCallback, StopOnInterrupt
@@ -33,10 +33,9 @@ from rl_evolve.tracking.step_axis import StepOffsetLogger
 from rl_evolve.transfer import (
     PenaltyLogCallback,
     SourceWeights,
-    apply_transfer,
-    attach_penalty,
     load_source,
     policy_fisher,
+    transfer_into,
     weights_of,
 )
 
@@ -63,15 +62,6 @@ def _keep_replay(model: BaseAlgorithm, previous: BaseAlgorithm | None) -> bool:
         return False
     model.replay_buffer = old  # type: ignore[attr-defined]
     return True
-
-
-def _print_transfer(stage: Stage, report: dict[str, Any], kept_replay: bool) -> None:
-    print(f"[stage {stage.index} {stage.name}] transfer={report['mode']} from {report['origin']}: "
-          f"{len(report['copied'])} tensors copied, {len(report['reinitialised'])} re-initialised, "
-          f"{len(report['frozen'])} frozen" + (", replay buffer kept" if kept_replay else ""))
-    for kind in ("reinitialised", "frozen"):
-        if report[kind]:
-            print(f"  {kind}: {', '.join(report[kind])}")
 
 
 def _results(stages: list[Stage], evaluator: ContinualEvaluator,
@@ -102,7 +92,6 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
         raise ConfigError("resume= continues single runs only; start the curriculum again")
     validate(cfg)
     stages = build_stages(cfg)
-    check_transfer(cfg)
     mode, penalty_kind = str(cfg.transfer.mode.value), str(cfg.transfer.penalty.value)
     folder = RunFolder(run_dir)
     check_env_exists(stages[0].settings(cfg.env))
@@ -153,12 +142,12 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
                                       "start_step": global_step, "transfer": None}
             callbacks: list[BaseCallback] = []
             if transferring:
-                report = apply_transfer(model, source, mode,  # type: ignore[arg-type]
-                                        carry_optimizer=not cfg.transfer.reset_optimizer).as_dict()
+                report, penalty = transfer_into(model, source, cfg.transfer,  # type: ignore[arg-type]
+                                                f"[stage {stage.index} {stage.name}] ")
                 kept = cfg.transfer.keep_replay and _keep_replay(model, previous)
-                record["transfer"] = {**report, "kept_replay": kept}
-                _print_transfer(stage, report, kept)
-                penalty = attach_penalty(model, source, penalty_kind, cfg.transfer.strength)  # type: ignore[arg-type]
+                record["transfer"] = {**report.as_dict(), "kept_replay": kept}
+                if kept:
+                    print(f"[stage {stage.index} {stage.name}] replay buffer kept")
                 if penalty is not None:
                     callbacks.append(PenaltyLogCallback(penalty))
                     record["transfer"]["penalised_tensors"] = len(penalty.params)

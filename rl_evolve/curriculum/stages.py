@@ -50,17 +50,3 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
             raise ConfigError(f"curriculum.{key} must be positive, got {curriculum[key]}")
     return stages
 
-
-def check_transfer(cfg: DictConfig) -> None:
-    """Transfer options that contradict each other fail before anything is built."""
-    t = cfg.transfer
-    mode, penalty = str(t.mode.value), str(t.penalty.value)
-    if mode == "none" and (t.source or penalty != "none"):
-        raise ConfigError("transfer=none starts every stage fresh: it takes no transfer.source "
-                          "and no transfer.penalty")
-    if t.strength < 0:
-        raise ConfigError(f"transfer.strength must be >= 0, got {t.strength}")
-    if not t.reset_optimizer and mode != "full":
-        raise ConfigError(f"transfer.reset_optimizer=false needs transfer=full, not {mode}")
-    if penalty == "ewc" and t.fisher_samples <= 0:
-        raise ConfigError(f"transfer.fisher_samples must be positive, got {t.fisher_samples}")
