@@ -21,23 +21,28 @@ FAN_OUT = 32
 
 @numba.njit(cache=True, nogil=True)
 def _update(sums: np.ndarray, mins: np.ndarray, offsets: np.ndarray, fan_out: int,
-            indices: np.ndarray, priorities: np.ndarray) -> None:
+            indices: np.ndarray, priorities: np.ndarray, stamps: np.ndarray, call: int) -> None:
     depth = len(offsets) - 1
     leaves = offsets[depth]
+    nodes = indices.copy()
     for i in range(len(indices)):
         sums[leaves + indices[i]] = priorities[i]
         mins[leaves + indices[i]] = priorities[i]
-    for i in range(len(indices)):
-        node = indices[i]
-        for level in range(depth - 1, -1, -1):
-            node //= fan_out
-            first = offsets[level + 1] + node * fan_out
+    # Level by level, each touched node once: the updated leaves share their upper ancestors.
+    for level in range(depth - 1, -1, -1):
+        for i in range(len(nodes)):
+            nodes[i] //= fan_out
+            position = offsets[level] + nodes[i]
+            if stamps[position] == call:
+                continue
+            stamps[position] = call
+            first = offsets[level + 1] + nodes[i] * fan_out
             total, smallest = 0.0, np.inf
             for child in range(first, first + fan_out):
                 total += sums[child]
                 smallest = min(smallest, mins[child])
-            sums[offsets[level] + node] = total
-            mins[offsets[level] + node] = smallest
+            sums[position] = total
+            mins[position] = smallest
 
 
 @numba.njit(cache=True, nogil=True)
@@ -78,6 +83,9 @@ class SumTree:
         self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)[:-1]
         self._sums = np.zeros(sum(sizes))
         self._mins = np.full(sum(sizes), np.inf)  # empty leaves never win the minimum
+        # Inner node i was recomputed by update call number stamps[i] (once per call, not per leaf).
+        self._stamps = np.zeros(self._offsets[-1], dtype=np.int64)
+        self._calls = 0
 
     def _level(self, values: np.ndarray, depth: int) -> np.ndarray:
         return values[self._offsets[depth]: self._offsets[depth] + self.fan_out**depth]
@@ -105,8 +113,9 @@ class SumTree:
         indices = np.asarray(indices, dtype=np.int64)
         if len(indices) and (indices.min() < 0 or indices.max() >= self.capacity):
             raise IndexError(f"leaf index out of range [0, {self.capacity})")
+        self._calls += 1
         _update(self._sums, self._mins, self._offsets, self.fan_out, indices,
-                np.asarray(priorities, dtype=np.float64).reshape(-1))
+                np.asarray(priorities, dtype=np.float64).reshape(-1), self._stamps, self._calls)
 
     def find(self, targets: np.ndarray) -> np.ndarray:
         """For each target in [0, total), the leaf whose cumulative-sum interval holds it."""
