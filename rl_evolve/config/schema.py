@@ -259,6 +259,8 @@ class CNNConfig(ModelConfig):
 class Pooling(str, Enum):
     last = "last"  # the final hidden state of each direction
     max = "max"  # the maximum of the outputs over the sequence
+    mean = "mean"  # the average of the outputs over the sequence
+    mean_max = "mean_max"  # both, concatenated
 
 
 @dataclass
@@ -273,6 +275,7 @@ class LSTMConfig(ModelConfig):
     min_freq: int = 2
     max_length: int = 400
     pooling: Pooling = Pooling.last
+    word_dropout: float = 0.0  # fraction of training tokens replaced with <unk>
 
 
 @dataclass

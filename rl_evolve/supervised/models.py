@@ -29,38 +29,56 @@ class CNN(nn.Module):
         return self.head(self.trunk(images))
 
 
+POOLINGS = ("last", "max", "mean", "mean_max")
+
+
 class LSTMClassifier(nn.Module):
     """Embedding, (bi)LSTM over packed variable-length sequences, linear head. Token 0 is padding.
 
     Dropout acts on the embeddings and before the head (small corpora overfit the embedding
-    table first). ``pooling="last"`` feeds the head the final hidden state of each direction; ``"max"`` the
-    element-wise maximum of the outputs over each sequence's own length, which keeps a topic
-    word seen early in a long document from fading out.
+    table first); ``word_dropout`` replaces that fraction of a training batch's tokens with
+    ``<unk>`` (id 1), so that no single word decides a document. ``pooling="last"`` feeds the head
+    the final hidden state of each direction; ``"max"`` the element-wise maximum of the outputs
+    over each sequence's own length, which keeps a topic word seen early in a long document from
+    fading out; ``"mean"`` their average; ``"mean_max"`` both, side by side.
     """
 
     def __init__(self, vocab_size: int, n_classes: int, embedding_dim: int = 100,
                  hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True,
-                 dropout: float = 0.2, pooling: str = "last"):
+                 dropout: float = 0.2, pooling: str = "last", word_dropout: float = 0.0):
         super().__init__()
-        if pooling not in ("last", "max"):
-            raise ValueError(f"pooling must be 'last' or 'max', got '{pooling}'")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got '{pooling}'")
         self.pooling = pooling
+        self.word_dropout = word_dropout
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True,
                             bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
+        features = hidden_size * (2 if bidirectional else 1) * (2 if pooling == "mean_max" else 1)
+        self.head = nn.Linear(features, n_classes)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = pack_padded_sequence(self.dropout(self.embedding(tokens)), lengths.clamp(min=1).cpu(),
+        if self.training and self.word_dropout > 0:
+            dropped = (torch.rand(tokens.shape, device=tokens.device) < self.word_dropout) & (tokens != 0)
+            tokens = tokens.masked_fill(dropped, 1)
+        lengths = lengths.clamp(min=1)
+        packed = pack_padded_sequence(self.dropout(self.embedding(tokens)), lengths.cpu(),
                                       batch_first=True, enforce_sorted=False)
         outputs, (hidden, _) = self.lstm(packed)
-        if self.pooling == "max":
-            padded, _ = pad_packed_sequence(outputs, batch_first=True, padding_value=float("-inf"))
-            return self.head(self.dropout(padded.max(dim=1).values))
-        # hidden: (layers * directions, batch, hidden); the last layer's directions.
-        last = hidden[-2:] if self.lstm.bidirectional else hidden[-1:]
-        return self.head(self.dropout(torch.cat(list(last), dim=1)))
+        if self.pooling == "last":
+            # hidden: (layers * directions, batch, hidden); the last layer's directions.
+            last = hidden[-2:] if self.lstm.bidirectional else hidden[-1:]
+            return self.head(self.dropout(torch.cat(list(last), dim=1)))
+        padded, _ = pad_packed_sequence(outputs, batch_first=True)
+        pooled = []
+        if self.pooling in ("mean", "mean_max"):
+            pooled.append(padded.sum(dim=1) / lengths.to(padded.dtype).unsqueeze(1))
+        if self.pooling in ("max", "mean_max"):
+            steps = torch.arange(padded.shape[1], device=padded.device)
+            padding = (steps.unsqueeze(0) >= lengths.to(padded.device).unsqueeze(1)).unsqueeze(2)
+            pooled.append(padded.masked_fill(padding, float("-inf")).max(dim=1).values)
+        return self.head(self.dropout(torch.cat(pooled, dim=1)))
 
 
 def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:

@@ -62,7 +62,7 @@ def build_model(model_cfg: DictConfig, data: Dataset, vocab: Vocabulary | None) 
                    model_cfg.kernel_size, model_cfg.hidden, model_cfg.dropout)
     return LSTMClassifier(len(vocab), n_classes, model_cfg.embedding_dim,  # type: ignore[arg-type]
                           model_cfg.hidden_size, model_cfg.num_layers, model_cfg.bidirectional,
-                          model_cfg.dropout, str(model_cfg.pooling.value))
+                          model_cfg.dropout, str(model_cfg.pooling.value), model_cfg.word_dropout)
 
 
 def source_checkpoint(source: str) -> Path:

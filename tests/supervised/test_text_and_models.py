@@ -27,7 +27,7 @@ def test_vocabulary_caps_its_size_and_truncates_documents():
     assert vocab.encode("a b c a") == [2, 3]
 
 
-@pytest.mark.parametrize("pooling", ["last", "max"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "mean_max"])
 def test_packed_sequences_give_the_same_output_as_unpadded_ones(pooling):
     torch.manual_seed(0)
     model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, pooling=pooling).eval()
@@ -37,6 +37,22 @@ def test_packed_sequences_give_the_same_output_as_unpadded_ones(pooling):
     alone = torch.cat([model(torch.tensor([short]), torch.tensor([3])),
                        model(torch.tensor([long]), torch.tensor([6]))])
     torch.testing.assert_close(batch, alone)
+
+
+def test_word_dropout_hides_tokens_in_training_only():
+    torch.manual_seed(0)
+    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, dropout=0.0,
+                           word_dropout=1.0)
+    tokens, lengths = torch.tensor([[3, 4, 5], [6, 7, 0]]), torch.tensor([3, 2])
+    all_unknown = torch.tensor([[1, 1, 1], [1, 1, 0]])
+    torch.testing.assert_close(model(tokens, lengths), model(all_unknown, lengths))
+    model.eval()
+    assert not torch.allclose(model(tokens, lengths), model(all_unknown, lengths))
+
+
+def test_unknown_pooling_is_refused():
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        LSTMClassifier(vocab_size=20, n_classes=3, pooling="sum")
 
 
 def test_cnn_maps_28x28_images_to_class_scores():
