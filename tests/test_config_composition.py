@@ -79,3 +79,13 @@ def test_a_long_sweep_folder_name_is_cut_with_a_hash_and_stays_unique():
     long_a, long_b = "x=" + "a" * 300, "x=" + "a" * 299 + "b"
     assert short_dirname("seed=1") == "seed=1"
     assert len(short_dirname(long_a)) == MAX_DIRNAME and short_dirname(long_a) != short_dirname(long_b)
+
+
+def test_a_run_folder_already_taken_by_another_process_is_not_shared(tmp_path):
+    from rl_evolve.config.store import claim_folder
+
+    wanted = tmp_path / "2026-01-01_00-00-00_ppo_CartPole-v1_s0"
+    wanted.mkdir()  # another run started in the same second claimed it
+    mine = claim_folder(str(wanted))
+    assert mine == f"{wanted}_2" and (tmp_path / mine).is_dir()
+    assert claim_folder(str(wanted)) == mine  # Hydra resolving the run dir again gets the same

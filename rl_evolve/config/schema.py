@@ -276,6 +276,7 @@ class LSTMConfig(ModelConfig):
     max_length: int = 400
     pooling: Pooling = Pooling.last
     word_dropout: float = 0.0  # fraction of training tokens replaced with <unk>
+    packed: bool = False  # run the LSTM over PackedSequences (same outputs, ~10x slower on CPU)
 
 
 @dataclass

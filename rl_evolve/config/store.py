@@ -62,13 +62,36 @@ def tuned(key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _
 _STARTED = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 
 
+_CLAIMED: dict[str, str] = {}
+
+
+def claim_folder(path: str) -> str:
+    """Creates and returns the first free one of ``path``, ``path_2``, ``path_3``, ... A run folder
+    is named to the second, so runs started together from separate shells would otherwise share
+    one; ``mkdir`` is atomic, so two processes never claim the same. Hydra may resolve its run dir
+    more than once: a process keeps the folder it claimed first."""
+    if path not in _CLAIMED:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        candidate, n = Path(path), 1
+        while True:
+            try:
+                candidate.mkdir()
+                break
+            except FileExistsError:
+                n += 1
+                candidate = Path(f"{path}_{n}")
+        _CLAIMED[path] = str(candidate)
+    return _CLAIMED[path]
+
+
 def run_dir(resume: str | None, fresh: str) -> str:
-    """Hydra's run dir: a fresh run folder, or for ``resume=<run>`` a sub-folder of that run."""
+    """Hydra's run dir: a fresh run folder, or for ``resume=<run>`` a sub-folder of that run;
+    either is claimed for this process alone."""
     if resume:
         if not (Path(resume) / ".hydra" / "overrides.yaml").is_file():
             raise ValueError(f"resume='{resume}' is not a run folder (no .hydra/overrides.yaml)")
-        return f"{resume.rstrip('/')}/resumes/{_STARTED}"
-    return fresh
+        return claim_folder(f"{resume.rstrip('/')}/resumes/{_STARTED}")
+    return claim_folder(fresh)
 
 
 MAX_DIRNAME = 200  # file systems refuse names over 255 bytes

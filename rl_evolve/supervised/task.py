@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,18 @@ from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
 
 MODEL_KIND = {"cnn": "image", "lstm": "text"}
+
+
+@contextmanager
+def denormals_flushed() -> Iterator[None]:
+    """Floats below ~1e-38 read as zero while training. A gradient that enters an LSTM only at
+    its last step fades into denormals over a few hundred steps, and this CPU computes those
+    several times slower (``benchmarks/lstm_packing.py``: final-state loss, kept vs flushed)."""
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)  # torch's default; it has no getter to restore from
 
 
 def seed_everything(seed: int) -> None:
@@ -62,7 +76,8 @@ def build_model(model_cfg: DictConfig, data: Dataset, vocab: Vocabulary | None) 
                    model_cfg.kernel_size, model_cfg.hidden, model_cfg.dropout)
     return LSTMClassifier(len(vocab), n_classes, model_cfg.embedding_dim,  # type: ignore[arg-type]
                           model_cfg.hidden_size, model_cfg.num_layers, model_cfg.bidirectional,
-                          model_cfg.dropout, str(model_cfg.pooling.value), model_cfg.word_dropout)
+                          model_cfg.dropout, str(model_cfg.pooling.value), model_cfg.word_dropout,
+                          model_cfg.packed)
 
 
 def source_checkpoint(source: str) -> Path:
@@ -103,6 +118,11 @@ def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.opt
 
 def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
     """Trains, early-stops on validation, tests the best checkpoint; returns test accuracy."""
+    with denormals_flushed():
+        return _run_supervised(cfg, run_dir)
+
+
+def _run_supervised(cfg: DictConfig, run_dir: Path) -> float:
     resumed = cfg.resume is not None
     folder = RunFolder(run_dir)
     if resumed:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rl_evolve.supervised.models import CNN, LSTMClassifier
+from rl_evolve.supervised.models import CNN, LengthAwareLSTM, LSTMClassifier
 from rl_evolve.supervised.text import Vocabulary, tokenize
 
 
@@ -27,16 +29,36 @@ def test_vocabulary_caps_its_size_and_truncates_documents():
     assert vocab.encode("a b c a") == [2, 3]
 
 
+@pytest.mark.parametrize("packed", [False, True])
 @pytest.mark.parametrize("pooling", ["last", "max", "mean", "mean_max"])
-def test_packed_sequences_give_the_same_output_as_unpadded_ones(pooling):
+def test_a_padded_batch_gives_the_same_output_as_each_sequence_alone(pooling, packed):
     torch.manual_seed(0)
-    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, pooling=pooling).eval()
+    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, num_layers=2,
+                           pooling=pooling, packed=packed).eval()
     short, long = [3, 4, 5], [6, 7, 8, 9, 10, 11]
     padded = torch.tensor([short + [0, 0, 0], long])
     batch = model(padded, torch.tensor([3, 6]))
     alone = torch.cat([model(torch.tensor([short]), torch.tensor([3])),
                        model(torch.tensor([long]), torch.tensor([6]))])
     torch.testing.assert_close(batch, alone)
+
+
+def test_length_aware_lstm_matches_torchs_bidirectional_lstm_over_packed_sequences():
+    torch.manual_seed(0)
+    reference = nn.LSTM(5, 4, num_layers=2, bidirectional=True, batch_first=True)
+    ours = LengthAwareLSTM(5, 4, num_layers=2, bidirectional=True)
+    for depth, directions in enumerate(ours.layers):
+        for direction, lstm in enumerate(directions):
+            suffix = "_reverse" if direction else ""
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(lstm, f"{name}_l0").data.copy_(getattr(reference, f"{name}_l{depth}{suffix}"))
+    inputs, lengths = torch.randn(3, 7, 5), torch.tensor([7, 2, 5])
+    expected, (hidden, _) = reference(pack_padded_sequence(inputs, lengths, batch_first=True,
+                                                           enforce_sorted=False))
+    expected, _ = pad_packed_sequence(expected, batch_first=True)
+    outputs, finals = ours(inputs, lengths)
+    torch.testing.assert_close(outputs, expected)
+    torch.testing.assert_close(finals, torch.cat([hidden[-2], hidden[-1]], dim=1))
 
 
 def test_word_dropout_hides_tokens_in_training_only():
