@@ -65,6 +65,14 @@ def _resolver_error(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _raised_by_hydra(exc: BaseException) -> bool:
+    """Whether the innermost frame of the exception's traceback is Hydra's own code."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("hydra.")
+
+
 def explain(exc: BaseException) -> str | None:
     """A one-line message for a user error, or None for a genuine bug (keep the traceback)."""
     if isinstance(exc, ConfigError):
@@ -98,7 +106,7 @@ def explain(exc: BaseException) -> str | None:
         return f"bad value for '{key}': {first}" if key else first
     if isinstance(exc, (ConfigCompositionException, MissingConfigException)) or type(
         exc
-    ).__module__.startswith("hydra"):
+    ).__module__.startswith("hydra") or (isinstance(exc, ValueError) and _raised_by_hydra(exc)):
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
         return "; ".join(lines[:2]) if lines else type(exc).__name__
     return None

@@ -27,6 +27,7 @@ CASES = {
                                             "is neither an SB3 .zip nor a run folder"),
     "curriculum with a supervised task": (["curriculum=cartpole_pole_length", "task=supervised"],
                                           "curriculum= trains agents"),
+    "conflicting hydra modes": (["-m", "seed=0,1", "--cfg", "job"], "Only one of --run, --multirun"),
     "stage dynamics the env does not have": (["curriculum=cartpole_pole_length",
                                               "curriculum.stages.0.dynamics.wind=3"], "wind"),
 }
