@@ -263,6 +263,11 @@ class Pooling(str, Enum):
     mean_max = "mean_max"  # both, concatenated
 
 
+class EmbeddingInit(str, Enum):
+    random = "random"  # torch's N(0, 1)
+    cooccurrence = "cooccurrence"  # SVD of word co-occurrence (PPMI) in the training texts
+
+
 @dataclass
 class LSTMConfig(ModelConfig):
     name: str = "lstm"
@@ -277,6 +282,8 @@ class LSTMConfig(ModelConfig):
     pooling: Pooling = Pooling.last
     word_dropout: float = 0.0  # fraction of training tokens replaced with <unk>
     packed: bool = False  # run the LSTM over PackedSequences (same outputs, ~10x slower on CPU)
+    embedding_init: EmbeddingInit = EmbeddingInit.random
+    cooccurrence_window: int = 5  # words at most this far apart count as co-occurring
 
 
 @dataclass

@@ -25,6 +25,7 @@ from rl_evolve.core.trainer import EarlyStopping, Trainer
 from rl_evolve.errors import ConfigError
 from rl_evolve.resume import resume_config
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
+from rl_evolve.supervised.embeddings import cooccurrence_embeddings
 from rl_evolve.supervised.models import CNN, LSTMClassifier, random_shift
 from rl_evolve.supervised.text import Vocabulary
 from rl_evolve.tracking.provenance import git_revision, package_versions
@@ -145,6 +146,10 @@ def _run_supervised(cfg: DictConfig, run_dir: Path) -> float:
                                 generator=torch.Generator().manual_seed(cfg.seed))
                for name, idx in splits.items()}
     model = build_model(cfg.model, data, vocab)
+    if vocab is not None and cfg.model.embedding_init.value == "cooccurrence":
+        documents = [vocab.encode(data.inputs[i], truncate=False) for i in splits["train"]]
+        model.embedding.weight.data.copy_(cooccurrence_embeddings(  # type: ignore[operator]
+            documents, len(vocab), cfg.model.embedding_dim, cfg.model.cooccurrence_window, cfg.seed))
     anchors, fisher = transfer_from_source(model, cfg) if cfg.model.source else ({}, None)
     optimizer = build_optimizer(cfg.fit.optimizer, model.parameters())
     penalty = attach_penalty(cfg, model, optimizer, anchors, fisher)

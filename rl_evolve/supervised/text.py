@@ -38,9 +38,11 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def encode(self, text: str) -> list[int]:
-        """Token ids, truncated to ``max_length``; unknown words map to ``<unk>`` (1)."""
-        return [self._ids.get(t, 1) for t in tokenize(text)[: self.max_length]]
+    def encode(self, text: str, truncate: bool = True) -> list[int]:
+        """Token ids, truncated to ``max_length`` unless told otherwise; unknown words map to
+        ``<unk>`` (1)."""
+        tokens = tokenize(text)
+        return [self._ids.get(t, 1) for t in (tokens[: self.max_length] if truncate else tokens)]
 
     def decode(self, ids: Sequence[int]) -> list[str]:
         return [self.tokens[i] for i in ids if i != 0]

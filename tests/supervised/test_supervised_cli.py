@@ -10,9 +10,14 @@ from tests.conftest import read_summary, run_cli, run_folders
 FAST = ["task=supervised", "fit.epochs=2", "progress_bar=false", "data.size=240"]
 
 
-@pytest.mark.parametrize(("model", "data"), [("cnn", "synthetic_images"), ("lstm", "synthetic_texts")])
-def test_each_model_trains_and_leaves_a_complete_run_folder(tmp_path, model, data):
-    result = run_cli(*FAST, f"model={model}", f"data={data}", cwd=tmp_path)
+@pytest.mark.parametrize(("model", "data", "options"), [
+    ("cnn", "synthetic_images", []),
+    ("lstm", "synthetic_texts", []),
+    ("lstm", "synthetic_texts", ["model.embedding_init=cooccurrence", "model.pooling=mean_max",
+                                 "model.word_dropout=0.1", "model.num_layers=2"]),
+])
+def test_each_model_trains_and_leaves_a_complete_run_folder(tmp_path, model, data, options):
+    result = run_cli(*FAST, f"model={model}", f"data={data}", *options, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (run,) = run_folders(tmp_path / "runs")
     assert run.name.endswith(f"_{model}_{data}_s0")

@@ -27,6 +27,7 @@ def test_vocabulary_caps_its_size_and_truncates_documents():
     vocab = Vocabulary.build(["a a a b b c"], max_size=4, max_length=2)
     assert vocab.tokens == ["<pad>", "<unk>", "a", "b"]
     assert vocab.encode("a b c a") == [2, 3]
+    assert vocab.encode("a b c a", truncate=False) == [2, 3, 1, 2]
 
 
 @pytest.mark.parametrize("packed", [False, True])
