@@ -275,14 +275,14 @@ class LSTMConfig(ModelConfig):
     hidden_size: int = 128
     num_layers: int = 1
     bidirectional: bool = True
-    dropout: float = 0.2
+    dropout: float = 0.3
     max_vocab: int = 20_000
     min_freq: int = 2
     max_length: int = 400
-    pooling: Pooling = Pooling.last
-    word_dropout: float = 0.0  # fraction of training tokens replaced with <unk>
+    pooling: Pooling = Pooling.mean_max
+    word_dropout: float = 0.25  # fraction of training tokens replaced with <unk>
     packed: bool = False  # run the LSTM over PackedSequences (same outputs, ~10x slower on CPU)
-    embedding_init: EmbeddingInit = EmbeddingInit.random
+    embedding_init: EmbeddingInit = EmbeddingInit.cooccurrence
     cooccurrence_window: int = 5  # words at most this far apart count as co-occurring
 
 
