@@ -60,7 +60,7 @@ class LengthAwareLSTM(nn.Module):
                  bidirectional: bool = True, dropout: float = 0.0, packed: bool = False):
         super().__init__()
         directions = 2 if bidirectional else 1
-        self.bidirectional, self.packed = bidirectional, packed
+        self.packed = packed
         self.output_size = directions * hidden_size
         self.layers = nn.ModuleList(
             nn.ModuleList(nn.LSTM(input_size if layer == 0 else self.output_size, hidden_size,
