@@ -12,6 +12,8 @@ import torch
 from scipy import sparse
 from scipy.sparse.linalg import svds
 
+DENSE_SVD_MAX = 1000  # vocabulary sizes up to this use a full dense SVD
+
 
 def cooccurrence_counts(documents: Sequence[Sequence[int]], vocab_size: int,
                         window: int) -> sparse.csr_matrix:
@@ -48,9 +50,15 @@ def cooccurrence_embeddings(documents: Sequence[Sequence[int]], vocab_size: int,
     singular vectors, scaled to unit standard deviation (the scale of ``nn.Embedding``'s
     initialisation). Ids 0 and 1 (padding, unknown) get zero rows."""
     matrix = ppmi(cooccurrence_counts(documents, vocab_size, window))
-    k = min(dim, vocab_size - 1)
-    start = np.random.default_rng(seed).standard_normal(vocab_size)
-    u, s, _ = svds(matrix, k=k, v0=start)
+    if matrix.nnz == 0:
+        raise ValueError(f"no two words of the training texts occur within {window} tokens of each other")
+    if vocab_size <= DENSE_SVD_MAX:  # ARPACK is for large sparse matrices; small ones go dense
+        u, s, _ = np.linalg.svd(matrix.toarray())
+        k = min(dim, vocab_size)
+        u, s = u[:, :k], s[:k]
+    else:
+        k = min(dim, vocab_size - 1)
+        u, s, _ = svds(matrix, k=k, v0=np.random.default_rng(seed).standard_normal(vocab_size))
     vectors = u * np.sqrt(s)
     table = np.zeros((vocab_size, dim))
     table[:, :k] = vectors

@@ -148,8 +148,13 @@ def _run_supervised(cfg: DictConfig, run_dir: Path) -> float:
     model = build_model(cfg.model, data, vocab)
     if vocab is not None and cfg.model.embedding_init.value == "cooccurrence":
         documents = [vocab.encode(data.inputs[i], truncate=False) for i in splits["train"]]
-        model.embedding.weight.data.copy_(cooccurrence_embeddings(  # type: ignore[operator]
-            documents, len(vocab), cfg.model.embedding_dim, cfg.model.cooccurrence_window, cfg.seed))
+        try:
+            table = cooccurrence_embeddings(documents, len(vocab), cfg.model.embedding_dim,
+                                            cfg.model.cooccurrence_window, cfg.seed)
+        except ValueError as exc:
+            raise ConfigError(f"model.embedding_init=cooccurrence: {exc}; "
+                              f"use model.embedding_init=random") from exc
+        model.embedding.weight.data.copy_(table)  # type: ignore[operator]
     anchors, fisher = transfer_from_source(model, cfg) if cfg.model.source else ({}, None)
     optimizer = build_optimizer(cfg.fit.optimizer, model.parameters())
     penalty = attach_penalty(cfg, model, optimizer, anchors, fisher)
