@@ -25,8 +25,8 @@ def test_words_that_share_contexts_get_closer_vectors_than_words_that_do_not(svd
     rng = np.random.default_rng(0)
     sport, politics = [2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13]
     documents = [list(rng.choice(topic, size=40)) for _ in range(30) for topic in (sport, politics)]
-    vectors = torch.nn.functional.normalize(embeddings.cooccurrence_embeddings(documents, 14, dim=4, window=3),
-                                            dim=1)
+    table = embeddings.cooccurrence_embeddings(documents, 14, dim=4, window=3)
+    vectors = torch.nn.functional.normalize(table, dim=1)
     same_topic = vectors[2] @ vectors[3]
     other_topic = vectors[2] @ vectors[8]
     assert same_topic > other_topic + 0.5
