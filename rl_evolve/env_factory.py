@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from functools import partial
 from typing import Any
 
@@ -98,5 +99,15 @@ def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = 
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-    vec_cls = SubprocVecEnv if kind == "subproc" and n_envs > 1 else DummyVecEnv
-    return make_vec_env(partial(make_env, settings), n_envs=n_envs, seed=seed, vec_env_cls=vec_cls)
+    if kind == "subproc" and n_envs > 1:
+        return make_vec_env(partial(make_worker_env, settings), n_envs=n_envs, seed=seed,
+                            vec_env_cls=SubprocVecEnv)
+    return make_vec_env(partial(make_env, settings), n_envs=n_envs, seed=seed, vec_env_cls=DummyVecEnv)
+
+
+def make_worker_env(settings: dict[str, Any]) -> gym.Env:
+    """``make_env`` inside a SubprocVecEnv worker, which leaves Ctrl-C to the main process: a
+    terminal sends SIGINT to every process of the group, and a worker that died of it would
+    break the main process's pipes before it could stop cleanly and save its checkpoint."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return make_env(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -68,6 +69,22 @@ def test_sweep_puts_each_run_in_a_folder_named_by_its_overrides(tmp_path):
     names = sorted(r.name for r in runs)
     assert all("seed=" in n for n in names) and names[0] != names[1]
     assert {read_summary(r)["seed"] for r in runs} == {0, 1}
+
+
+def test_ctrl_c_from_a_terminal_stops_a_run_with_subprocess_envs_cleanly(tmp_path):
+    # A terminal sends SIGINT to the whole process group: the env workers receive it too.
+    args = [*FAST, "total_timesteps=200000", "vec_env=subproc", "n_envs=2", "checkpoint.freq=500"]
+    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list((tmp_path / "runs").rglob("last.zip")) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    (run,) = run_folders(tmp_path / "runs")
+    assert read_summary(run)["status"] == "interrupted"
 
 
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
