@@ -72,7 +72,7 @@ class LengthAwareLSTM(nn.Module):
         """Outputs (batch, steps, directions * hidden), zero past each length, and the last
         layer's final state of each direction (batch, directions * hidden). Lengths must be >= 1."""
         lengths = lengths.to(inputs.device)
-        backwards = reversed_within_length(lengths, inputs.shape[1])
+        backwards = reversed_within_length(lengths, inputs.shape[1]) if len(self.layers[0]) > 1 else None
         rows = torch.arange(inputs.shape[0], device=inputs.device)
         sequences = inputs
         for depth, directions in enumerate(self.layers):

@@ -44,10 +44,11 @@ def test_a_padded_batch_gives_the_same_output_as_each_sequence_alone(pooling, pa
     torch.testing.assert_close(batch, alone)
 
 
-def test_length_aware_lstm_matches_torchs_bidirectional_lstm_over_packed_sequences():
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_length_aware_lstm_matches_torchs_lstm_over_packed_sequences(bidirectional):
     torch.manual_seed(0)
-    reference = nn.LSTM(5, 4, num_layers=2, bidirectional=True, batch_first=True)
-    ours = LengthAwareLSTM(5, 4, num_layers=2, bidirectional=True)
+    reference = nn.LSTM(5, 4, num_layers=2, bidirectional=bidirectional, batch_first=True)
+    ours = LengthAwareLSTM(5, 4, num_layers=2, bidirectional=bidirectional)
     for depth, directions in enumerate(ours.layers):
         for direction, lstm in enumerate(directions):
             suffix = "_reverse" if direction else ""
@@ -59,7 +60,8 @@ def test_length_aware_lstm_matches_torchs_bidirectional_lstm_over_packed_sequenc
     expected, _ = pad_packed_sequence(expected, batch_first=True)
     outputs, finals = ours(inputs, lengths)
     torch.testing.assert_close(outputs, expected)
-    torch.testing.assert_close(finals, torch.cat([hidden[-2], hidden[-1]], dim=1))
+    last_layer = hidden[-2:] if bidirectional else hidden[-1:]
+    torch.testing.assert_close(finals, torch.cat(list(last_layer), dim=1))
 
 
 def test_word_dropout_hides_tokens_in_training_only():
