@@ -46,27 +46,27 @@ def main(rounds: int, out: Path | None, batch: int = 32, steps: int = 300, hidde
         "LengthAwareLSTM, packed per direction": lambda: length_aware_packed(x, lengths),
         "LengthAwareLSTM (default)": lambda: length_aware(x, lengths),
     }
-    cases = {f"{name} | loss on {read} | denormals {'flushed' if flush else 'kept'}": (run, read, flush)
-             for flush in (True, False) for read in ("outputs", "final states") for name, run in runs.items()}
-    times: dict[str, list[float]] = {name: [] for name in cases}
+    reference = "nn.LSTM bidirectional, packed"
+    cases = [(name, read, flush) for flush in (True, False) for read in ("outputs", "final states")
+             for name in runs]
+    times: dict[tuple[str, str, bool], list[float]] = {case: [] for case in cases}
     for _ in range(rounds):  # alternate the cases so that machine noise hits each alike
-        for name, (run, read, flush) in cases.items():
+        for name, read, flush in cases:
             torch.set_flush_denormal(flush)
             start = time.perf_counter()
-            outputs, final = run()
+            outputs, final = runs[name]()
             (outputs if read == "outputs" else final).sum().backward()
-            times[name].append(time.perf_counter() - start)
+            times[(name, read, flush)].append(time.perf_counter() - start)
     torch.set_flush_denormal(False)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {batch} x {steps} steps")
     results = {}
-    for name, seconds in times.items():
-        same_loss_reference = name.replace(name.split(" | ")[0], "nn.LSTM bidirectional, packed")
-        reference = statistics.median(times[same_loss_reference])
+    for (name, read, flush), seconds in times.items():
         median = statistics.median(seconds)
-        results[name] = {"median_s": round(median, 4), "times_s": [round(t, 4) for t in seconds],
-                         "speedup_vs_packed": round(reference / median, 2)}
-        print(f"{name}: {median * 1000:.0f} ms (median of {rounds}), "
-              f"{reference / median:.1f}x packed nn.LSTM")
+        speedup = statistics.median(times[(reference, read, flush)]) / median  # same loss, same floats
+        label = f"{name} | loss on {read} | denormals {'flushed' if flush else 'kept'}"
+        results[label] = {"median_s": round(median, 4), "times_s": [round(t, 4) for t in seconds],
+                          "speedup_vs_packed": round(speedup, 2)}
+        print(f"{label}: {median * 1000:.0f} ms (median of {rounds}), {speedup:.1f}x packed nn.LSTM")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),

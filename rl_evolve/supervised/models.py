@@ -40,6 +40,11 @@ def reversed_within_length(lengths: torch.Tensor, steps: int) -> torch.Tensor:
     return torch.where(t <= last, last - t, t)
 
 
+def padding_mask(lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """True (batch, steps, 1) where a step lies past its sequence's length."""
+    return (torch.arange(steps, device=lengths.device).unsqueeze(0) >= lengths.unsqueeze(1)).unsqueeze(2)
+
+
 def gather_steps(sequences: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """``sequences[b, index[b, t]]`` for every batch row b and step t."""
     return sequences.gather(1, index.unsqueeze(2).expand(-1, -1, sequences.shape[2]))
@@ -85,9 +90,7 @@ class LengthAwareLSTM(nn.Module):
                 finals.append(out[rows, lengths - 1])
                 outputs.append(out if direction == 0 else gather_steps(out, backwards))
             sequences = torch.cat(outputs, dim=2)
-        steps = torch.arange(inputs.shape[1], device=inputs.device)
-        padding = (steps.unsqueeze(0) >= lengths.unsqueeze(1)).unsqueeze(2)
-        return sequences.masked_fill(padding, 0.0), torch.cat(finals, dim=1)
+        return sequences.masked_fill(padding_mask(lengths, inputs.shape[1]), 0.0), torch.cat(finals, dim=1)
 
     def _run(self, lstm: nn.LSTM, sequences: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if not self.packed:
@@ -137,8 +140,7 @@ class LSTMClassifier(nn.Module):
         if self.pooling in ("mean", "mean_max"):
             pooled.append(outputs.sum(dim=1) / lengths.to(outputs.dtype).unsqueeze(1))
         if self.pooling in ("max", "mean_max"):
-            steps = torch.arange(outputs.shape[1], device=outputs.device)
-            padding = (steps.unsqueeze(0) >= lengths.unsqueeze(1)).unsqueeze(2)
+            padding = padding_mask(lengths, outputs.shape[1])
             pooled.append(outputs.masked_fill(padding, float("-inf")).max(dim=1).values)
         return self.head(self.dropout(torch.cat(pooled, dim=1)))
 
