@@ -22,6 +22,8 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
       the (flat Box) observation.
     - Time for the schedule is this copy's step count times ``step_scale`` (set it to n_envs:
       VecEnvs step their copies in lockstep, so that is the run's total environment steps).
+    - ``clock()`` / ``set_clock()`` save and restore that time and the random schedule's
+      generator, so a resumed run continues its schedule instead of starting it again.
     """
 
     def __init__(self, env: gym.Env, spec: DynamicsSpec, schedule: Schedule | None = None,
@@ -41,6 +43,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._steps = 0
         self._episodes = 0
         self._rng = np.random.default_rng()
+        self._restored = False  # a restored generator survives the VecEnv's seeded first reset
         self._per_step = self.schedule.apply_at == "step"
         self.current_dynamics: dict[str, float] = {}
         self._observe = list(observe)
@@ -78,9 +81,21 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         changes = self.schedule.values(self._steps * self._step_scale, self._episodes, self._rng)
         return {**self._base, **changes} if changes else self._base
 
+    def clock(self) -> dict[str, Any]:
+        """The schedule's time (this copy's steps and episodes) and its generator's state."""
+        return {"steps": self._steps, "episodes": self._episodes,
+                "rng": self._rng.bit_generator.state}
+
+    def set_clock(self, clock: dict[str, Any]) -> None:
+        """Continues the schedule from a ``clock()`` taken earlier (by a run being resumed)."""
+        self._steps, self._episodes = int(clock["steps"]), int(clock["episodes"])
+        self._rng.bit_generator.state = clock["rng"]
+        self._restored = True
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        if seed is not None:
+        if seed is not None and not self._restored:
             self._rng = np.random.default_rng(seed)
+        self._restored = False
         self._set(self._scheduled())
         obs, info = self.env.reset(seed=seed, options=options)
         self._episodes += 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -94,20 +97,47 @@ def eval_settings(cfg: DictConfig) -> dict[str, Any]:
     return settings
 
 
-def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = "dummy"):
-    """A Monitor-wrapped, seeded SB3 VecEnv of ``n_envs`` copies (``kind``: dummy | subproc)."""
+def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = "dummy",
+                  torch_threads: int | None = 1):
+    """A Monitor-wrapped, seeded SB3 VecEnv of ``n_envs`` copies (``kind``: dummy | subproc);
+    SubprocVecEnv workers set ``torch_threads`` before building their env."""
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     if kind == "subproc" and n_envs > 1:
-        return make_vec_env(partial(make_worker_env, settings), n_envs=n_envs, seed=seed,
-                            vec_env_cls=SubprocVecEnv)
+        return make_vec_env(partial(make_worker_env, settings, torch_threads), n_envs=n_envs,
+                            seed=seed, vec_env_cls=SubprocVecEnv)
     return make_vec_env(partial(make_env, settings), n_envs=n_envs, seed=seed, vec_env_cls=DummyVecEnv)
 
 
-def make_worker_env(settings: dict[str, Any]) -> gym.Env:
-    """``make_env`` inside a SubprocVecEnv worker, which leaves Ctrl-C to the main process: a
-    terminal sends SIGINT to every process of the group, and a worker that died of it would
-    break the main process's pipes before it could stop cleanly and save its checkpoint."""
+def make_worker_env(settings: dict[str, Any], torch_threads: int | None = 1) -> gym.Env:
+    """``make_env`` inside a SubprocVecEnv worker, which uses the run's thread count and leaves
+    Ctrl-C to the main process: a terminal sends SIGINT to every process of the group, and a
+    worker that died of it would break the main process's pipes before it could stop cleanly
+    and save its checkpoint."""
+    from rl_evolve.runtime import set_torch_threads
+
+    set_torch_threads(torch_threads)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     return make_env(settings)
+
+
+def save_dynamics_clocks(vec_env, path: Path) -> None:
+    """Writes each env copy's schedule clock (``DynamicsWrapper.clock``), atomically; nothing
+    for envs without dynamics."""
+    if not vec_env.has_attr("clock"):
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(vec_env.env_method("clock")))
+    os.replace(tmp, path)
+
+
+def restore_dynamics_clocks(vec_env, path: Path) -> None:
+    """Continues each env copy's schedule from ``save_dynamics_clocks``'s file, if there is one."""
+    if not path.is_file() or not vec_env.has_attr("clock"):
+        return
+    clocks = json.loads(path.read_text())
+    if len(clocks) != vec_env.num_envs:
+        raise ConfigError(f"{path} holds {len(clocks)} schedule clocks for {vec_env.num_envs} envs")
+    for i, clock in enumerate(clocks):
+        vec_env.env_method("set_clock", clock, indices=[i])

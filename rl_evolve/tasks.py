@@ -10,6 +10,10 @@ from omegaconf import DictConfig
 def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
     """Runs ``cfg.task``; returns the final evaluation return (what a sweeper optimises)."""
     task = str(getattr(cfg.task, "value", cfg.task))
+    # Before any torch work, so torch's thread pool is created with these settings.
+    from rl_evolve.runtime import configure
+
+    configure(cfg.torch_threads, flush_denormal=task == "supervised")
     if task == "train" and cfg.get("curriculum") is not None:
         from rl_evolve.curriculum.runner import run_curriculum
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList, EvalCallback
@@ -22,6 +23,8 @@ from rl_evolve.env_factory import (
     check_env_exists,
     check_in_process,
     eval_settings,
+    restore_dynamics_clocks,
+    save_dynamics_clocks,
     train_settings,
 )
 from rl_evolve.errors import ConfigError
@@ -43,7 +46,8 @@ def _hparams(cfg: DictConfig) -> dict[str, Any]:
     algo = OmegaConf.to_container(cfg.algo, resolve=True)
     flat = {f"algo.{k}": v for k, v in algo.items() if k != "extra"}  # type: ignore[union-attr]
     flat.update(env=cfg.env.name, seed=cfg.seed, total_timesteps=cfg.total_timesteps,
-                n_envs=cfg.n_envs, replay=cfg.replay.name, dynamics=cfg.dynamics.name)
+                n_envs=cfg.n_envs, replay=cfg.replay.name, dynamics=cfg.dynamics.name,
+                torch_threads=torch.get_num_threads())
     for name, value in cfg.env.dynamics.items():
         if value is not None:
             flat[f"env.dynamics.{name}"] = value
@@ -88,6 +92,7 @@ def _best_eval(callback: EvalCallback) -> dict[str, float] | None:
 
 def _save_last(model: BaseAlgorithm, folder: RunFolder, with_buffer: bool) -> None:
     model.save(folder.last_model)
+    save_dynamics_clocks(model.get_env(), folder.last_dynamics_clock)
     if with_buffer and getattr(model, "replay_buffer", None) is not None:
         model.save_replay_buffer(folder.last_replay_buffer)  # type: ignore[attr-defined]
 
@@ -118,12 +123,13 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     eval_env = build_vec_env(evaluation, 1, cfg.seed + EVAL_SEED_OFFSET)
     if cfg.vec_env.value == "subproc":
         check_in_process(settings)
-    env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value))
+    env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value), cfg.torch_threads)
     previous = folder.read_summary() if resumed else {}
     if resumed:
         model = load_agent(replay_variant(cfg)[0], folder.last_model, env, cfg.device)
         if folder.last_replay_buffer.is_file() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(folder.last_replay_buffer)
+        restore_dynamics_clocks(env, folder.last_dynamics_clock)
     else:
         model = build_agent(cfg, env)
     penalty = _transfer_from_source(cfg, model) if not resumed else None
@@ -140,6 +146,7 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
             save_freq=max(cfg.checkpoint.freq // cfg.n_envs, 1),
             save_path=str(folder.checkpoints),
             save_replay_buffer=cfg.checkpoint.save_replay_buffer,
+            on_save=lambda: save_dynamics_clocks(env, folder.last_dynamics_clock),
         ),
     ]
     if settings.get("dynamics_spec"):
@@ -158,6 +165,7 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
         "seed": cfg.seed,
         "total_timesteps": cfg.total_timesteps,
         "n_envs": cfg.n_envs,
+        "torch_threads": torch.get_num_threads(),
         "run_dir": str(folder.root),
         "versions": package_versions(),
         "git_revision": git_revision(),

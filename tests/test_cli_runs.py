@@ -87,20 +87,25 @@ def test_ctrl_c_from_a_terminal_stops_a_run_with_subprocess_envs_cleanly(tmp_pat
     assert read_summary(run)["status"] == "interrupted"
 
 
-def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
-    args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
-            "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500"]
-    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=tmp_path,
+def interrupt_after_first_checkpoint(args: list[str], cwd) -> tuple:
+    """Starts ``rl-evolve <args>``, sends Ctrl-C once last.zip exists; the run folder and summary."""
+    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while not list((tmp_path / "runs").rglob("last.zip")) and time.time() < deadline:
+    while not list((cwd / "runs").rglob("last.zip")) and time.time() < deadline:
         time.sleep(0.2)
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    (run,) = run_folders(tmp_path / "runs")
-    interrupted = read_summary(run)
+    (run,) = run_folders(cwd / "runs")
+    return run, read_summary(run)
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
+    args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
+            "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500"]
+    run, interrupted = interrupt_after_first_checkpoint(args, tmp_path)
     assert interrupted["status"] == "interrupted" and 0 < interrupted["timesteps"] < 60000
     steps_before = scalar_steps(run, "eval/mean_reward")
 
@@ -113,6 +118,25 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
     assert steps_after[: len(steps_before)] == steps_before
     assert steps_after == sorted(steps_after) and steps_after[-1] > interrupted["timesteps"]
     assert (run / "progress.csv").is_file() and (run / "progress_resume1.csv").is_file()
+
+
+@pytest.mark.parametrize("vec_env", ["dummy", "subproc"])
+def test_resume_continues_the_dynamics_schedule_where_it_stopped(tmp_path, vec_env):
+    switches = "dynamics.switches=[{at:0,values:{length:0.5}},{at:600,values:{length:1.0}}]"
+    args = [*FAST_PPO, "total_timesteps=200000", "checkpoint.freq=1024", "eval.freq=100000",
+            "dynamics=piecewise", "dynamics.apply_at=step", switches, f"vec_env={vec_env}"]
+    run, interrupted = interrupt_after_first_checkpoint(args, tmp_path)
+    stopped_at = interrupted["timesteps"]
+    assert stopped_at >= 1024
+    result = run_cli(f"resume={run}", f"total_timesteps={stopped_at + 1024}", "progress_bar=false",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    lengths = {e.step: e.value for e in acc.Scalars("dynamics/length")}
+    assert lengths[min(lengths)] == pytest.approx(0.5)
+    after = [v for step, v in lengths.items() if step > stopped_at]
+    assert after and all(v == pytest.approx(1.0) for v in after), lengths
 
 
 def test_resume_refuses_to_change_what_defines_the_run(tmp_path):

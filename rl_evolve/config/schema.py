@@ -325,6 +325,9 @@ class Config:
     n_envs: int = MISSING
     vec_env: VecEnvKind = VecEnvKind.dummy
     device: str = "cpu"
+    # torch intra-op threads (and BLAS pools) for the run and every process it starts; null:
+    # torch's default. One is fastest for these small networks, and stays fast on a busy machine.
+    torch_threads: int | None = 1
     progress_bar: bool = True
     resume: str | None = None
     eval: EvalConfig = field(default_factory=EvalConfig)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
@@ -117,7 +118,7 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
     summary: dict[str, Any] = {
         "status": "running", "task": "curriculum", "curriculum": cfg.curriculum.name,
         "algo": cfg.algo.name, "env": cfg.env.name, "env_id": cfg.env.id, "seed": cfg.seed,
-        "n_envs": cfg.n_envs, "replay": cfg.replay.name,
+        "n_envs": cfg.n_envs, "replay": cfg.replay.name, "torch_threads": torch.get_num_threads(),
         "transfer": OmegaConf.to_container(cfg.transfer, resolve=True),
         "reference_returns": {s.name: {"random": random_returns[s.name], "best": s.best_return}
                               for s in stages},
@@ -134,7 +135,7 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
         for stage in stages:
             settings = {**stage.settings(cfg.env), "step_scale": cfg.n_envs}
             env = build_vec_env(settings, cfg.n_envs, cfg.seed + stage.index * STAGE_SEED_STRIDE,
-                                str(cfg.vec_env.value))
+                                str(cfg.vec_env.value), cfg.torch_threads)
             transferring = mode != "none" and source is not None
             model = build_agent(_stage_config(cfg, transferring), env)
             record: dict[str, Any] = {"stage": stage.index, "name": stage.name, "dynamics": stage.dynamics,

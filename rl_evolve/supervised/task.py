@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,18 +30,6 @@ from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
 
 MODEL_KIND = {"cnn": "image", "lstm": "text"}
-
-
-@contextmanager
-def denormals_flushed() -> Iterator[None]:
-    """Floats below ~1e-38 read as zero while training. A gradient that enters an LSTM only at
-    its last step fades into denormals over a few hundred steps, and this CPU computes those
-    several times slower (``benchmarks/lstm_packing.py``: final-state loss, kept vs flushed)."""
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)  # torch's default; it has no getter to restore from
 
 
 def seed_everything(seed: int) -> None:
@@ -118,12 +104,11 @@ def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.opt
 
 
 def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
-    """Trains, early-stops on validation, tests the best checkpoint; returns test accuracy."""
-    with denormals_flushed():
-        return _run_supervised(cfg, run_dir)
+    """Trains, early-stops on validation, tests the best checkpoint; returns test accuracy.
 
-
-def _run_supervised(cfg: DictConfig, run_dir: Path) -> float:
+    The caller has set the run's threads and flushed denormal floats (``rl_evolve.runtime``):
+    a gradient that enters an LSTM only at its last step fades into denormals over a few
+    hundred steps, and this CPU computes those several times slower."""
     resumed = cfg.resume is not None
     folder = RunFolder(run_dir)
     if resumed:
@@ -202,7 +187,8 @@ def _run_supervised(cfg: DictConfig, run_dir: Path) -> float:
     writer.add_figure("supervised/test/confusion_matrix", confusion_figure(labels, preds, data.class_names),
                       trainer.epoch)
     hparams = {"model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
-               "batch_size": cfg.fit.batch_size, "penalty": cfg.fit.penalty}
+               "batch_size": cfg.fit.batch_size, "penalty": cfg.fit.penalty,
+               "torch_threads": torch.get_num_threads()}
     writer.add_hparams(hparams, {"hparam/test_accuracy": test["accuracy"], "hparam/test_f1": test["f1"]},
                        run_name=".")
     writer.close()
@@ -221,7 +207,8 @@ def _run_supervised(cfg: DictConfig, run_dir: Path) -> float:
         "history": trainer.history, "split_sizes": {k: len(v) for k, v in splits.items()},
         "n_parameters": sum(p.numel() for p in model.parameters()),
         "train_samples_per_second": round(len(splits["train"]) * len(trainer.history) / max(wall, 1e-9), 1),
-        "wall_time_s": round(wall, 3), "versions": package_versions(), "git_revision": git_revision(),
+        "wall_time_s": round(wall, 3), "torch_threads": torch.get_num_threads(),
+        "versions": package_versions(), "git_revision": git_revision(),
         "finished_at": datetime.now().isoformat(timespec="seconds"), "run_dir": str(folder.root),
     }
     folder.write_summary(summary)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
@@ -31,7 +32,19 @@ class HParamsCallback(BaseCallback):
 
 
 class LastCheckpointCallback(CheckpointCallback):
-    """SB3's ``CheckpointCallback`` writing to one rolling ``last.zip`` instead of one per save."""
+    """SB3's ``CheckpointCallback`` writing to one rolling ``last.zip`` instead of one per save;
+    ``on_save`` writes what else a resumed run needs from the same moment."""
+
+    def __init__(self, *args: Any, on_save: Callable[[], None] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.on_save = on_save
+
+    def _on_step(self) -> bool:
+        due = self.n_calls % self.save_freq == 0
+        keep_going = super()._on_step()
+        if due and self.on_save is not None:
+            self.on_save()
+        return keep_going
 
     def _checkpoint_path(self, checkpoint_type: str = "", extension: str = "") -> str:
         kind = f"_{checkpoint_type.rstrip('_')}" if checkpoint_type else ""

@@ -28,6 +28,10 @@ class RunFolder:
         return self.checkpoints / "last_replay_buffer.pkl"
 
     @property
+    def last_dynamics_clock(self) -> Path:
+        return self.checkpoints / "last_dynamics_clock.json"
+
+    @property
     def best_model(self) -> Path:
         return self.checkpoints / "best_model.zip"
 

@@ -116,3 +116,40 @@ def test_every_shipped_env_passes_gymnasiums_env_checker_with_its_wrapper(name, 
     check_env(env, skip_render_check=True)
     observed = make_env({**settings, "observe": [next(iter(env.dynamics_spec.params))]})
     check_env(observed, skip_render_check=True)
+
+
+def _random_lengths(env: DynamicsWrapper, episodes: int) -> list[float]:
+    return [env.reset()[1]["dynamics"]["length"] for _ in range(episodes)]
+
+
+def test_a_restored_clock_continues_the_random_schedule_instead_of_repeating_it():
+    def make() -> DynamicsWrapper:
+        return DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC,
+                               Random(ranges={"length": [0.3, 2.0]}))
+
+    uninterrupted = make()
+    uninterrupted.reset(seed=3)
+    expected = _random_lengths(uninterrupted, 7)
+
+    first = make()
+    first.reset(seed=3)
+    assert _random_lengths(first, 3) == expected[:3]
+    resumed = make()
+    resumed.set_clock(first.clock())
+    resumed.reset(seed=3)  # the VecEnv seeds the first reset of the resumed run again
+    assert _random_lengths(resumed, 3) == expected[4:]  # the seeded reset drew expected[3]
+
+
+def test_a_restored_clock_keeps_a_piecewise_switch_that_already_happened():
+    schedule = Piecewise(switches=[{"at": 0, "values": {"length": 0.5}}, {"at": 10, "values": {"length": 1.5}}],
+                         apply_at="step")
+    first = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, schedule)
+    first.reset(seed=0)
+    for _ in range(12):
+        if first.step(0)[2]:
+            first.reset()
+    resumed = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, schedule)
+    resumed.set_clock(first.clock())
+    resumed.reset(seed=0)
+    assert resumed.step(0)[4]["dynamics"]["length"] == 1.5
+    assert resumed.clock()["steps"] == 13

@@ -1,0 +1,54 @@
+"""Process-wide compute settings a run makes before any torch work: threads and denormals.
+
+Small networks gain little from torch's intra-op threads, and on a machine where another job
+holds a core those threads spin and wait on each other: runs 10-50x slower
+(``benchmarks/threads.py``). A run therefore sets ``torch_threads`` (1 by default) for torch,
+for the BLAS and OpenMP pools numpy and scikit-learn use (threadpoolctl), and, through the
+environment, for every process it starts (SubprocVecEnv workers, launcher jobs).
+
+Denormal floats: ``torch.set_flush_denormal`` sets the calling thread's MXCSR register only.
+A thread inherits the register from the thread that creates it, so flushing before torch's
+first parallel operation (which creates its OpenMP pool) makes every compute thread flush;
+``tests/test_runtime.py`` checks this in a fresh process.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+
+from rl_evolve.errors import ConfigError
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def set_torch_threads(threads: int | None) -> int:
+    """Sets torch's intra-op threads and the BLAS/OpenMP pools to ``threads`` (None: leave
+    torch's default); child processes inherit it. Returns the number of threads in force."""
+    if threads is None:
+        return torch.get_num_threads()
+    if threads < 1:
+        raise ConfigError(f"torch_threads must be a positive integer or null, got {threads}")
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    torch.set_num_threads(threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)  # numpy's OpenBLAS and other OpenMP pools in this process
+    return torch.get_num_threads()
+
+
+def flush_denormals() -> bool:
+    """Reads floats below ~1e-38 as zero in this thread and in threads it creates afterwards.
+    Returns False where the CPU cannot (no DAZ)."""
+    return bool(torch.set_flush_denormal(True))
+
+
+def configure(threads: int | None, flush_denormal: bool = False) -> dict[str, Any]:
+    """Everything a run sets before its first torch operation; returns what it recorded."""
+    settings: dict[str, Any] = {"torch_threads": set_torch_threads(threads)}
+    if flush_denormal:
+        settings["denormals_flushed"] = flush_denormals()
+    return settings
