@@ -24,6 +24,7 @@ from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.distributions import Categorical
 
+from rl_evolve.agents.layouts import head_prefixes, sync_targets
 from rl_evolve.core.penalties import EWC, L2SP, QuadraticPenalty, diagonal_fisher
 from rl_evolve.errors import ConfigError
 
@@ -100,18 +101,6 @@ def load_source(source: str) -> SourceWeights:
                          origin=str(path))
 
 
-def head_prefixes(model: BaseAlgorithm) -> tuple[str, ...]:
-    """Name prefixes of the output layers, which ``frozen_trunk`` leaves trainable."""
-    policy = model.policy
-    if hasattr(policy, "action_net") and hasattr(policy, "value_net"):  # ActorCriticPolicy
-        return ("action_net.", "value_net.")
-    if hasattr(policy, "q_net") and hasattr(policy.q_net, "q_net"):  # DQNPolicy
-        last = max(i for i, m in enumerate(policy.q_net.q_net) if isinstance(m, torch.nn.Linear))
-        return (f"q_net.q_net.{last}.", f"q_net_target.q_net.{last}.")
-    raise ConfigError(f"transfer=frozen_trunk does not know the output heads of "
-                      f"{type(policy).__name__}; use transfer=trunk")
-
-
 def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
                    carry_optimizer: bool = False) -> TransferReport:
     """Copies ``source`` into ``model.policy`` as ``mode`` says and reports what it did."""
@@ -134,6 +123,7 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
         raise ConfigError(f"transfer={mode}: no tensor of {source.origin} matches this network "
                           f"by name and shape (a different algorithm or policy?)")
     model.policy.load_state_dict({**target, **{k: source.policy[k] for k in report.copied}})
+    sync_targets(model)
     if mode == "frozen_trunk":
         heads = head_prefixes(model)
         parameters = dict(model.policy.named_parameters())

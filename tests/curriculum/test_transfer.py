@@ -64,10 +64,32 @@ def test_frozen_trunk_stops_gradients_but_heads_keep_learning():
     assert not torch.equal(after["action_net.weight"], before["action_net.weight"])
 
 
+def dqn(seed: int) -> DQN:
+    return DQN("MlpPolicy", build_vec_env(CARTPOLE, 1, seed), learning_starts=0, buffer_size=500,
+               train_freq=4, gradient_steps=1, seed=seed)
+
+
+def test_frozen_trunk_on_pendulum_keeps_log_std_trainable():
+    env = build_vec_env({"name": "pendulum", "id": "Pendulum-v1"}, 1, 0)
+    source, target = (PPO("MlpPolicy", env, n_steps=64, batch_size=32, seed=s) for s in (1, 2))
+    report = apply_transfer(target, weights_of(source, "src"), "frozen_trunk")
+    assert "log_std" in report.copied and "log_std" not in report.frozen
+    assert target.policy.log_std.requires_grad
+
+
+@pytest.mark.parametrize("mode", ["full", "trunk", "frozen_trunk"])
+def test_every_dqn_transfer_leaves_the_target_network_equal_to_the_online_one(mode):
+    source = dqn(1)
+    source.learn(300)  # target updates every 10,000 steps: here online and target differ
+    assert not torch.equal(source.q_net.q_net[0].weight, source.q_net_target.q_net[0].weight)
+    target = dqn(2)
+    apply_transfer(target, weights_of(source, "src"), mode)
+    online, frozen_target = target.q_net.state_dict(), target.q_net_target.state_dict()
+    assert all(torch.equal(online[k], frozen_target[k]) for k in online)
+    assert torch.equal(online["q_net.0.weight"], source.q_net.state_dict()["q_net.0.weight"])
+
+
 def test_frozen_trunk_on_dqn_leaves_the_last_q_layer_trainable():
-    def dqn(seed):
-        return DQN("MlpPolicy", build_vec_env(CARTPOLE, 1, seed), learning_starts=0, buffer_size=500,
-                   train_freq=4, gradient_steps=1, seed=seed)
     target = dqn(2)
     report = apply_transfer(target, weights_of(dqn(1), "src"), "frozen_trunk")
     trainable = [k for k, p in target.policy.q_net.named_parameters() if p.requires_grad]
