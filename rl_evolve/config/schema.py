@@ -297,6 +297,11 @@ class DataConfig:
     test_fraction: float = 0.1
 
 
+class FisherLabels(str, Enum):
+    sampled = "sampled"
+    empirical = "empirical"
+
+
 @dataclass
 class FitConfig:
     """The supervised Trainer's settings."""
@@ -312,7 +317,11 @@ class FitConfig:
     patience: int = 5
     penalty: str = "none"  # none | l2sp | ewc (toward model.source's weights)
     penalty_strength: float = 0.01
-    fisher_batches: int = 50  # batches for the diagonal Fisher saved at the end (for EWC)
+    # The diagonal Fisher saved with the best checkpoint (for a later run's EWC): per-sample
+    # gradients over this many training samples, labels drawn from the model ("sampled", the
+    # true Fisher) or the dataset's own ("empirical").
+    fisher_samples: int = 500
+    fisher_labels: FisherLabels = FisherLabels.sampled
 
 
 @dataclass

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -67,15 +67,20 @@ def matching_parameters(model: nn.Module, source: Mapping[str, torch.Tensor]) ->
             if p.requires_grad and k in source and source[k].shape == p.shape}
 
 
-def diagonal_fisher(params: Mapping[str, nn.Parameter], batches: Iterable,
-                    loss_of_batch: Callable[[object], torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Empirical diagonal Fisher: the mean over batches of the squared loss gradients."""
+def diagonal_fisher(params: Mapping[str, nn.Parameter], samples: Iterable,
+                    loss_of_sample: Callable[[object], torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Diagonal Fisher: the mean over ``samples`` of the squared gradient of each one's loss.
+
+    Each item must be a single sample (a batch of one): squaring the gradient of a batch's
+    mean loss gives the square of the mean gradient, which underestimates the Fisher, more
+    the better the model fits.
+    """
     fisher = {k: torch.zeros_like(p) for k, p in params.items()}
     n = 0
-    for batch in batches:
+    for sample in samples:
         for p in params.values():
             p.grad = None
-        loss_of_batch(batch).backward()
+        loss_of_sample(sample).backward()
         for k, p in params.items():
             if p.grad is not None:
                 fisher[k] += p.grad.detach() ** 2
@@ -83,3 +88,42 @@ def diagonal_fisher(params: Mapping[str, nn.Parameter], batches: Iterable,
     for p in params.values():
         p.grad = None
     return {k: f / max(n, 1) for k, f in fisher.items()}
+
+
+def single_samples(batches: Iterable[Sequence[torch.Tensor]],
+                   limit: int) -> Iterator[tuple[torch.Tensor, ...]]:
+    """The first ``limit`` samples of ``batches`` (tuples of tensors), each as a batch of one."""
+    count = 0
+    for batch in batches:
+        for i in range(len(batch[-1])):
+            if count == limit:
+                return
+            yield tuple(t[i: i + 1] for t in batch)
+            count += 1
+
+
+def classifier_fisher(model: nn.Module, batches: Iterable[Sequence[torch.Tensor]], n_samples: int,
+                      empirical: bool = False, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Diagonal Fisher of a classifier over ``n_samples`` inputs ``(inputs..., label)``.
+
+    The label of each input is drawn from the model's own predictive distribution (the true
+    Fisher, as in Kirkpatrick et al. 2017), or with ``empirical`` the dataset's label.
+    Dropout is off while it is computed.
+    """
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    params = {k: p for k, p in model.named_parameters() if p.requires_grad}
+
+    def negative_log_likelihood(sample: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        *inputs, label = sample
+        logits = model(*inputs)
+        if not empirical:
+            with torch.no_grad():
+                probs = torch.softmax(logits, dim=-1).cpu()
+                label = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(logits.device)
+        return nn.functional.cross_entropy(logits, label)
+
+    fisher = diagonal_fisher(params, single_samples(batches, n_samples), negative_log_likelihood)
+    model.train(was_training)
+    return fisher

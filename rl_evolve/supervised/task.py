@@ -18,7 +18,7 @@ from torch.utils.tensorboard import SummaryWriter
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
-from rl_evolve.core.penalties import EWC, L2SP, diagonal_fisher, matching_parameters
+from rl_evolve.core.penalties import EWC, L2SP, classifier_fisher, matching_parameters
 from rl_evolve.core.trainer import EarlyStopping, Trainer
 from rl_evolve.errors import ConfigError
 from rl_evolve.resume import resume_config
@@ -194,10 +194,8 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
     writer.close()
 
     # The diagonal Fisher at the best weights, for a later run's EWC toward this one.
-    params = {k: p for k, p in model.named_parameters() if p.requires_grad}
-    batches = [b for _, b in zip(range(cfg.fit.fisher_batches), loaders["train"], strict=False)]
-    best["fisher"] = diagonal_fisher(params, batches,
-                                     lambda b: trainer.loss_fn(model(*b[:-1]), b[-1]))
+    best["fisher"] = classifier_fisher(model, loaders["train"], cfg.fit.fisher_samples,
+                                       empirical=cfg.fit.fisher_labels.value == "empirical", seed=cfg.seed)
     save_checkpoint(folder.checkpoints / "best.pt", best)
 
     summary = {

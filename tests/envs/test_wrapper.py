@@ -141,8 +141,8 @@ def test_a_restored_clock_continues_the_random_schedule_instead_of_repeating_it(
 
 
 def test_a_restored_clock_keeps_a_piecewise_switch_that_already_happened():
-    schedule = Piecewise(switches=[{"at": 0, "values": {"length": 0.5}}, {"at": 10, "values": {"length": 1.5}}],
-                         apply_at="step")
+    schedule = Piecewise(switches=[{"at": 0, "values": {"length": 0.5}},
+                                   {"at": 10, "values": {"length": 1.5}}], apply_at="step")
     first = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, schedule)
     first.reset(seed=0)
     for _ in range(12):
