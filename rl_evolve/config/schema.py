@@ -233,6 +233,8 @@ class CurriculumConfig:
     stages: list[StageConfig] = MISSING
     eval_freq: int = 5_000  # environment steps between continual evaluations
     eval_episodes: int = 5  # per task and evaluation
+    # per task, once more at the end of every stage: the R matrix and forgetting come from these
+    final_eval_episodes: int = 20
     # false: evaluate the stochastic policy. A fresh PPO network's argmax often balances
     # CartPole by chance, which a deterministic evaluation would count as transfer.
     eval_deterministic: bool = True

@@ -39,9 +39,9 @@ class ContinualEvaluator:
         self.random_returns = random_returns
         self.history: list[dict[str, Any]] = []
 
-    def normalised(self, task: str, value: float) -> float:
+    def normalised(self, task: str, value: float, clip: bool = True) -> float:
         stage = next(s for s in self.stages if s.name == task)
-        return normalise(value, self.random_returns[task], stage.best_return)
+        return normalise(value, self.random_returns[task], stage.best_return, clip)
 
     def evaluate(self, model: BaseAlgorithm, stage: Stage, stage_step: int,
                  global_step: int) -> dict[str, float]:
@@ -56,6 +56,17 @@ class ContinualEvaluator:
         model.logger.record("curriculum/stage", stage.index)
         self.history.append({"global_step": global_step, "stage": stage.index,
                              "stage_step": stage_step, "returns": returns})
+        return returns
+
+    def final(self, model: BaseAlgorithm, episodes: int) -> dict[str, float]:
+        """Mean return per task over ``episodes`` fresh episodes, at the end of a stage: what
+        the R matrix and forgetting are computed from. Not part of the learning curves (an
+        evaluation that ended a stage early was the first lucky one, biased upward)."""
+        returns = {}
+        for task, env in self.envs.items():
+            mean, _ = evaluate_policy(model, env, n_eval_episodes=episodes, deterministic=self.deterministic)
+            returns[task] = float(mean)
+            model.logger.record(f"curriculum/final_eval/{task}/mean_return", float(mean))
         return returns
 
 

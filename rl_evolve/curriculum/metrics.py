@@ -5,10 +5,13 @@ and the task's best known return (1). With ``R[i][j]`` the normalised evaluation
 after finishing stage ``i``:
 
 - average performance: ``mean_j R[-1][j]``;
-- forgetting of task ``j``: ``R[j][j] - R[-1][j]`` (its own stage's end minus the run's end);
+- forgetting of task ``j``: ``R[j][j] - R[-1][j]`` (its own stage's end minus the run's end),
+  where each row of ``R`` is a fresh evaluation of every task at the end of a stage
+  (``curriculum.final_eval_episodes``), not the evaluation that ended the stage;
 - AUC of stage ``i``: the mean of the normalised curve on task ``i`` over the stage's budget,
   linearly interpolated between evaluations and held at its last value after an early advance;
-- forward transfer of stage ``i``: ``(AUC_i - AUC_i_scratch) / (1 - AUC_i_scratch)``;
+- forward transfer of stage ``i``: ``(AUC_i - AUC_i_scratch) / (1 - AUC_i_scratch)`` (NaN when
+  scratch's AUC is 1), reported with the raw difference ``AUC_i - AUC_i_scratch``;
 - jumpstart of stage ``i``: the normalised return at the stage's start, minus scratch's.
 """
 
@@ -19,12 +22,19 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def normalise(value: float, random_return: float, best_return: float) -> float:
-    """``value`` on the [0, 1] scale between a random policy and the best known return."""
+def normalise(value: float, random_return: float, best_return: float, clip: bool = True) -> float:
+    """``value`` on the scale where a random policy is 0 and the best known return 1, clipped to
+    [0, 1] as Continual World's metrics assume (``clip=False``: beyond, where a policy beats
+    the reference or does worse than random; the summary keeps both and lists what was clipped)."""
     span = best_return - random_return
     if span <= 0:
         raise ValueError(f"best return {best_return} is not above the random return {random_return}")
-    return float(np.clip((value - random_return) / span, 0.0, 1.0))
+    scaled = (value - random_return) / span
+    return clip01(scaled) if clip else float(scaled)
+
+
+def clip01(value: float) -> float:
+    return float(np.clip(value, 0.0, 1.0))
 
 
 def average_performance(matrix: Sequence[Sequence[float]]) -> float:
@@ -51,9 +61,12 @@ def stage_auc(steps: Sequence[float], values: Sequence[float], budget: float) ->
 
 
 def forward_transfer(auc: float, auc_scratch: float) -> float:
-    """How much of the room scratch leaves (``1 - AUC_scratch``) transfer took."""
+    """How much of the room scratch leaves (``1 - AUC_scratch``) transfer took: 1 at best, 0 for
+    no gain, unbounded below when scratch leaves little room (so reports give the median and
+    IQM and the raw ``auc - auc_scratch`` beside the mean). NaN where scratch leaves no room:
+    there the raw difference alone says whether transfer hurt."""
     if auc_scratch >= 1.0:
-        return 0.0
+        return float("nan")
     return (auc - auc_scratch) / (1.0 - auc_scratch)
 
 

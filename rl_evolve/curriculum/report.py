@@ -39,6 +39,24 @@ def bootstrap_ci(values: list[float], rounds: int = 10_000, seed: int = 0) -> tu
     return float(x.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def iqm(values: list[float]) -> float:
+    """Interquartile mean: the mean of the middle half (a quarter trimmed from each end)."""
+    from scipy.stats import trim_mean
+
+    return float(trim_mean(np.asarray(values, dtype=float), 0.25))
+
+
+def spread(values: list[float]) -> dict[str, Any]:
+    """Mean [95% CI] with the median and IQM, which one extreme seed cannot drag; NaN values
+    (undefined, e.g. forward transfer where scratch's AUC is 1) are counted, not averaged."""
+    finite = [v for v in values if np.isfinite(v)]
+    out: dict[str, Any] = {"mean_ci": bootstrap_ci(finite) if finite else None,
+                           "median": float(np.median(finite)) if finite else None,
+                           "iqm": iqm(finite) if finite else None,
+                           "undefined": len(values) - len(finite), "values": values}
+    return out
+
+
 def load_runs(roots: list[Path]) -> list[dict[str, Any]]:
     runs = []
     for root in roots:
@@ -76,6 +94,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 paired = [(r, scratch[s]) for s, r in by_seed.items() if s in scratch]
                 jump = [r["stages"][i]["jumpstart"] - sc["stages"][i]["jumpstart"] for r, sc in paired]
                 ft = [forward_transfer(r["stages"][i]["auc"], sc["stages"][i]["auc"]) for r, sc in paired]
+                auc_diff = [r["stages"][i]["auc"] - sc["stages"][i]["auc"] for r, sc in paired]
                 # Scratch trains a new agent per stage: its "forgetting" compares different agents.
                 forget = [r["forgetting"][task] for r in by_seed.values()
                           if task in r["forgetting"] and name != SCRATCH]
@@ -86,10 +105,13 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                     "steps_to_threshold": {"median": float(med), "q1": float(q1), "q3": float(q3),
                                            "values": steps},
                     "jumpstart_vs_scratch": bootstrap_ci(jump) if jump else None,
-                    "forward_transfer": bootstrap_ci(ft) if ft else None,
+                    "forward_transfer": spread(ft) if ft else None,
+                    "auc_difference": bootstrap_ci(auc_diff) if auc_diff else None,
                     "forgetting": bootstrap_ci(forget) if forget else None,
                 })
-            table[name] = {"stages": stages,
+            clipped = sum(len(r.get("R_clipped", [])) for r in by_seed.values())
+            entries = sum(len(r["R"]) * len(r["R"][0]) for r in by_seed.values() if r.get("R"))
+            table[name] = {"stages": stages, "R_entries_clipped": [clipped, entries],
                            "average_performance": bootstrap_ci(
                                [r["average_performance"] for r in by_seed.values()]),
                            "mean_forgetting": None if name == SCRATCH else bootstrap_ci(
@@ -119,25 +141,39 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _ft_cells(ft: dict[str, Any] | None) -> list[str]:
+    if not ft:
+        return ["-", "-"]
+    undefined = f" ({ft['undefined']} n/a)" if ft["undefined"] else ""
+    if ft["mean_ci"] is None:
+        return [f"n/a{undefined}", "-"]
+    return [_fmt(ft["mean_ci"]) + undefined, f"{ft['median']:+.2f} / {ft['iqm']:+.2f}"]
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = []
     for key, group in report.items():
         lines += [f"## {key}", "",
                   "| transfer | stage | reached | steps to threshold: median [IQR] | jumpstart vs scratch "
-                  "| forward transfer | forgetting |", "|---|---|---|---|---|---|---|"]
+                  "| AUC minus scratch's | forward transfer: mean [CI] | FT median / IQM | forgetting |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for name, row in group["labels"].items():
             for s in row["stages"]:
                 st = s["steps_to_threshold"]
-                cells = [_fmt(s[k]) if s[k] else "-" for k in ("jumpstart_vs_scratch", "forward_transfer",
-                                                                 "forgetting")]
+                cells = [_fmt(s[k]) if s[k] else "-" for k in ("jumpstart_vs_scratch", "auc_difference")]
+                cells += _ft_cells(s["forward_transfer"])
+                cells.append(_fmt(s["forgetting"]) if s["forgetting"] else "-")
                 lines.append(f"| {name} | {s['task']} | {s['reached']}/{len(s['seeds'])} | "
                              f"{st['median']:.0f} [{st['q1']:.0f}, {st['q3']:.0f}] | "
                              + " | ".join(cells) + " |")
-        lines += ["", "| transfer | average performance | mean forgetting |", "|---|---|---|"]
+        lines += ["", "| transfer | average performance | mean forgetting | R entries clipped to [0, 1] |",
+                  "|---|---|---|---|"]
         for name, row in group["labels"].items():
             forgetting = (_fmt(row["mean_forgetting"]) if row["mean_forgetting"]
                           else "n/a (a new agent per stage)")
-            lines.append(f"| {name} | {_fmt(row['average_performance'])} | {forgetting} |")
+            clipped, entries = row["R_entries_clipped"]
+            lines.append(f"| {name} | {_fmt(row['average_performance'])} | {forgetting} | "
+                         f"{clipped} of {entries} |")
         for name, effect in group.get("penalty_vs_plain", {}).items():
             lines += ["", f"Mean forgetting, {name} minus {effect['against']} (paired by seed; below 0: the "
                       f"penalty forgets less): {_fmt(effect['mean_forgetting_difference'])}"]
@@ -150,7 +186,12 @@ def markdown(report: dict[str, Any]) -> str:
                              f"(ratio {ratio}; {'met' if t['at_most_half'] else 'not met'})")
         lines.append("")
     lines.append("Values: mean over seeds [95% bootstrap CI]; an unreached threshold counts as the "
-                 "stage's whole budget.")
+                 "stage's whole budget. Forward transfer (FT) is (AUC - AUC_scratch) / (1 - AUC_scratch): "
+                 "unbounded below when scratch leaves little room, so its median and IQM stand beside "
+                 "the mean, and undefined (counted as n/a) where scratch's AUC is 1; the raw AUC "
+                 "difference shows the sign in every case. R holds normalised returns clipped to [0, 1] "
+                 "(random policy 0, the stage's best_return 1); the summaries keep the unclipped values "
+                 "(R_unclipped) and which entries were clipped.")
     return "\n".join(lines) + "\n"
 
 

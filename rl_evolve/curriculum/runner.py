@@ -70,14 +70,17 @@ def _results(stages: list[Stage], evaluator: ContinualEvaluator,
     """R (raw and normalised), per-stage jumpstart and AUC, average performance, forgetting."""
     tasks = [s.name for s in stages[: len(records)]]
     norm = evaluator.normalised
-    raw = [[r["end_returns"][t] for t in tasks] for r in records]
-    matrix = [[norm(t, row[j]) for j, t in enumerate(tasks)] for row in raw]
+    raw = [[r["final_returns"][t] for t in tasks] for r in records]
+    unclipped = [[evaluator.normalised(t, row[j], clip=False) for j, t in enumerate(tasks)] for row in raw]
+    matrix = [[metrics.clip01(v) for v in row] for row in unclipped]
     for stage, record in zip(stages, records, strict=False):  # fewer records after a Ctrl-C
         own = [h for h in evaluator.history if h["stage"] == stage.index]
         curve = [norm(stage.name, h["returns"][stage.name]) for h in own]
         record["jumpstart"] = curve[0]
         record["auc"] = metrics.stage_auc([h["stage_step"] for h in own], curve, stage.budget)
-    out: dict[str, Any] = {"tasks": tasks, "R_raw": raw, "R": matrix}
+    out: dict[str, Any] = {"tasks": tasks, "R_raw": raw, "R": matrix, "R_unclipped": unclipped,
+                           "R_clipped": [[i, j] for i, row in enumerate(unclipped)
+                                         for j, v in enumerate(row) if v != matrix[i][j]]}
     if len(records) == len(stages):
         forget = metrics.forgetting(matrix)
         out["average_performance"] = metrics.average_performance(matrix)
@@ -174,8 +177,11 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
             if (last["stage"], last["stage_step"]) != (stage.index, steps):
                 evaluator.evaluate(model, stage, steps, global_step + steps)
                 logger.dump(steps)
+            final = evaluator.final(model, cfg.curriculum.final_eval_episodes)
+            logger.dump(steps)
             record.update(steps=steps, reached_threshold=reached_at is not None,
-                          steps_to_threshold=reached_at, end_returns=evaluator.history[-1]["returns"])
+                          steps_to_threshold=reached_at, end_returns=evaluator.history[-1]["returns"],
+                          final_returns=final)
             model.save(folder.checkpoints / f"stage{stage.index}_{stage.name}.zip")
             if mode != "none":
                 source = weights_of(model, f"stage {stage.name}")

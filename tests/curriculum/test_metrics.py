@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from rl_evolve.curriculum import metrics
@@ -14,6 +16,7 @@ def test_normalise_maps_random_to_zero_and_best_to_one_and_clips():
     assert metrics.normalise(-200.0, -200.0, -100.0) == 0.0
     assert metrics.normalise(-150.0, -200.0, -100.0) == pytest.approx(0.5)
     assert metrics.normalise(5.0, 20.0, 500.0) == 0.0 and metrics.normalise(600.0, 20.0, 500.0) == 1.0
+    assert metrics.normalise(620.0, 20.0, 500.0, clip=False) == pytest.approx(1.25)
 
 
 def test_normalise_refuses_a_best_return_below_random():
@@ -40,7 +43,7 @@ def test_forward_transfer_is_the_share_of_scratchs_headroom_taken():
     assert metrics.forward_transfer(0.75, 0.5) == pytest.approx(0.5)
     assert metrics.forward_transfer(0.5, 0.5) == 0.0
     assert metrics.forward_transfer(0.25, 0.5) == pytest.approx(-0.5)
-    assert metrics.forward_transfer(1.0, 1.0) == 0.0
+    assert math.isnan(metrics.forward_transfer(1.0, 1.0))  # no room: undefined, not 0
 
 
 def test_heatmap_writes_a_png(tmp_path):

@@ -32,7 +32,8 @@ RUNS = [summary("none", 0, [50, None], [0.5, 0.2], [0.0, 0.1]),
 def test_forward_transfer_and_jumpstart_are_paired_by_seed():
     stage = aggregate(RUNS)["c/ppo"]["labels"]["full"]["stages"][1]
     # seed 0: (0.6 - 0.2) / 0.8 = 0.5; seed 1: (0.7 - 0.4) / 0.6 = 0.5
-    assert stage["forward_transfer"][0] == pytest.approx(0.5)
+    assert stage["forward_transfer"]["mean_ci"][0] == pytest.approx(0.5)
+    assert stage["auc_difference"][0] == pytest.approx((0.4 + 0.3) / 2)
     assert stage["jumpstart_vs_scratch"][0] == pytest.approx((0.4 + 0.2) / 2)
 
 
@@ -68,3 +69,27 @@ def test_a_penalty_is_compared_with_plain_fine_tuning_of_the_same_seed():
     effect = aggregate([*RUNS, penalised])["c/ppo"]["penalty_vs_plain"]["full+ewc"]
     assert effect["against"] == "full"
     assert effect["mean_forgetting_difference"][0] == pytest.approx(0.02 - 0.1)
+
+
+def test_forward_transfer_where_scratch_leaves_no_room_is_undefined_and_the_auc_difference_shows_harm():
+    scratch = [summary("none", seed, [10, 10], [1.0, 1.0], [1.0, 1.0]) for seed in (0, 1)]
+    worse = [summary("full", seed, [10, 10], [1.0, 0.8], [1.0, 1.0]) for seed in (0, 1)]
+    stage = aggregate([*scratch, *worse])["c/ppo"]["labels"]["full"]["stages"][1]
+    assert stage["forward_transfer"]["undefined"] == 2 and stage["forward_transfer"]["mean_ci"] is None
+    assert stage["auc_difference"][0] == pytest.approx(-0.2)
+
+
+def test_forward_transfer_reports_median_and_iqm_beside_the_mean():
+    scratch = [summary("none", seed, [10, 10], [0.5, 0.5], [0.0, 0.0]) for seed in range(5)]
+    aucs = [0.75, 0.75, 0.75, 0.75, -3.5]  # FT 0.5 four times and -8.0 once
+    runs = [summary("full", seed, [10, 10], [0.5, a], [0.0, 0.0]) for seed, a in enumerate(aucs)]
+    ft = aggregate([*scratch, *runs])["c/ppo"]["labels"]["full"]["stages"][1]["forward_transfer"]
+    assert ft["mean_ci"][0] == pytest.approx((4 * 0.5 - 8.0) / 5)
+    assert ft["median"] == pytest.approx(0.5) and ft["iqm"] == pytest.approx(0.5)
+
+
+def test_the_report_counts_r_entries_that_were_clipped():
+    runs = [summary("full", seed, [10, 10], [0.5, 0.5], [0.0, 0.0]) for seed in (0, 1)]
+    runs[0]["R"], runs[0]["R_clipped"] = [[1.0, 0.0], [1.0, 1.0]], [[0, 0]]
+    runs[1]["R"], runs[1]["R_clipped"] = [[1.0, 0.0], [1.0, 1.0]], []
+    assert aggregate(runs)["c/ppo"]["labels"]["full"]["R_entries_clipped"] == [1, 8]

@@ -19,7 +19,8 @@ TINY = ("curriculum.stages=[{name:hard,budget:256,threshold:1e9,best_return:500}
 def tiny_run(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("curriculum")
     result = run_cli("curriculum=cartpole_pole_length", TINY, "curriculum.eval_freq=128",
-                     "curriculum.eval_episodes=2", "curriculum.random_episodes=3", *FAST_PPO, cwd=cwd)
+                     "curriculum.eval_episodes=2", "curriculum.final_eval_episodes=3",
+                     "curriculum.random_episodes=3", *FAST_PPO, cwd=cwd)
     assert result.returncode == 0, result.stderr
     (run,) = run_folders(cwd / "runs")
     return run, result.stdout
@@ -61,6 +62,9 @@ def test_summary_holds_r_matrix_metrics_heatmap_and_checkpoints(tiny_run):
     assert summary["status"] == "completed" and summary["tasks"] == ["hard", "easy"]
     assert len(summary["R"]) == 2 and all(len(row) == 2 for row in summary["R"])
     assert set(summary["forgetting"]) == {"hard"}
+    for stage, row in zip(summary["stages"], summary["R_raw"], strict=True):
+        assert set(stage["final_returns"]) == {"hard", "easy"}
+        assert row == [stage["final_returns"]["hard"], stage["final_returns"]["easy"]]
     assert (run / "R_matrix.png").is_file()
     assert (run / "checkpoints" / "stage0_hard.zip").is_file()
     assert (run / "checkpoints" / "last.zip").is_file()
@@ -89,11 +93,14 @@ def test_results_from_known_returns():
         {"stage": 1, "stage_step": 100, "returns": {"a": 60.0, "b": 80.0}},
     ]
     stages, evaluator = _evaluator(history)
-    records = [{"end_returns": history[1]["returns"]}, {"end_returns": history[3]["returns"]}]
+    # R comes from the fresh end-of-stage evaluations, not the curve's last point.
+    records = [{"end_returns": history[1]["returns"], "final_returns": {"a": 90.0, "b": 30.0}},
+               {"end_returns": history[3]["returns"], "final_returns": {"a": 60.0, "b": 120.0}}]
     out = _results(stages, evaluator, records)
-    assert out["R"] == [[1.0, 0.3], [0.6, 0.8]]
-    assert out["forgetting"] == {"a": pytest.approx(0.4)}
-    assert out["average_performance"] == pytest.approx(0.7)
+    assert out["R"] == [[0.9, 0.3], [0.6, 1.0]]
+    assert out["R_unclipped"][1][1] == pytest.approx(1.2) and out["R_clipped"] == [[1, 1]]
+    assert out["forgetting"] == {"a": pytest.approx(0.3)}
+    assert out["average_performance"] == pytest.approx(0.8)
     assert records[0]["jumpstart"] == 0.0 and records[1]["jumpstart"] == pytest.approx(0.4)
     assert records[0]["auc"] == pytest.approx(0.75)  # 0 -> 1 over 50 steps, then held
     assert records[1]["auc"] == pytest.approx(0.6)  # 0.4 -> 0.8 over the whole budget
