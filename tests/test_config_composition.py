@@ -89,3 +89,14 @@ def test_a_run_folder_already_taken_by_another_process_is_not_shared(tmp_path):
     mine = claim_folder(str(wanted))
     assert mine == f"{wanted}_2" and (tmp_path / mine).is_dir()
     assert claim_folder(str(wanted)) == mine  # Hydra resolving the run dir again gets the same
+
+
+@pytest.mark.parametrize(("data", "epochs"), [("mnist", 30), ("fashion_mnist", 10)])
+def test_a_dataset_config_carries_the_recipe_behind_its_reported_figure(composed, data, epochs):
+    cfg = composed("task=supervised", f"data={data}")
+    assert cfg.fit.epochs == epochs and cfg.fit.scheduler.T_max == epochs
+
+
+def test_command_line_fit_overrides_win_over_the_dataset_recipe(composed):
+    cfg = composed("task=supervised", "data=mnist", "fit.epochs=10", "fit.augment_shift=0")
+    assert cfg.fit.epochs == 10 and cfg.fit.scheduler.T_max == 10 and cfg.fit.augment_shift == 0

@@ -5,7 +5,6 @@
 # VARIANTS="L M" limits the run to some variants; JOBS=2 runs two seeds at once.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 BASE=(task=supervised model=lstm data=bbc_news model.embedding_dim=100 model.hidden_size=64
   model.max_length=300 model.pooling=mean_max model.word_dropout=0.1 model.dropout=0.3
   model.max_vocab=5000 model.min_freq=3 fit.batch_size=32 fit.epochs=12 fit.patience=12
