@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,20 +80,24 @@ SUPERVISED_CASES = {
 }
 
 
-def rl_rows(load: str) -> dict[str, dict[str, float]]:
+def rl_rows(load: str, rounds: int, cases: list[str]) -> dict[str, dict[str, float]]:
+    """Median wall time of each command over ``rounds`` rounds, the three run in turn."""
     rows = {}
-    for name, case in RL_CASES.items():
-        rows[name] = {
-            "rl-evolve (torch_threads=1)": timed(case["rl-evolve"]),
-            "plain SB3, torch default threads": timed(case["plain"]),
-            "plain SB3, 1 thread": timed(case["plain"], threads=1),
-        }
-        print(load, name, rows[name], flush=True)
+    for name in cases:
+        case = RL_CASES[name]
+        times: dict[str, list[float]] = {"rl-evolve (torch_threads=1)": [],
+                                         "plain SB3, torch default threads": [], "plain SB3, 1 thread": []}
+        for _ in range(rounds):
+            times["rl-evolve (torch_threads=1)"].append(timed(case["rl-evolve"]))
+            times["plain SB3, torch default threads"].append(timed(case["plain"]))
+            times["plain SB3, 1 thread"].append(timed(case["plain"], threads=1))
+        rows[name] = {column: statistics.median(values) for column, values in times.items()}
+        print(load, name, times, flush=True)
     return rows
 
 
 def sweep_rows() -> dict[str, float]:
-    sweep = [*RL_CASES["dqn_5k"]["rl-evolve"], "-m", "seed=0,1,2,3"]
+    sweep = [*RL_EVOLVE[:3], "-m", *RL_CASES["dqn_5k"]["rl-evolve"][3:], "seed=0,1,2,3"]
     rows = {"basic launcher": timed(sweep), "joblib launcher": timed([*sweep, "hydra/launcher=joblib"])}
     rows["ratio joblib/basic"] = round(rows["joblib launcher"] / rows["basic launcher"], 3)
     print("sweep", rows, flush=True)
@@ -174,13 +179,17 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--only", choices=["rl", "sweep", "supervised", "diagnose"], default=None)
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the RL cases (medians)")
+    parser.add_argument("--cases", nargs="+", choices=sorted(RL_CASES), default=sorted(RL_CASES))
+    parser.add_argument("--idle-only", action="store_true", help="RL cases on the idle machine only")
     args = parser.parse_args()
     result: dict = {"cpus": os.cpu_count()}
     if args.only in (None, "rl"):
-        result["idle"] = rl_rows("idle")
-        with busy_core():
-            result["busy"] = rl_rows("one busy core")
-        result["ratios"] = ratios(result["idle"], result["busy"])
+        result["idle"] = rl_rows("idle", args.rounds, args.cases)
+        if not args.idle_only:
+            with busy_core():
+                result["busy"] = rl_rows("one busy core", args.rounds, args.cases)
+            result["ratios"] = ratios(result["idle"], result["busy"])
     if args.only in (None, "sweep"):
         result["sweep"] = sweep_rows()
     if args.only in (None, "supervised"):

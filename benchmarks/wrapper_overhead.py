@@ -18,13 +18,13 @@ import numpy as np
 from rl_evolve.env_factory import make_env
 
 CASES = {
-    "CartPole-v1": {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "envs.cartpole:SPEC",
-                    "schedule": {"_target_": "envs.schedules.Linear", "name": "linear",
+    "CartPole-v1": {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
+                    "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear",
                                  "start": {"gravity": 9.8}, "end": {"gravity": 15.0},
                                  "finish": 100_000}},
     "LunarLander-v3": {"name": "lunarlander", "id": "LunarLander-v3",
-                       "dynamics_spec": "envs.lunar_lander:SPEC",
-                       "schedule": {"_target_": "envs.schedules.Linear", "name": "linear",
+                       "dynamics_spec": "rl_evolve.envs.lunar_lander:SPEC",
+                       "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear",
                                     "start": {"gravity": -10.0}, "end": {"gravity": -5.0},
                                     "finish": 100_000}},
 }

@@ -4,7 +4,7 @@ Each link's centre of mass is kept at half its length (Gymnasium's defaults: len
 0.5), so changing a length moves the centre of mass with it.
 """
 
-from envs.dynamics import DynamicsSpec, Param
+from rl_evolve.envs.dynamics import DynamicsSpec, Param
 
 
 def _derive(env) -> None:

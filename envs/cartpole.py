@@ -1,6 +1,6 @@
 """CartPole-v1 physics. ``length`` is half the pole's length, as in Gymnasium's equations."""
 
-from envs.dynamics import DynamicsSpec, Param
+from rl_evolve.envs.dynamics import DynamicsSpec, Param
 
 
 def _derive(env) -> None:

@@ -67,7 +67,7 @@ class DynamicsSpec:
 
 
 def load_spec(path: str) -> DynamicsSpec:
-    """``module:NAME`` -> the ``DynamicsSpec`` object it names (e.g. ``envs.cartpole:SPEC``)."""
+    """``module:NAME`` -> the ``DynamicsSpec`` object it names (e.g. ``rl_evolve.envs.cartpole:SPEC``)."""
     module_name, _, attr = path.partition(":")
     try:
         spec = getattr(importlib.import_module(module_name), attr or "SPEC")

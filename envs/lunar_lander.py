@@ -1,7 +1,7 @@
 """LunarLander-v3 physics: ``gravity`` (lives in the Box2D world), ``wind_power`` and
 ``turbulence_power`` (they act only when the env was made with ``enable_wind=True``)."""
 
-from envs.dynamics import DynamicsSpec, Param
+from rl_evolve.envs.dynamics import DynamicsSpec, Param
 
 
 def _derive(env) -> None:

@@ -4,7 +4,7 @@ Gymnasium's MountainCarContinuous writes its gravity as a literal (0.0025) insid
 is no attribute, so only ``power`` can change there.
 """
 
-from envs.dynamics import DynamicsSpec, Param
+from rl_evolve.envs.dynamics import DynamicsSpec, Param
 
 SPEC = DynamicsSpec(
     params={

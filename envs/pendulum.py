@@ -7,7 +7,7 @@ keeps the space it was built with, so torques beyond it stay out of its reach.
 import numpy as np
 from gymnasium import spaces
 
-from envs.dynamics import DynamicsSpec, Param
+from rl_evolve.envs.dynamics import DynamicsSpec, Param
 
 
 def _derive(env) -> None:

@@ -18,6 +18,15 @@ from rl_evolve.errors import ConfigError
 Values = dict[str, float]
 
 
+def _same_names(a: str, first: Values, b: str, second: Values) -> None:
+    """Two tables of a schedule name the same parameters; a typo in one is named."""
+    only_a, only_b = sorted(set(first) - set(second)), sorted(set(second) - set(first))
+    if only_a or only_b:
+        found = "; ".join(f"only dynamics.{name} has {', '.join(keys)}"
+                          for name, keys in ((a, only_a), (b, only_b)) if keys)
+        raise ConfigError(f"dynamics.{a} and dynamics.{b} must name the same parameters: {found}")
+
+
 @dataclass
 class Schedule:
     """Base: no change (the env's own or the fixed ``env.dynamics`` values throughout)."""
@@ -91,8 +100,7 @@ class Linear(Schedule):
         if not self.start:
             raise ConfigError("dynamics=linear needs values: +dynamics.start.<param>=... "
                               "+dynamics.end.<param>=...")
-        if set(self.start) != set(self.end):
-            raise ConfigError("dynamics.start and dynamics.end must name the same parameters")
+        _same_names("start", self.start, "end", self.end)
         if self.finish <= self.begin:
             raise ConfigError("dynamics.finish must come after dynamics.begin")
 
@@ -117,8 +125,7 @@ class Sine(Schedule):
         if not self.center:
             raise ConfigError("dynamics=sine needs values: +dynamics.center.<param>=... "
                               "+dynamics.amplitude.<param>=...")
-        if set(self.center) != set(self.amplitude):
-            raise ConfigError("dynamics.center and dynamics.amplitude must name the same parameters")
+        _same_names("center", self.center, "amplitude", self.amplitude)
         if self.period <= 0:
             raise ConfigError("dynamics.period must be positive")
 

@@ -8,8 +8,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs.dynamics import DynamicsSpec
-from envs.schedules import Constant, Schedule
+from rl_evolve.envs.dynamics import DynamicsSpec
+from rl_evolve.envs.schedules import Constant, Schedule
 from rl_evolve.errors import ConfigError, invalid_choice
 
 
@@ -22,7 +22,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
       the (flat Box) observation.
     - Time for the schedule is this copy's step count times ``step_scale`` (set it to n_envs:
       VecEnvs step their copies in lockstep, so that is the run's total environment steps).
-    - ``clock()`` / ``set_clock()`` save and restore that time and the random schedule's
+    - ``schedule_clock()`` / ``set_schedule_clock()`` save and restore that time and the random schedule's
       generator, so a resumed run continues its schedule instead of starting it again.
     """
 
@@ -81,13 +81,13 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         changes = self.schedule.values(self._steps * self._step_scale, self._episodes, self._rng)
         return {**self._base, **changes} if changes else self._base
 
-    def clock(self) -> dict[str, Any]:
+    def schedule_clock(self) -> dict[str, Any]:
         """The schedule's time (this copy's steps and episodes) and its generator's state."""
         return {"steps": self._steps, "episodes": self._episodes,
                 "rng": self._rng.bit_generator.state}
 
-    def set_clock(self, clock: dict[str, Any]) -> None:
-        """Continues the schedule from a ``clock()`` taken earlier (by a run being resumed)."""
+    def set_schedule_clock(self, clock: dict[str, Any]) -> None:
+        """Continues the schedule from a ``schedule_clock()`` taken earlier (by a run being resumed)."""
         self._steps, self._episodes = int(clock["steps"]), int(clock["episodes"])
         self._rng.bit_generator.state = clock["rng"]
         self._restored = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import shutil
 import sys
@@ -21,17 +22,21 @@ from omegaconf.errors import (
 
 from rl_evolve.config import register
 from rl_evolve.config.groups import group_options
-from rl_evolve.errors import ConfigError, closest_first, invalid_choice, listing
+from rl_evolve.errors import ConfigError, Diverged, RunInterrupted, closest_first, invalid_choice, listing
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-_HYDRA_FILES = {".hydra", "cli.log"}
+EXIT_DIVERGED = 3
+_HYDRA_FILES = {".hydra"}
 
 
 def _remove_if_only_hydra_files(run_dir: Path) -> None:
-    """A run that failed validation leaves no half-written folder behind."""
+    """A run that failed validation leaves no half-written folder behind (nor an empty
+    ``resumes/`` in the run it tried to continue)."""
     if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= _HYDRA_FILES:
         shutil.rmtree(run_dir, ignore_errors=True)
+        if run_dir.parent.name == "resumes" and not any(run_dir.parent.iterdir()):
+            run_dir.parent.rmdir()
 
 
 @hydra.main(config_path="pkg://rl_evolve.conf", config_name="config", version_base="1.3")
@@ -41,6 +46,9 @@ def _app(cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         return run_task(cfg, run_dir)
+    except Diverged as exc:  # reported here: through Hydra it would gain a traceback
+        print(f"rl-evolve: diverged: {exc}", file=sys.stderr)
+        sys.exit(EXIT_DIVERGED)
     except Exception as exc:
         message = explain(exc)
         if message is None:
@@ -94,6 +102,15 @@ def explain(exc: BaseException) -> str | None:
                 f"unknown key '{full_key}'; did you mean '{prefix}{ordered[0]}'? "
                 f"valid keys{' of ' + parent if parent else ''}: {listing(ordered)}"
             )
+        parent_node = getattr(cause, "parent_node", None)
+        known = [str(k) for k in parent_node.keys()] if hasattr(parent_node, "keys") else []
+        leaf = str(cause.key)
+        close = [k for k in closest_first(leaf, known)
+                 if difflib.SequenceMatcher(None, leaf.lower(), k.lower()).ratio() >= 0.6]
+        if close:
+            parent = full_key.rpartition(".")[0]
+            return (f"unknown key '{full_key}'; did you mean '{parent}.{close[0]}'? "
+                    f"valid keys of {parent}: {listing(closest_first(leaf, known))}")
         return (f"unknown key '{full_key}'; to add a key to a free-form table, prefix the override "
                 f"with '+' (+{full_key}=...)")
     if isinstance(cause, InterpolationResolutionError):
@@ -115,11 +132,16 @@ def explain(exc: BaseException) -> str | None:
 def main() -> None:
     """Console entry point: runs the Hydra app; bad input exits non-zero with one line."""
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let exceptions reach explain() instead of Hydra's report
+    if os.getcwd() not in sys.path:  # a user's own env modules, as `python -m` would find them;
+        sys.path.append(os.getcwd())  # after everything installed, so they shadow nothing
     register()
     try:
         _app()
+    except RunInterrupted as stop:
+        print(f"rl-evolve: {stop.advice()}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        print("rl-evolve: interrupted; the last checkpoint was saved", file=sys.stderr)
+        print("rl-evolve: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - reshaped into one line below, or re-raised
         message = explain(exc)

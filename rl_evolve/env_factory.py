@@ -13,9 +13,9 @@ import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 from omegaconf import DictConfig, OmegaConf
 
-from envs.dynamics import load_spec
-from envs.schedules import build_schedule
-from envs.wrapper import DynamicsWrapper
+from rl_evolve.envs.dynamics import load_spec
+from rl_evolve.envs.schedules import build_schedule
+from rl_evolve.envs.wrapper import DynamicsWrapper
 from rl_evolve.errors import ConfigError, invalid_choice
 
 
@@ -123,21 +123,21 @@ def make_worker_env(settings: dict[str, Any], torch_threads: int | None = 1) -> 
 
 
 def save_dynamics_clocks(vec_env, path: Path) -> None:
-    """Writes each env copy's schedule clock (``DynamicsWrapper.clock``), atomically; nothing
+    """Writes each env copy's schedule clock (``DynamicsWrapper.schedule_clock``), atomically; nothing
     for envs without dynamics."""
-    if not vec_env.has_attr("clock"):
+    if not vec_env.has_attr("schedule_clock"):
         return
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(vec_env.env_method("clock")))
+    tmp.write_text(json.dumps(vec_env.env_method("schedule_clock")))
     os.replace(tmp, path)
 
 
 def restore_dynamics_clocks(vec_env, path: Path) -> None:
     """Continues each env copy's schedule from ``save_dynamics_clocks``'s file, if there is one."""
-    if not path.is_file() or not vec_env.has_attr("clock"):
+    if not path.is_file() or not vec_env.has_attr("schedule_clock"):
         return
     clocks = json.loads(path.read_text())
     if len(clocks) != vec_env.num_envs:
         raise ConfigError(f"{path} holds {len(clocks)} schedule clocks for {vec_env.num_envs} envs")
     for i, clock in enumerate(clocks):
-        vec_env.env_method("set_clock", clock, indices=[i])
+        vec_env.env_method("set_schedule_clock", clock, indices=[i])

@@ -4,10 +4,37 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class ConfigError(ValueError):
     """A bad input the user can fix (config, env id, checkpoint). Printed as one line."""
+
+
+class Diverged(ArithmeticError):
+    """A loss or a weight became NaN or infinite: the run stops, its last good checkpoint kept."""
+
+
+def first_non_finite(named: Iterable[tuple[str, Any]]) -> str | None:
+    """The name of the first tensor holding a NaN or an infinity, or None."""
+    import torch
+
+    for name, tensor in named:
+        if not bool(torch.isfinite(tensor).all()):
+            return name
+    return None
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run cleanly: its folder, and whether ``resume=`` can continue it."""
+
+    def __init__(self, folder: object, resumable: bool = True):
+        super().__init__(str(folder))
+        self.folder, self.resumable = folder, resumable
+
+    def advice(self) -> str:
+        line = f"interrupted; the last checkpoint was saved in {self.folder}"
+        return line + (f"; continue with: rl-evolve resume={self.folder}" if self.resumable else "")
 
 
 def closest_first(value: str, choices: Iterable[str]) -> list[str]:

@@ -15,6 +15,7 @@ first parallel operation (which creates its OpenMP pool) makes every compute thr
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import torch
@@ -46,9 +47,30 @@ def flush_denormals() -> bool:
     return bool(torch.set_flush_denormal(True))
 
 
+def resolve_device(device: str) -> str:
+    """``auto``: a GPU when torch sees one, else the CPU. A GPU asked for by name must exist:
+    training on the CPU while the saved config says cuda would mislead whoever reads it."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as exc:
+        raise ConfigError(f"device='{device}' is not a torch device (cpu, cuda, cuda:1, auto)") from exc
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device={device} but torch sees no GPU here; use device=cpu, or device=auto "
+                          f"to take a GPU where there is one")
+    return device
+
+
 def configure(threads: int | None, flush_denormal: bool = False) -> dict[str, Any]:
     """Everything a run sets before its first torch operation; returns what it recorded."""
     settings: dict[str, Any] = {"torch_threads": set_torch_threads(threads)}
     if flush_denormal:
         settings["denormals_flushed"] = flush_denormals()
     return settings
+
+
+def show_progress_bar(requested: bool) -> bool:
+    """Progress bars only on a terminal: written to a log file, every frame would stay in it
+    (runs print plain lines there: evaluations, epochs)."""
+    return requested and sys.stderr.isatty()

@@ -27,9 +27,11 @@ from rl_evolve.env_factory import (
     save_dynamics_clocks,
     train_settings,
 )
-from rl_evolve.errors import ConfigError
+from rl_evolve.errors import ConfigError, Diverged, RunInterrupted
 from rl_evolve.resume import resume_config
+from rl_evolve.runtime import show_progress_bar
 from rl_evolve.tracking.callbacks import (
+    DivergenceCallback,
     DynamicsLogCallback,
     HParamsCallback,
     LastCheckpointCallback,
@@ -114,6 +116,10 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
         cfg, folder = resume_config(cfg)
         if not folder.last_model.is_file():
             raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.zip to continue from")
+        done = folder.read_summary()
+        if done.get("status") == "completed" and done.get("timesteps", 0) >= cfg.total_timesteps:
+            raise ConfigError(f"resume='{cfg.resume}' completed its {done['timesteps']} steps; nothing "
+                              f"to continue (total_timesteps=<more> trains it further)")
     else:
         folder = RunFolder(run_dir)
     validate(cfg)
@@ -141,6 +147,7 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     stop = StopOnInterrupt()
     callbacks = [
         stop,
+        DivergenceCallback(),
         eval_callback,
         LastCheckpointCallback(
             save_freq=max(cfg.checkpoint.freq // cfg.n_envs, 1),
@@ -166,6 +173,7 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
         "total_timesteps": cfg.total_timesteps,
         "n_envs": cfg.n_envs,
         "torch_threads": torch.get_num_threads(),
+        "device": str(model.device),
         "run_dir": str(folder.root),
         "versions": package_versions(),
         "git_revision": git_revision(),
@@ -175,16 +183,27 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     folder.write_summary(summary)
 
     steps_before, start = model.num_timesteps, time.perf_counter()
-    interrupted = False
+    interrupted, diverged = False, None
     try:
         model.learn(
             total_timesteps=max(cfg.total_timesteps - model.num_timesteps, 0),
             callback=CallbackList(callbacks),
-            progress_bar=cfg.progress_bar,
+            progress_bar=show_progress_bar(cfg.progress_bar),
             reset_num_timesteps=not resumed,
         )
     except KeyboardInterrupt:  # a second Ctrl-C
         interrupted = True
+    except ValueError as exc:
+        if "found invalid values" not in str(exc):  # a distribution built from NaN or inf outputs
+            raise
+        diverged = Diverged(f"the policy's outputs are not finite at step {model.num_timesteps}")
+    except Diverged as exc:
+        diverged = exc
+    if diverged is not None:  # the last good checkpoints stay as they are
+        summary.update(status="diverged", diverged=str(diverged), timesteps=int(model.num_timesteps),
+                       finished_at=datetime.now().isoformat(timespec="seconds"))
+        folder.write_summary(summary)
+        raise Diverged(f"{diverged}; the last good checkpoints are kept in {folder.checkpoints}")
     interrupted = interrupted or stop.requested
     wall = time.perf_counter() - start
     _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
@@ -211,7 +230,7 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     eval_env.close()
     model.logger.close()
     if interrupted:
-        raise KeyboardInterrupt
+        raise RunInterrupted(folder.root)
     print(f"run folder: {folder.root}")
     print(f"final evaluation: {final['mean']:.1f} +/- {final['std']:.1f} "  # type: ignore[index]
           f"over {cfg.eval.n_episodes} episodes")

@@ -84,7 +84,8 @@ def weights_of(model: BaseAlgorithm, origin: str) -> SourceWeights:
 
 
 def load_source(source: str) -> SourceWeights:
-    """The weights in an SB3 ``.zip``, or in a run folder's ``checkpoints/last.zip``."""
+    """The weights in an SB3 ``.zip``, or in a run folder's ``checkpoints/last.zip``. Only the
+    tensors are read, never the pickled part, so a downloaded checkpoint cannot run code."""
     path = Path(source)
     if path.is_dir():
         path = path / "checkpoints" / "last.zip"
@@ -92,7 +93,9 @@ def load_source(source: str) -> SourceWeights:
         raise ConfigError(f"transfer.source '{source}' is neither an SB3 .zip nor a run folder "
                           f"with checkpoints/last.zip")
     try:
-        _, params, _ = load_from_zip_file(path, device="cpu", print_system_info=False)
+        # Tensors only: the zip's "data" entry holds cloudpickled objects, which run code when
+        # loaded; SB3 reads the .pth entries with torch's weights_only loader.
+        _, params, _ = load_from_zip_file(path, load_data=False, device="cpu", print_system_info=False)
     except Exception as exc:  # BadZipFile, pickle and torch errors
         raise ConfigError(f"transfer.source '{path}' is corrupt or not an SB3 checkpoint: {exc}") from exc
     if not params or "policy" not in params:
@@ -112,6 +115,10 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
             report.copied.append(name)
         else:
             report.reinitialised.append(name)
+    if not report.copied:
+        raise ConfigError(f"transfer={mode}: no tensor of {source.origin} matches this network "
+                          f"by name and shape (a different algorithm or policy?); transfer from a "
+                          f"run of the same algorithm")
     if mode == "full" and report.reinitialised:
         name = report.reinitialised[0]
         theirs = source.policy.get(name)
@@ -119,9 +126,6 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
         raise ConfigError(f"transfer=full needs identical networks: '{name}' {found} in "
                           f"{source.origin} but is {tuple(target[name].shape)} here; "
                           f"use transfer=trunk")
-    if not report.copied:
-        raise ConfigError(f"transfer={mode}: no tensor of {source.origin} matches this network "
-                          f"by name and shape (a different algorithm or policy?)")
     model.policy.load_state_dict({**target, **{k: source.policy[k] for k in report.copied}})
     sync_targets(model)
     if mode == "frozen_trunk":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from tests.conftest import run_cli
 
@@ -30,7 +31,13 @@ CASES = {
     "conflicting hydra modes": (["-m", "seed=0,1", "--cfg", "job"], "Only one of --run, --multirun"),
     "stage dynamics the env does not have": (["curriculum=cartpole_pole_length",
                                               "curriculum.stages.0.dynamics.wind=3"], "wind"),
+    "typo in a dynamics parameter": (["env.dynamics.lenght=1.0"], "did you mean 'env.dynamics.length'?"),
+    "typo in one table of a drift": (["dynamics=linear", "+dynamics.start.gravty=5",
+                                      "+dynamics.end.gravity=15"], "only dynamics.start has gravty"),
+    "ppo rollout smaller than a mini-batch": (["n_envs=2"], "set algo.n_steps=128"),
 }
+if not torch.cuda.is_available():
+    CASES["a gpu that is not there"] = (["device=cuda"], "torch sees no GPU here")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -73,7 +73,7 @@ def test_sweep_puts_each_run_in_a_folder_named_by_its_overrides(tmp_path):
 
 def test_ctrl_c_from_a_terminal_stops_a_run_with_subprocess_envs_cleanly(tmp_path):
     # A terminal sends SIGINT to the whole process group: the env workers receive it too.
-    args = [*FAST, "total_timesteps=200000", "vec_env=subproc", "n_envs=2", "checkpoint.freq=500"]
+    args = [*FAST_PPO, "total_timesteps=200000", "vec_env=subproc", "checkpoint.freq=500"]
     proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=tmp_path, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
@@ -99,6 +99,7 @@ def interrupt_after_first_checkpoint(args: list[str], cwd) -> tuple:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     (run,) = run_folders(cwd / "runs")
+    assert f"continue with: rl-evolve resume={run}" in err  # Ctrl-C says how to go on
     return run, read_summary(run)
 
 
@@ -118,6 +119,28 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
     assert steps_after[: len(steps_before)] == steps_before
     assert steps_after == sorted(steps_after) and steps_after[-1] > interrupted["timesteps"]
     assert (run / "progress.csv").is_file() and (run / "progress_resume1.csv").is_file()
+
+
+def test_a_run_killed_hard_resumes_from_its_rolling_checkpoint(tmp_path):
+    args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
+            "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500", "eval.freq=500"]
+    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list((tmp_path / "runs").rglob("last.zip")) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.kill()  # SIGKILL: no handler runs, nothing is saved on the way out
+    proc.wait(timeout=30)
+    (run,) = run_folders(tmp_path / "runs")
+    assert read_summary(run)["status"] == "running"
+    evaluated = scalar_steps(run, "eval/mean_reward")
+    result = run_cli(f"resume={run}", "total_timesteps=2500", "progress_bar=false", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    resumed = read_summary(run)
+    assert resumed["status"] == "completed" and resumed["timesteps"] >= 2500
+    after = scalar_steps(run, "eval/mean_reward")
+    assert after[: len(evaluated)] == evaluated and after == sorted(after)
 
 
 @pytest.mark.parametrize("vec_env", ["dummy", "subproc"])
@@ -155,6 +178,16 @@ def test_resume_of_a_corrupt_checkpoint_fails_with_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         line for line in result.stderr.strip().splitlines() if "is corrupt" in line
     ]
+    assert not (run / "resumes").exists()  # nothing left behind
+
+
+def test_resuming_a_finished_run_is_refused_and_rewrites_nothing(tmp_path):
+    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
+    (run,) = run_folders(tmp_path / "runs")
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    result = run_cli(f"resume={run}", cwd=tmp_path)
+    assert result.returncode == 2 and "completed its" in result.stderr, result.stderr
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
 
 
 def test_help_lists_config_groups_and_their_options(tmp_path):

@@ -7,7 +7,6 @@ OUT=experiments/curriculum_cartpole
 RUNS=runs/$(basename "$OUT")
 SEEDS=${SEEDS:-0,1,2,3,4}
 JOBS=${JOBS:-1}
-export OMP_NUM_THREADS=1
 common=(curriculum=cartpole_pole_length experiment=curriculum_cartpole runs_dir=runs
         progress_bar=false seed="$SEEDS" hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
 .venv/bin/rl-evolve -m "${common[@]}" transfer=none,full,trunk

@@ -7,7 +7,6 @@ OUT=experiments/curriculum_mountaincar
 RUNS=runs/$(basename "$OUT")
 SEEDS=${SEEDS:-0,1,2,3,4}
 JOBS=${JOBS:-1}
-export OMP_NUM_THREADS=1
 common=(curriculum=mountaincar_engine algo=dqn experiment=curriculum_mountaincar runs_dir=runs
         progress_bar=false seed="$SEEDS" hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
 .venv/bin/rl-evolve -m "${common[@]}" transfer=none,full,trunk

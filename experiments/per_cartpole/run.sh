@@ -4,7 +4,6 @@
 # REPLAY=prioritized experiments/per_cartpole/run.sh runs one scheme only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export OMP_NUM_THREADS=1  # two runs in parallel on two cores
 .venv/bin/rl-evolve -m experiment=per_cartpole algo=dqn replay="${REPLAY:-uniform,prioritized}" \
   seed=0,1,2,3,4 eval.freq=2000 eval.n_episodes=10 progress_bar=false \
   hydra/launcher=joblib hydra.launcher.n_jobs=2

@@ -111,7 +111,7 @@ class PrioritizedReplayConfig(ReplayConfig):
 class ScheduleConfig:
     """A dynamics schedule (``envs/schedules.py``); ``constant`` changes nothing over time."""
 
-    _target_: str = "envs.schedules.Constant"
+    _target_: str = "rl_evolve.envs.schedules.Constant"
     name: str = "constant"
     unit: str = "steps"  # steps | episodes
     apply_at: str = "episode"  # episode | step (mid-episode)
@@ -119,14 +119,14 @@ class ScheduleConfig:
 
 @dataclass
 class PiecewiseConfig(ScheduleConfig):
-    _target_: str = "envs.schedules.Piecewise"
+    _target_: str = "rl_evolve.envs.schedules.Piecewise"
     name: str = "piecewise"
     switches: list[Any] = field(default_factory=list)  # [{at: 0, values: {length: 0.5}}, ...]
 
 
 @dataclass
 class LinearConfig(ScheduleConfig):
-    _target_: str = "envs.schedules.Linear"
+    _target_: str = "rl_evolve.envs.schedules.Linear"
     name: str = "linear"
     start: dict[str, float] = field(default_factory=dict)
     end: dict[str, float] = field(default_factory=dict)
@@ -136,7 +136,7 @@ class LinearConfig(ScheduleConfig):
 
 @dataclass
 class SineConfig(ScheduleConfig):
-    _target_: str = "envs.schedules.Sine"
+    _target_: str = "rl_evolve.envs.schedules.Sine"
     name: str = "sine"
     center: dict[str, float] = field(default_factory=dict)
     amplitude: dict[str, float] = field(default_factory=dict)
@@ -145,7 +145,7 @@ class SineConfig(ScheduleConfig):
 
 @dataclass
 class RandomConfig(ScheduleConfig):
-    _target_: str = "envs.schedules.Random"
+    _target_: str = "rl_evolve.envs.schedules.Random"
     name: str = "random"
     ranges: dict[str, list[float]] = field(default_factory=dict)
 
@@ -297,6 +297,8 @@ class DataConfig:
     n_classes: int = 3  # synthetic sets only
     val_fraction: float = 0.1
     test_fraction: float = 0.1
+    # The held-out test set is drawn with this seed alone: the same for every run seed.
+    test_seed: int = 0
 
 
 class FisherLabels(str, Enum):

@@ -33,10 +33,27 @@ def check_tuned_tables(cfg: DictConfig) -> None:
             raise invalid_choice(f"key in env.hyperparams.{cfg.algo.name}", key, known)
 
 
+def check_rollout(cfg: DictConfig) -> None:
+    """PPO's rollout (n_steps x n_envs) must hold at least one mini-batch; with another n_envs
+    than the tuned one, the fix keeps the rollout size the tuned table chose."""
+    if "n_steps" not in cfg.algo or "batch_size" not in cfg.algo:
+        return
+    rollout = cfg.algo.n_steps * cfg.n_envs
+    if rollout >= cfg.algo.batch_size:
+        return
+    table = cfg.env.hyperparams.get(cfg.algo.name) or {}
+    tuned = table.get("n_steps", cfg.algo.n_steps) * table.get("n_envs", 1)
+    steps = max(-(-max(tuned, cfg.algo.batch_size) // cfg.n_envs), 1)
+    raise ConfigError(f"algo.n_steps={cfg.algo.n_steps} x n_envs={cfg.n_envs} collects {rollout} steps per "
+                      f"rollout, fewer than algo.batch_size={cfg.algo.batch_size}; set algo.n_steps={steps} "
+                      f"(a rollout of {steps * cfg.n_envs}) or a smaller algo.batch_size")
+
+
 def validate(cfg: DictConfig) -> None:
     """Every check that can fail before training, in the order a user would fix them."""
     check_tuned_tables(cfg)
     check_positive(cfg)
+    check_rollout(cfg)
     if cfg.replay.name == "prioritized":
         from rl_evolve.replay.prioritized import check_per_parameters
 

@@ -20,10 +20,12 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint's tensors and plain values, read with torch's ``weights_only`` loader: a
+    checkpoint from elsewhere (``model.source``) cannot run code when it is loaded."""
     if not path.is_file():
         raise ConfigError(f"checkpoint '{path}' does not exist")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle, zip and torch errors alike
         raise ConfigError(f"checkpoint '{path}' is corrupt: {exc}") from exc
     if not isinstance(state, dict) or "model" not in state:

@@ -23,16 +23,15 @@ class QuadraticPenalty:
     def __init__(self, params: Mapping[str, nn.Parameter], anchors: Mapping[str, torch.Tensor],
                  strength: float, weights: Mapping[str, torch.Tensor] | None = None):
         self.params = dict(params)
-        self.anchors = {k: anchors[k].detach().clone() for k in self.params}
-        self.weights = {k: weights[k].detach().clone() for k in self.params} if weights else None
+        self.anchors = {k: anchors[k].detach().to(p.device, copy=True) for k, p in self.params.items()}
+        self.weights = ({k: weights[k].detach().to(p.device, copy=True) for k, p in self.params.items()}
+                        if weights else None)
         self.strength = strength
 
     def value(self) -> torch.Tensor:
-        total = torch.zeros(())
-        for k, p in self.params.items():
-            diff = (p.detach() - self.anchors[k]) ** 2
-            total = total + (diff * self.weights[k] if self.weights else diff).sum()
-        return 0.5 * self.strength * total
+        terms = [((p.detach() - self.anchors[k]) ** 2 * (self.weights[k] if self.weights else 1.0)).sum()
+                 for k, p in self.params.items()]
+        return 0.5 * self.strength * (torch.stack(terms).sum() if terms else torch.zeros(()))
 
     @torch.no_grad()
     def add_gradients(self) -> None:
@@ -115,8 +114,10 @@ def classifier_fisher(model: nn.Module, batches: Iterable[Sequence[torch.Tensor]
     generator = torch.Generator().manual_seed(seed)
     params = {k: p for k, p in model.named_parameters() if p.requires_grad}
 
+    device = next(model.parameters()).device
+
     def negative_log_likelihood(sample: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        *inputs, label = sample
+        *inputs, label = (t.to(device) for t in sample)
         logits = model(*inputs)
         if not empirical:
             with torch.no_grad():

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.metrics import classification_metrics
+from rl_evolve.errors import Diverged
 
 HOOKS = ("before_epoch", "before_forward", "after_forward", "before_backward", "after_backward",
          "before_update", "after_update", "after_epoch", "after_eval")
@@ -61,8 +62,10 @@ class Trainer:
                  loss_fn: nn.Module | None = None, scheduler: Any = None,
                  grad_clip: float | None = None, early_stopping: EarlyStopping | None = None,
                  checkpoint_dir: Path | None = None, extra_state: dict[str, Any] | None = None,
-                 progress: bool = True):
+                 progress: bool = True, device: torch.device | str | None = None):
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        # Batches are moved to the model's device (or ``device``) before any hook sees them.
+        self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.loss_fn = loss_fn or nn.CrossEntropyLoss()
         self.n_classes, self.grad_clip = n_classes, grad_clip
         self.early_stopping = early_stopping
@@ -85,16 +88,23 @@ class Trainer:
         for fn in self.hooks[name]:
             fn(self)
 
+    def move(self, batch: Any) -> tuple[torch.Tensor, ...]:
+        """``batch`` (a sequence of tensors) on the trainer's device."""
+        return tuple(t.to(self.device, non_blocking=True) for t in batch)
+
     def train_epoch(self, loader: Iterable) -> float:
         self.model.train()
         total, count = 0.0, 0
         for batch in tqdm(loader, desc=f"epoch {self.epoch}", leave=False, disable=not self.progress):
-            self.batch = batch
+            self.batch = self.move(batch)
             self._call("before_forward")  # may replace self.batch (augmentation)
             *inputs, target = self.batch
             self.output = self.model(*inputs)
             self._call("after_forward")
             self.loss = self.loss_fn(self.output, target)
+            if not bool(torch.isfinite(self.loss)):
+                raise Diverged(f"training loss is {self.loss.item()} at epoch {self.epoch + 1}, "
+                               f"step {self.step}")
             self._call("before_backward")
             self.optimizer.zero_grad(set_to_none=True)
             self.loss.backward()
@@ -114,12 +124,13 @@ class Trainer:
         """Labels, predictions and mean loss over ``loader``."""
         self.model.eval()
         labels, preds, total, count = [], [], 0.0, 0
-        for *inputs, target in loader:
+        for batch in loader:
+            *inputs, target = self.move(batch)
             output = self.model(*inputs)
             total += float(self.loss_fn(output, target)) * len(target)
             count += len(target)
-            labels.append(target.numpy())
-            preds.append(output.argmax(dim=1).numpy())
+            labels.append(target.cpu().numpy())
+            preds.append(output.argmax(dim=1).cpu().numpy())
         return np.concatenate(labels), np.concatenate(preds), total / max(count, 1)
 
     def evaluate(self, loader: Iterable) -> dict[str, float]:

@@ -250,7 +250,13 @@ def main(argv: list[str] | None = None) -> None:
     runs = load_runs(args.roots)
     if not runs:
         parser.error(f"no completed curriculum runs under {', '.join(map(str, args.roots))}")
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        probe = args.out / ".write_test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        parser.error(f"--out {args.out} cannot be written: {exc.strerror or exc}")
     report = aggregate(runs)
     write_csv(runs, args.out / "results.csv")
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -26,8 +26,9 @@ from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator, random_policy_return
 from rl_evolve.curriculum.stages import Stage, build_stages
 from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process
-from rl_evolve.errors import ConfigError
-from rl_evolve.tracking.callbacks import DynamicsLogCallback, StopOnInterrupt
+from rl_evolve.errors import ConfigError, Diverged, RunInterrupted
+from rl_evolve.runtime import show_progress_bar
+from rl_evolve.tracking.callbacks import DivergenceCallback, DynamicsLogCallback, StopOnInterrupt
 from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.tracking.step_axis import StepOffsetLogger
@@ -166,9 +167,9 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
             if reached_at is None:
                 stop = StopOnInterrupt()
                 continual = ContinualEvalCallback(evaluator, stage, cfg.curriculum.eval_freq, global_step)
-                model.learn(stage.budget, callback=CallbackList([stop, continual, DynamicsLogCallback(),
-                                                                 *callbacks]),
-                            progress_bar=cfg.progress_bar)
+                model.learn(stage.budget, callback=CallbackList([stop, DivergenceCallback(), continual,
+                                                                 DynamicsLogCallback(), *callbacks]),
+                            progress_bar=show_progress_bar(cfg.progress_bar))
                 reached_at = continual.reached_at
                 if stop.requested:
                     raise KeyboardInterrupt
@@ -195,6 +196,13 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
             env.close()
     except KeyboardInterrupt:
         interrupted = True
+    except Diverged as exc:  # the finished stages' checkpoints stay; the broken weights are not saved
+        summary.update(status="diverged", diverged=str(exc), stages=records, timesteps=global_step,
+                       evaluations=evaluator.history,
+                       finished_at=datetime.now().isoformat(timespec="seconds"))
+        folder.write_summary(summary)
+        raise Diverged(f"{exc} (stage {len(records)}); the finished stages' checkpoints are kept in "
+                       f"{folder.checkpoints}") from exc
     if model is not None:
         model.save(folder.last_model)
 
@@ -211,7 +219,7 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
     for env in eval_envs.values():
         env.close()
     if interrupted:
-        raise KeyboardInterrupt
+        raise RunInterrupted(folder.root, resumable=False)
     _print_results(summary)
     print(f"run folder: {folder.root}")
     return summary.get("average_performance")

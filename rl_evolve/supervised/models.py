@@ -154,6 +154,6 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     theta[:, 0, 0] = theta[:, 1, 1] = 1.0
     theta[:, 0, 2] = -2.0 * shifts[:, 0] / w
     theta[:, 1, 2] = -2.0 * shifts[:, 1] / h
-    grid = torch.nn.functional.affine_grid(theta, list(images.shape), align_corners=False)
+    grid = torch.nn.functional.affine_grid(theta.to(images.device), list(images.shape), align_corners=False)
     return torch.nn.functional.grid_sample(images, grid, mode="nearest", padding_mode="zeros",
                                            align_corners=False)

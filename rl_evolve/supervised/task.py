@@ -20,8 +20,9 @@ from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
 from rl_evolve.core.penalties import EWC, L2SP, classifier_fisher, matching_parameters
 from rl_evolve.core.trainer import EarlyStopping, Trainer
-from rl_evolve.errors import ConfigError
+from rl_evolve.errors import ConfigError, Diverged, RunInterrupted
 from rl_evolve.resume import resume_config
+from rl_evolve.runtime import show_progress_bar
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
 from rl_evolve.supervised.embeddings import cooccurrence_embeddings
 from rl_evolve.supervised.models import CNN, LSTMClassifier, random_shift
@@ -115,10 +116,13 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
         cfg, folder = resume_config(cfg)
         if not (folder.checkpoints / "last.pt").is_file():
             raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.pt to continue from")
+        if folder.read_summary().get("status") == "completed":
+            raise ConfigError(f"resume='{cfg.resume}' completed; nothing to continue")
     seed_everything(cfg.seed)
     data = load_dataset(cfg.data)
     check_model_fits(cfg.model, data)
-    splits = split_indices(data.labels, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed)
+    splits = split_indices(data.labels, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed,
+                           cfg.data.test_seed)
     folder.root.mkdir(parents=True, exist_ok=True)
     (folder.root / "splits.json").write_text(json.dumps({k: v.tolist() for k, v in splits.items()}))
 
@@ -140,19 +144,21 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
             raise ConfigError(f"model.embedding_init=cooccurrence: {exc}; "
                               f"use model.embedding_init=random") from exc
         model.embedding.weight.data.copy_(table)  # type: ignore[operator]
+    model.to(cfg.device)
     anchors, fisher = transfer_from_source(model, cfg) if cfg.model.source else ({}, None)
     optimizer = build_optimizer(cfg.fit.optimizer, model.parameters())
     penalty = attach_penalty(cfg, model, optimizer, anchors, fisher)
     extra: dict[str, Any] = {"vocabulary": vocab.state_dict() if vocab else None,
                              "class_names": data.class_names,
-                             "config": OmegaConf.to_container(cfg, resolve=True)}
+                             "config": OmegaConf.to_yaml(cfg, resolve=True)}
     trainer = Trainer(model, optimizer, len(data.class_names),
                       scheduler=build_scheduler(cfg.fit.scheduler, optimizer),
                       grad_clip=cfg.fit.grad_clip,
                       early_stopping=EarlyStopping(
                           cfg.fit.early_stopping_metric, cfg.fit.patience,
                           "min" if cfg.fit.early_stopping_metric == "loss" else "max"),
-                      checkpoint_dir=folder.checkpoints, extra_state=extra, progress=cfg.progress_bar)
+                      checkpoint_dir=folder.checkpoints, extra_state=extra,
+                      progress=show_progress_bar(cfg.progress_bar))
     if resumed:
         trainer.resume(folder.checkpoints / "last.pt")
     if cfg.fit.augment_shift and data.kind == "image":
@@ -177,7 +183,18 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
 
     trainer.add_hook("after_epoch", log_epoch)
     start = time.perf_counter()
-    trainer.fit(loaders["train"], loaders["val"], cfg.fit.epochs)
+    try:
+        trainer.fit(loaders["train"], loaders["val"], cfg.fit.epochs)
+    except KeyboardInterrupt:
+        writer.close()
+        folder.write_summary({"status": "interrupted", "task": "supervised", "epochs_run": trainer.epoch,
+                              "seed": cfg.seed, "run_dir": str(folder.root)})
+        raise RunInterrupted(folder.root) from None
+    except Diverged as exc:  # best.pt and last.pt hold the last good epoch
+        writer.close()
+        folder.write_summary({"status": "diverged", "diverged": str(exc), "task": "supervised",
+                              "epochs_run": trainer.epoch, "seed": cfg.seed, "run_dir": str(folder.root)})
+        raise Diverged(f"{exc}; the last good checkpoints are kept in {folder.checkpoints}") from exc
     wall = time.perf_counter() - start
 
     best = load_checkpoint(folder.checkpoints / "best.pt")
@@ -205,7 +222,7 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
         "history": trainer.history, "split_sizes": {k: len(v) for k, v in splits.items()},
         "n_parameters": sum(p.numel() for p in model.parameters()),
         "train_samples_per_second": round(len(splits["train"]) * len(trainer.history) / max(wall, 1e-9), 1),
-        "wall_time_s": round(wall, 3), "torch_threads": torch.get_num_threads(),
+        "wall_time_s": round(wall, 3), "torch_threads": torch.get_num_threads(), "device": cfg.device,
         "versions": package_versions(), "git_revision": git_revision(),
         "finished_at": datetime.now().isoformat(timespec="seconds"), "run_dir": str(folder.root),
     }

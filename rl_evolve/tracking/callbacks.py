@@ -7,8 +7,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import torch
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 from stable_baselines3.common.logger import HParam
+
+from rl_evolve.errors import Diverged, first_non_finite
 
 # The scalars the HParams table shows beside each run's hyperparameters.
 HPARAM_METRICS = ("eval/mean_reward", "rollout/ep_rew_mean")
@@ -96,3 +99,21 @@ class StopOnInterrupt(BaseCallback):
 
     def _on_step(self) -> bool:
         return not self.requested
+
+
+class DivergenceCallback(BaseCallback):
+    """Stops training when the last update's loss or a policy weight is NaN or infinite, before
+    the next rollout steps (so no checkpoint callback writes broken weights over good ones)."""
+
+    def _on_rollout_start(self) -> None:
+        losses = [(k, torch.tensor(float(v))) for k, v in self.logger.name_to_value.items()
+                  if k.startswith("train/") and k.endswith("loss")]
+        name = first_non_finite(losses)
+        if name is not None:
+            raise Diverged(f"{name} is {self.logger.name_to_value[name]} at step {self.num_timesteps}")
+        name = first_non_finite(self.model.policy.state_dict().items())
+        if name is not None:
+            raise Diverged(f"policy weight '{name}' is not finite at step {self.num_timesteps}")
+
+    def _on_step(self) -> bool:
+        return True

@@ -91,3 +91,13 @@ def test_resume_continues_where_it_stopped_with_the_same_result(tmp_path):
     resumed.fit(data, data, epochs=4)
     assert resumed.epoch == 4 and [h["epoch"] for h in resumed.history] == [1, 2, 3, 4]
     torch.testing.assert_close(resumed.model.weight, straight.model.weight)
+
+
+def test_batches_are_moved_to_the_trainer_device_before_any_hook_sees_them():
+    trainer = toy_trainer(device="meta")  # a device without data: only the move is checked
+    moved = trainer.move((torch.ones(2, 4), torch.zeros(2, dtype=torch.long)))
+    assert [t.device.type for t in moved] == ["meta", "meta"]
+
+
+def test_the_trainer_device_defaults_to_the_model_device():
+    assert toy_trainer().device == torch.device("cpu")

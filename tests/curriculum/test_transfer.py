@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import zipfile
+
+import cloudpickle
 import pytest
 import torch
 from stable_baselines3 import DQN, PPO
@@ -11,7 +16,7 @@ from rl_evolve.env_factory import build_vec_env
 from rl_evolve.errors import ConfigError
 from rl_evolve.transfer import apply_transfer, attach_penalty, load_source, weights_of
 
-CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "envs.cartpole:SPEC"}
+CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC"}
 
 
 def ppo(observe: tuple[str, ...] = (), seed: int = 0) -> PPO:
@@ -109,11 +114,21 @@ def test_l2sp_attached_to_sb3_optimizer_adds_its_analytic_gradient():
     torch.testing.assert_close(param.grad, expected)
 
 
-def test_sb3_training_steps_apply_the_penalty_and_log_its_value():
-    source, target = ppo(seed=1), ppo(seed=2)
-    penalty = attach_penalty(target, weights_of(source, "src"), "l2sp", strength=1.0)
-    target.learn(128)
-    assert penalty.last_value > 0
+def test_sb3_training_steps_apply_the_penalty():
+    source = ppo(seed=1)
+    free, pulled = ppo(seed=2), ppo(seed=2)  # the same agent, trained with and without it
+    penalty = attach_penalty(pulled, weights_of(source, "src"), "l2sp", strength=10.0)
+    anchors = source.policy.state_dict()
+
+    def distance(model: PPO) -> float:
+        state = model.policy.state_dict()
+        return float(sum(((state[k] - anchors[k]) ** 2).sum() for k in penalty.params))
+
+    before = distance(pulled)
+    free.learn(128)
+    pulled.learn(128)
+    assert distance(pulled) < distance(free) and distance(pulled) < before
+    assert penalty.last_value == pytest.approx(0.5 * 10.0 * distance(pulled), rel=1e-5)
 
 
 def test_ewc_without_a_fisher_says_it_needs_one():
@@ -127,6 +142,31 @@ def test_source_from_a_saved_zip_round_trips(tmp_path):
     source = load_source(str(tmp_path / "model.zip"))
     for name, tensor in model.policy.state_dict().items():
         assert torch.equal(source.policy[name], tensor)
+
+
+class _CreatesAFile:
+    """Unpickling this runs code: it creates the file it names."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def test_a_source_zip_is_read_for_its_tensors_only_and_never_unpickled(tmp_path):
+    model = ppo(seed=3)
+    model.save(tmp_path / "model.zip")
+    planted = tmp_path / "planted"
+    payload = base64.b64encode(cloudpickle.dumps(_CreatesAFile(planted))).decode()
+    data = json.dumps({"policy_class": {":type:": "<class 'abc.ABCMeta'>", ":serialized:": payload}})
+    with zipfile.ZipFile(tmp_path / "model.zip") as original, \
+            zipfile.ZipFile(tmp_path / "tampered.zip", "w") as tampered:
+        for name in original.namelist():
+            tampered.writestr(name, data if name == "data" else original.read(name))
+    source = load_source(str(tmp_path / "tampered.zip"))
+    assert not planted.exists()
+    assert torch.equal(source.policy["action_net.weight"], model.policy.state_dict()["action_net.weight"])
 
 
 def test_a_corrupt_source_fails_with_one_line(tmp_path):

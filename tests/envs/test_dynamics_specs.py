@@ -8,8 +8,8 @@ import pytest
 from gymnasium.envs.classic_control.acrobot import AcrobotEnv
 from gymnasium.envs.classic_control.mountain_car import MountainCarEnv
 
-from envs import acrobot, cartpole, lunar_lander, mountain_car, pendulum
-from envs.wrapper import DynamicsWrapper
+from rl_evolve.envs import acrobot, cartpole, lunar_lander, mountain_car, pendulum
+from rl_evolve.envs.wrapper import DynamicsWrapper
 from rl_evolve.errors import ConfigError
 
 

@@ -1,8 +1,8 @@
-"""The README's "Adding an environment" walk-through, performed as written.
+"""docs/environments.md's "Adding an environment" walk-through, performed as written.
 
-The files and commands come from the README itself, so the two cannot drift apart. They go into
-a temporary copy of the project, installed (not editable) into a temporary folder; nothing in
-rl_evolve/ is touched.
+The files and commands come from the page itself, so the two cannot drift apart. The project is
+installed as it is (not editable) into a temporary folder; the files go into a user's own
+project folder beside it, and the commands run from there.
 """
 
 from __future__ import annotations
@@ -24,20 +24,22 @@ FAST = ["total_timesteps=300", "eval.freq=150", "eval.n_episodes=1", "checkpoint
 
 
 def readme_blocks() -> dict[str, str]:
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "environments.md").read_text()
     found = re.findall(r"<!-- walkthrough: (\S+) -->\n```\w*\n(.*?)```", text, flags=re.S)
     return dict(found)
 
 
 @pytest.fixture(scope="module")
 def project_with(tmp_path_factory):
-    """``project_with(files) -> run(args)``: a copy of the project with ``files`` added."""
+    """``project_with(files) -> run(args)``: a user's project folder holding ``files``, beside a
+    plain install of rl-evolve; ``run`` starts rl-evolve from that folder."""
+    site = install_copy(tmp_path_factory.mktemp("installed"))
 
     def _make(files: dict[str, str]):
-        base = tmp_path_factory.mktemp("project")
-        site = install_copy(base, files)
-        work = base / "work"
-        work.mkdir()
+        work = tmp_path_factory.mktemp("myproject")
+        for rel, content in files.items():
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            (work / rel).write_text(content)
 
         def run(args: list[str]) -> subprocess.CompletedProcess[str]:
             return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=work,
@@ -53,7 +55,7 @@ def project_with(tmp_path_factory):
 def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
     blocks = readme_blocks()
     files = {k: v for k, v in blocks.items() if k != "commands"}
-    assert set(files) == {"envs/hover.py", "conf/env/hover.yaml"}
+    assert set(files) == {"hover.py", "myconf/env/hover.yaml"}
     run = project_with(files)
     commands = [shlex.split(line) for line in blocks["commands"].strip().splitlines()]
     assert len(commands) == 3
@@ -69,15 +71,16 @@ def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
 
 def test_a_registered_third_party_env_runs_from_yaml_alone(project_with):
     run = project_with({
-        "conf/env/frozenlake.yaml": "name: frozenlake\nid: FrozenLake-v1\n",
-        "conf/env/taxi.yaml": ("name: taxi\nid: thirdparty/Taxi-v0\n"
-                               "entry_point: gymnasium.envs.toy_text.taxi:TaxiEnv\n"
-                               "max_episode_steps: 100\n"),
+        "myconf/env/frozenlake.yaml": "name: frozenlake\nid: FrozenLake-v1\n",
+        "myconf/env/taxi.yaml": ("name: taxi\nid: thirdparty/Taxi-v0\n"
+                                 "entry_point: gymnasium.envs.toy_text.taxi:TaxiEnv\n"
+                                 "max_episode_steps: 100\n"),
     })
+    mine = ["--config-dir", "myconf"]
     for env in ("frozenlake", "taxi"):
-        result = run(["algo=dqn", f"env={env}", *FAST])
+        result = run([*mine, "algo=dqn", f"env={env}", *FAST])
         assert result.returncode == 0, result.stderr[-2000:]
-    result = run(["env=taxi", "env.dynamics.gravity=1", *FAST])
+    result = run([*mine, "env=taxi", "env.dynamics.gravity=1", *FAST])
     assert result.returncode == 2 and "unknown key" in result.stderr
-    result = run(["env=taxi", "dynamics=cartpole_longer_pole", *FAST])
+    result = run([*mine, "env=taxi", "dynamics=cartpole_longer_pole", *FAST])
     assert result.returncode == 2 and "has no dynamics_spec" in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from envs.schedules import Constant, Linear, Piecewise, Random, Sine, build_schedule
+from rl_evolve.envs.schedules import Constant, Linear, Piecewise, Random, Sine, build_schedule
 from rl_evolve.errors import ConfigError
 
 RNG = np.random.default_rng(0)
@@ -62,13 +62,13 @@ def test_random_refuses_mid_episode_draws():
 
 
 def test_schedules_build_from_their_config_node():
-    node = {"_target_": "envs.schedules.Linear", "name": "linear", "start": {"tau": 0.02},
+    node = {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "start": {"tau": 0.02},
             "end": {"tau": 0.04}, "begin": 0, "finish": 10}
     assert build_schedule(node).values(5, 0, RNG) == pytest.approx({"tau": 0.03})
 
 
 def test_a_bad_schedule_config_is_one_clear_error():
-    node = {"_target_": "envs.schedules.Linear", "name": "linear", "start": {"tau": 0.02},
+    node = {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "start": {"tau": 0.02},
             "end": {"tau": 0.04}, "begin": 10, "finish": 10}
     with pytest.raises(ConfigError, match="finish must come after"):
         build_schedule(node)

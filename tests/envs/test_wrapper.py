@@ -8,16 +8,16 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-from envs import cartpole
-from envs.schedules import Piecewise, Random
-from envs.wrapper import DynamicsWrapper
 from rl_evolve.config.groups import group_options
 from rl_evolve.env_factory import build_vec_env, make_env
+from rl_evolve.envs import cartpole
+from rl_evolve.envs.schedules import Piecewise, Random
+from rl_evolve.envs.wrapper import DynamicsWrapper
 from rl_evolve.errors import ConfigError
 
 
 def cartpole_settings(**extra) -> dict:
-    return {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "envs.cartpole:SPEC",
+    return {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
             "dynamics": {}, **extra}
 
 
@@ -67,7 +67,7 @@ def test_parameters_reach_the_env_inside_vec_envs(vec_cls):
 
 
 def test_random_dynamics_are_reproducible_per_seed_inside_subproc_vec_env():
-    schedule = {"_target_": "envs.schedules.Random", "name": "random",
+    schedule = {"_target_": "rl_evolve.envs.schedules.Random", "name": "random",
                 "ranges": {"length": [0.25, 1.0]}}
     draws = []
     for _ in range(2):
@@ -135,7 +135,7 @@ def test_a_restored_clock_continues_the_random_schedule_instead_of_repeating_it(
     first.reset(seed=3)
     assert _random_lengths(first, 3) == expected[:3]
     resumed = make()
-    resumed.set_clock(first.clock())
+    resumed.set_schedule_clock(first.schedule_clock())
     resumed.reset(seed=3)  # the VecEnv seeds the first reset of the resumed run again
     assert _random_lengths(resumed, 3) == expected[4:]  # the seeded reset drew expected[3]
 
@@ -149,7 +149,7 @@ def test_a_restored_clock_keeps_a_piecewise_switch_that_already_happened():
         if first.step(0)[2]:
             first.reset()
     resumed = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, schedule)
-    resumed.set_clock(first.clock())
+    resumed.set_schedule_clock(first.schedule_clock())
     resumed.reset(seed=0)
     assert resumed.step(0)[4]["dynamics"]["length"] == 1.5
-    assert resumed.clock()["steps"] == 13
+    assert resumed.schedule_clock()["steps"] == 13

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import read_summary, run_cli, run_folders
 
@@ -36,6 +37,11 @@ def test_fine_tuning_from_an_earlier_run_with_a_penalty(tmp_path):
         result = run_cli(*FAST, "data=synthetic_images", f"model.source={source}",
                          f"fit.penalty={penalty}", f"experiment={penalty}", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
+        (run,) = run_folders(tmp_path / "runs" / penalty)
+        events = EventAccumulator(str(run / "tb"))
+        events.Reload()
+        pulls = [e.value for e in events.Scalars(f"supervised/train/{penalty}")]
+        assert len(pulls) == 2 and all(v > 0 for v in pulls)  # the penalty acted in every epoch
 
 
 @pytest.mark.parametrize(("overrides", "expected"), [

@@ -1,0 +1,1 @@
+"""The self-evolution loop's parts: change detectors, the promotion gate, the lineage registry."""

@@ -1,0 +1,63 @@
+"""The promotion gate: a candidate replaces the champion only when measurably better.
+
+Both are scored on fresh episodes of the current world; the candidate is promoted when a
+one-sided test rejects "no better than the champion" at ``alpha``: Welch's t-test (unequal
+variances, the default) or a bootstrap of the difference of means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from rl_evolve.errors import invalid_choice
+
+TESTS = ("welch", "bootstrap")
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    promote: bool
+    p_value: float
+    candidate_mean: float
+    champion_mean: float
+    test: str
+    alpha: float
+
+    @property
+    def reason(self) -> str:
+        verdict = "better" if self.promote else "not shown better"
+        return (f"{verdict}: {self.candidate_mean:.1f} vs {self.champion_mean:.1f}, "
+                f"one-sided {self.test} p={self.p_value:.3g} (alpha {self.alpha})")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "reason": self.reason}
+
+
+def one_sided_p(candidate: Sequence[float], champion: Sequence[float], test: str = "welch",
+                rounds: int = 10_000, seed: int = 0) -> float:
+    """p-value of "the candidate's mean return is no higher than the champion's"."""
+    a, b = np.asarray(candidate, dtype=float), np.asarray(champion, dtype=float)
+    if test not in TESTS:
+        raise invalid_choice("gate test", test, TESTS)
+    if a.std() == 0 and b.std() == 0:  # no noise to test against: the means decide
+        return 0.0 if a.mean() > b.mean() else 1.0
+    if test == "welch":
+        from scipy.stats import ttest_ind
+
+        return float(ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
+    rng = np.random.default_rng(seed)
+    diffs = (rng.choice(a, (rounds, len(a))).mean(axis=1) - rng.choice(b, (rounds, len(b))).mean(axis=1))
+    return float((np.sum(diffs <= 0) + 1) / (rounds + 1))
+
+
+def gate(candidate: Sequence[float], champion: Sequence[float], alpha: float = 0.05,
+         test: str = "welch", seed: int = 0) -> GateDecision:
+    """Promote ``candidate`` (its episode returns) over ``champion`` (theirs) only when the
+    one-sided test is significant at ``alpha``."""
+    p = one_sided_p(candidate, champion, test, seed=seed)
+    return GateDecision(promote=p < alpha, p_value=p, candidate_mean=float(np.mean(candidate)),
+                        champion_mean=float(np.mean(champion)), test=test, alpha=alpha)

@@ -1,0 +1,77 @@
+"""Every version of a deployed agent: its parent, what it was trained on, its scores, and the
+decision about it and why (``lineage.json`` in the run folder; ``rl-evolve-lineage`` prints it)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Version:
+    id: int
+    parent: int | None
+    origin: str  # "initial", "challenger" (fine-tuned from its parent) or "reuse"
+    created_at_step: int  # deployment step at which it was made
+    checkpoint: str
+    data_window: list[int] | None = None  # [first, last] deployment steps it was trained on
+    scores: list[dict[str, Any]] = field(default_factory=list)  # {"step", "mean", "episodes"}
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # {"step", "decision", "reason"}
+
+
+@dataclass
+class Lineage:
+    versions: list[Version] = field(default_factory=list)
+    champion: int | None = None
+
+    def add(self, parent: int | None, origin: str, step: int, checkpoint: str,
+            data_window: list[int] | None = None) -> Version:
+        version = Version(len(self.versions), parent, origin, step, checkpoint, data_window)
+        self.versions.append(version)
+        if self.champion is None:
+            self.champion = version.id
+        return version
+
+    def score(self, version: int, step: int, mean: float, episodes: int) -> None:
+        self.versions[version].scores.append({"step": step, "mean": mean, "episodes": episodes})
+
+    def decide(self, version: int, step: int, decision: str, reason: str) -> None:
+        """Records ``promoted``, ``rejected`` or ``rolled_back``; a promotion makes it champion,
+        a roll-back returns to its parent."""
+        self.versions[version].decisions.append({"step": step, "decision": decision, "reason": reason})
+        if decision == "promoted":
+            self.champion = version
+        elif decision == "rolled_back" and self.champion == version:
+            self.champion = self.versions[version].parent
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"champion": self.champion,
+                                   "versions": [asdict(v) for v in self.versions]}, indent=2) + "\n")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Lineage:
+        data = json.loads(Path(path).read_text())
+        return cls([Version(**v) for v in data["versions"]], data["champion"])
+
+    def tree(self) -> str:
+        """One line per version, indented under its parent, with its last decision."""
+        children: dict[int | None, list[Version]] = {}
+        for v in self.versions:
+            children.setdefault(v.parent, []).append(v)
+        lines: list[str] = []
+
+        def walk(parent: int | None, depth: int) -> None:
+            for v in children.get(parent, []):
+                last = v.decisions[-1] if v.decisions else None
+                mark = " *" if v.id == self.champion else ""
+                decided = f" {last['decision']} at step {last['step']}: {last['reason']}" if last else ""
+                lines.append(f"{'  ' * depth}v{v.id}{mark} ({v.origin}, step {v.created_at_step}){decided}")
+                walk(v.id, depth + 1)
+
+        walk(None, 0)
+        return "\n".join(lines)

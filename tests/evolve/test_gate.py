@@ -1,0 +1,43 @@
+"""The gate refuses a worse or equal challenger and promotes a clearly better one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rl_evolve.evolve.gate import gate, one_sided_p
+
+
+@pytest.mark.parametrize("test", ["welch", "bootstrap"])
+def test_a_clearly_better_candidate_is_promoted(test):
+    rng = np.random.default_rng(0)
+    decision = gate(rng.normal(400, 30, 20), rng.normal(200, 30, 20), alpha=0.05, test=test)
+    assert decision.promote and decision.p_value < 0.001
+
+
+@pytest.mark.parametrize("test", ["welch", "bootstrap"])
+def test_a_worse_or_equal_candidate_is_refused(test):
+    rng = np.random.default_rng(1)
+    champion = rng.normal(300, 30, 20)
+    assert not gate(rng.normal(250, 30, 20), champion, test=test).promote
+    assert not gate(rng.normal(300, 30, 20), champion, test=test).promote
+
+
+def test_welch_p_value_matches_the_textbook_formula():
+    a, b = np.array([5.0, 6.0, 7.0, 9.0]), np.array([4.0, 5.0, 5.5])
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    t = (a.mean() - b.mean()) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    from scipy.stats import t as student
+
+    assert one_sided_p(a, b) == pytest.approx(student.sf(t, df))
+
+
+def test_noise_free_scores_are_decided_by_their_means():
+    assert gate([500.0] * 5, [200.0] * 5).promote
+    assert not gate([500.0] * 5, [500.0] * 5).promote
+
+
+def test_the_reason_states_the_means_and_the_test():
+    decision = gate([10.0, 11.0, 12.0], [1.0, 2.0, 3.0])
+    assert decision.reason.startswith("better: 11.0 vs 2.0, one-sided welch p=")

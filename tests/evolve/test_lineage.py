@@ -1,0 +1,37 @@
+"""The lineage registry records every version, decision and roll-back, and round-trips."""
+
+from __future__ import annotations
+
+from rl_evolve.evolve.lineage import Lineage
+
+
+def grown() -> Lineage:
+    lineage = Lineage()
+    lineage.add(None, "initial", 0, "v0.zip")
+    lineage.add(0, "challenger", 5000, "v1.zip", data_window=[4000, 5000])
+    lineage.score(1, 5200, 480.0, 10)
+    lineage.decide(1, 5200, "promoted", "better")
+    lineage.add(1, "challenger", 9000, "v2.zip", data_window=[8000, 9000])
+    lineage.decide(2, 9200, "rejected", "not shown better")
+    return lineage
+
+
+def test_promotion_makes_a_version_champion_and_a_roll_back_returns_to_its_parent():
+    lineage = grown()
+    assert lineage.champion == 1
+    lineage.decide(1, 12000, "rolled_back", "fell below its gate score")
+    assert lineage.champion == 0
+
+
+def test_lineage_round_trips_through_json(tmp_path):
+    lineage = grown()
+    lineage.save(tmp_path / "lineage.json")
+    assert Lineage.load(tmp_path / "lineage.json") == lineage
+
+
+def test_tree_indents_children_under_their_parent_and_marks_the_champion():
+    assert grown().tree().splitlines() == [
+        "v0 (initial, step 0)",
+        "  v1 * (challenger, step 5000) promoted at step 5200: better",
+        "    v2 (challenger, step 9000) rejected at step 9200: not shown better",
+    ]
