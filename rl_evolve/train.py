@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList, EvalCallback
 from stable_baselines3.common.evaluation import evaluate_policy
-from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoardOutputFormat
 
 from rl_evolve.agents import build_agent, load_agent, replay_variant
 from rl_evolve.config.validate import validate
@@ -37,11 +35,9 @@ from rl_evolve.tracking.callbacks import (
     LastCheckpointCallback,
     StopOnInterrupt,
 )
-from rl_evolve.tracking.provenance import git_revision, package_versions
+from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.transfer import PenaltyLogCallback, load_source, transfer_into
-
-EVAL_SEED_OFFSET = 10_000  # eval episodes use other seeds than training episodes
 
 
 def _hparams(cfg: DictConfig) -> dict[str, Any]:
@@ -54,13 +50,6 @@ def _hparams(cfg: DictConfig) -> dict[str, Any]:
         if value is not None:
             flat[f"env.dynamics.{name}"] = value
     return flat
-
-
-def _logger(folder: RunFolder, segment: int) -> Logger:
-    """TensorBoard plus CSV; a resumed segment gets its own CSV so nothing is overwritten."""
-    csv = folder.root / ("progress.csv" if segment == 0 else f"progress_resume{segment}.csv")
-    return Logger(str(folder.root), [TensorBoardOutputFormat(str(folder.tensorboard)),
-                                     CSVOutputFormat(str(csv))])
 
 
 def _eval_callback(cfg: DictConfig, folder: RunFolder, eval_env, resumed: bool) -> EvalCallback:
@@ -106,47 +95,36 @@ def _transfer_from_source(cfg: DictConfig, model: BaseAlgorithm) -> QuadraticPen
     return transfer_into(model, load_source(cfg.transfer.source), cfg.transfer)[1]
 
 
-def train(cfg: DictConfig, run_dir: Path) -> float | None:
-    """Trains, evaluates and checkpoints one agent; returns the final mean evaluation return.
+def _run_folder(cfg: DictConfig, run_dir: Path) -> tuple[DictConfig, RunFolder]:
+    """A fresh run's folder, or for ``resume=`` the run's own config and folder (refused when
+    there is nothing to continue)."""
+    if cfg.resume is None:
+        return cfg, RunFolder(run_dir)
+    cfg, folder = resume_config(cfg)
+    if not folder.last_model.is_file():
+        raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.zip to continue from")
+    done = folder.read_summary()
+    if done.get("status") == "completed" and done.get("timesteps", 0) >= cfg.total_timesteps:
+        raise ConfigError(f"resume='{cfg.resume}' completed its {done['timesteps']} steps; nothing "
+                          f"to continue (total_timesteps=<more> trains it further)")
+    return cfg, folder
 
-    With ``cfg.resume`` set, continues that run folder from its last checkpoint instead.
-    """
-    resumed = cfg.resume is not None
-    if resumed:
-        cfg, folder = resume_config(cfg)
-        if not folder.last_model.is_file():
-            raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.zip to continue from")
-        done = folder.read_summary()
-        if done.get("status") == "completed" and done.get("timesteps", 0) >= cfg.total_timesteps:
-            raise ConfigError(f"resume='{cfg.resume}' completed its {done['timesteps']} steps; nothing "
-                              f"to continue (total_timesteps=<more> trains it further)")
-    else:
-        folder = RunFolder(run_dir)
-    validate(cfg)
-    settings, evaluation = train_settings(cfg), eval_settings(cfg)
-    check_env_exists(settings)
-    # Built in this process first, so a bad parameter or schedule fails with its own message.
-    eval_env = build_vec_env(evaluation, 1, cfg.seed + EVAL_SEED_OFFSET)
-    if cfg.vec_env.value == "subproc":
-        check_in_process(settings)
-    env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value), cfg.torch_threads)
-    previous = folder.read_summary() if resumed else {}
-    if resumed:
-        model = load_agent(replay_variant(cfg)[0], folder.last_model, env, cfg.device)
-        if folder.last_replay_buffer.is_file() and hasattr(model, "load_replay_buffer"):
-            model.load_replay_buffer(folder.last_replay_buffer)
-        restore_dynamics_clocks(env, folder.last_dynamics_clock)
-    else:
+
+def _agent(cfg: DictConfig, folder: RunFolder, env, resumed: bool) -> tuple[BaseAlgorithm, Any]:
+    """The agent (resumed from the last checkpoint, or new and maybe transferred) and its penalty."""
+    if not resumed:
         model = build_agent(cfg, env)
-    penalty = _transfer_from_source(cfg, model) if not resumed else None
-    segment = int(previous.get("segments", 0))
-    model.set_logger(_logger(folder, segment))
+        return model, _transfer_from_source(cfg, model)
+    model = load_agent(replay_variant(cfg)[0], folder.last_model, env, cfg.device)
+    if folder.last_replay_buffer.is_file() and hasattr(model, "load_replay_buffer"):
+        model.load_replay_buffer(folder.last_replay_buffer)
+    restore_dynamics_clocks(env, folder.last_dynamics_clock)
+    return model, None
 
-    folder.checkpoints.mkdir(parents=True, exist_ok=True)
-    eval_callback = _eval_callback(cfg, folder, eval_env, resumed)
-    stop = StopOnInterrupt()
+
+def _callbacks(cfg: DictConfig, folder: RunFolder, env, eval_callback: EvalCallback, penalty,
+               resumed: bool, has_dynamics: bool) -> list:
     callbacks = [
-        stop,
         DivergenceCallback(),
         eval_callback,
         LastCheckpointCallback(
@@ -156,83 +134,77 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
             on_save=lambda: save_dynamics_clocks(env, folder.last_dynamics_clock),
         ),
     ]
-    if settings.get("dynamics_spec"):
+    if has_dynamics:
         callbacks.append(DynamicsLogCallback())
     if not resumed:
         callbacks.append(HParamsCallback(_hparams(cfg)))
     if penalty is not None:
         callbacks.append(PenaltyLogCallback(penalty))
+    return callbacks
 
-    summary: dict[str, Any] = {
-        **previous,
-        "status": "running",
-        "algo": cfg.algo.name,
-        "env": cfg.env.name,
-        "env_id": cfg.env.id,
-        "seed": cfg.seed,
-        "total_timesteps": cfg.total_timesteps,
-        "n_envs": cfg.n_envs,
-        "torch_threads": torch.get_num_threads(),
-        "device": str(model.device),
-        "run_dir": str(folder.root),
-        "versions": package_versions(),
-        "git_revision": git_revision(),
-        "segments": segment + 1,
-    }
-    summary.setdefault("started_at", datetime.now().isoformat(timespec="seconds"))
-    folder.write_summary(summary)
 
-    steps_before, start = model.num_timesteps, time.perf_counter()
-    interrupted, diverged = False, None
+def _learn(model: BaseAlgorithm, cfg: DictConfig, callbacks: list, resumed: bool) -> bool:
+    """SB3's ``learn`` up to ``total_timesteps``; True when Ctrl-C stopped it."""
+    stop = StopOnInterrupt()
     try:
-        model.learn(
-            total_timesteps=max(cfg.total_timesteps - model.num_timesteps, 0),
-            callback=CallbackList(callbacks),
-            progress_bar=show_progress_bar(cfg.progress_bar),
-            reset_num_timesteps=not resumed,
-        )
+        model.learn(total_timesteps=max(cfg.total_timesteps - model.num_timesteps, 0),
+                    callback=CallbackList([stop, *callbacks]),
+                    progress_bar=show_progress_bar(cfg.progress_bar), reset_num_timesteps=not resumed)
     except KeyboardInterrupt:  # a second Ctrl-C
-        interrupted = True
+        return True
     except ValueError as exc:
         if "found invalid values" not in str(exc):  # a distribution built from NaN or inf outputs
             raise
-        diverged = Diverged(f"the policy's outputs are not finite at step {model.num_timesteps}")
-    except Diverged as exc:
-        diverged = exc
-    if diverged is not None:  # the last good checkpoints stay as they are
-        summary.update(status="diverged", diverged=str(diverged), timesteps=int(model.num_timesteps),
-                       finished_at=datetime.now().isoformat(timespec="seconds"))
-        folder.write_summary(summary)
-        raise Diverged(f"{diverged}; the last good checkpoints are kept in {folder.checkpoints}")
-    interrupted = interrupted or stop.requested
-    wall = time.perf_counter() - start
-    _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
+        raise Diverged(f"the policy's outputs are not finite at step {model.num_timesteps}") from exc
+    return stop.requested
 
-    final = None
-    if not interrupted:
+
+def train(cfg: DictConfig, run_dir: Path) -> float | None:
+    """Trains, evaluates and checkpoints one agent; returns the final mean evaluation return.
+
+    With ``cfg.resume`` set, continues that run folder from its last checkpoint instead.
+    """
+    resumed = cfg.resume is not None
+    cfg, folder = _run_folder(cfg, run_dir)
+    validate(cfg)
+    settings = train_settings(cfg)
+    check_env_exists(settings)
+    # Built in this process first, so a bad parameter or schedule fails with its own message.
+    eval_env = build_vec_env(eval_settings(cfg), 1, cfg.seed + EVAL_SEED_OFFSET)
+    if cfg.vec_env.value == "subproc":
+        check_in_process(settings)
+    env = build_vec_env(settings, cfg.n_envs, cfg.seed, str(cfg.vec_env.value), cfg.torch_threads)
+    model, penalty = _agent(cfg, folder, env, resumed)
+
+    recorder = RunRecorder(folder, resumed)
+    recorder.start("train", cfg.seed, str(model.device), algo=cfg.algo.name, env=cfg.env.name,
+                   env_id=cfg.env.id, total_timesteps=cfg.total_timesteps, n_envs=cfg.n_envs)
+    model.set_logger(recorder.logger())
+    folder.checkpoints.mkdir(parents=True, exist_ok=True)
+    eval_callback = _eval_callback(cfg, folder, eval_env, resumed)
+    callbacks = _callbacks(cfg, folder, env, eval_callback, penalty, resumed,
+                           bool(settings.get("dynamics_spec")))
+
+    steps_before, start = model.num_timesteps, time.perf_counter()
+    with recorder.ending(progress=lambda: {"timesteps": int(model.num_timesteps),
+                                           "best_eval": _best_eval(eval_callback)}):
+        interrupted = _learn(model, cfg, callbacks, resumed)
+        wall = time.perf_counter() - start
+        _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
+        if interrupted:
+            raise RunInterrupted(folder.root)
         mean, std = evaluate_policy(model, eval_env, n_eval_episodes=cfg.eval.n_episodes,
                                     deterministic=cfg.eval.deterministic)
-        final = {"mean": float(mean), "std": float(std), "n_episodes": cfg.eval.n_episodes}
-        model.logger.record("eval/final_mean_reward", float(mean))
-        model.logger.dump(model.num_timesteps)
-    wall_total = float(previous.get("wall_time_s", 0.0)) + wall
-    summary.update(
-        status="interrupted" if interrupted else "completed",
-        timesteps=int(model.num_timesteps),
-        final_eval=final,
-        best_eval=_best_eval(eval_callback),
-        wall_time_s=round(wall_total, 3),
-        fps=round((model.num_timesteps - steps_before) / max(wall, 1e-9), 1),
-        finished_at=datetime.now().isoformat(timespec="seconds"),
-    )
-    folder.write_summary(summary)
+    model.logger.record("eval/final_mean_reward", float(mean))
+    model.logger.dump(model.num_timesteps)
+    recorder.finish(timesteps=int(model.num_timesteps),
+                    final_eval={"mean": float(mean), "std": float(std), "n_episodes": cfg.eval.n_episodes},
+                    best_eval=_best_eval(eval_callback),
+                    fps=round((model.num_timesteps - steps_before) / max(wall, 1e-9), 1))
     env.close()
     eval_env.close()
     model.logger.close()
-    if interrupted:
-        raise RunInterrupted(folder.root)
     print(f"run folder: {folder.root}")
-    print(f"final evaluation: {final['mean']:.1f} +/- {final['std']:.1f} "  # type: ignore[index]
-          f"over {cfg.eval.n_episodes} episodes")
+    print(f"final evaluation: {mean:.1f} +/- {std:.1f} over {cfg.eval.n_episodes} episodes")
     print(f"look at it: tensorboard --logdir {folder.root.parent}")
-    return final["mean"]  # type: ignore[index]
+    return float(mean)

@@ -8,17 +8,13 @@ spent. One ``StepOffsetLogger`` keeps every TensorBoard tag on the run's total-s
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
-from stable_baselines3.common.logger import CSVOutputFormat, TensorBoardOutputFormat
 
 from rl_evolve.agents import build_agent
 from rl_evolve.config.validate import validate
@@ -26,10 +22,10 @@ from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator, random_policy_return
 from rl_evolve.curriculum.stages import Stage, build_stages
 from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process
-from rl_evolve.errors import ConfigError, Diverged, RunInterrupted
+from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.tracking.callbacks import DivergenceCallback, DynamicsLogCallback, StopOnInterrupt
-from rl_evolve.tracking.provenance import git_revision, package_versions
+from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.tracking.step_axis import StepOffsetLogger
 from rl_evolve.transfer import (
@@ -41,7 +37,6 @@ from rl_evolve.transfer import (
     weights_of,
 )
 
-EVAL_SEED_OFFSET = 10_000
 RANDOM_SEED_OFFSET = 20_000
 STAGE_SEED_STRIDE = 1_000  # stage i trains on seeds seed + i * stride (same in the scratch run)
 
@@ -91,6 +86,72 @@ def _results(stages: list[Stage], evaluator: ContinualEvaluator,
     return out
 
 
+def _train_stage(cfg: DictConfig, stage: Stage, source: SourceWeights | None, previous: BaseAlgorithm | None,
+                 evaluator: ContinualEvaluator, logger: StepOffsetLogger,
+                 global_step: int) -> tuple[BaseAlgorithm, Any, dict[str, Any]]:
+    """One stage: a fresh agent for the stage's env, weights from ``source``, training until the
+    threshold or the budget, then a fresh evaluation of every task. Returns the agent, its env
+    and the stage's record."""
+    settings = {**stage.settings(cfg.env), "step_scale": cfg.n_envs}
+    env = build_vec_env(settings, cfg.n_envs, cfg.seed + stage.index * STAGE_SEED_STRIDE,
+                        str(cfg.vec_env.value), cfg.torch_threads)
+    transferring = str(cfg.transfer.mode.value) != "none" and source is not None
+    model = build_agent(_stage_config(cfg, transferring), env)
+    record: dict[str, Any] = {"stage": stage.index, "name": stage.name, "dynamics": stage.dynamics,
+                              "budget": stage.budget, "threshold": stage.threshold,
+                              "start_step": global_step, "transfer": None}
+    callbacks: list[BaseCallback] = [DivergenceCallback(), DynamicsLogCallback()]
+    if transferring:
+        report, penalty = transfer_into(model, source, cfg.transfer,  # type: ignore[arg-type]
+                                        f"[stage {stage.index} {stage.name}] ")
+        kept = cfg.transfer.keep_replay and _keep_replay(model, previous)
+        record["transfer"] = {**report.as_dict(), "kept_replay": kept}
+        if kept:
+            print(f"[stage {stage.index} {stage.name}] replay buffer kept")
+        if penalty is not None:
+            callbacks.append(PenaltyLogCallback(penalty))
+            record["transfer"]["penalised_tensors"] = len(penalty.params)
+    logger.offset = global_step
+    model.set_logger(logger)
+    if record["transfer"]:
+        for kind in ("copied", "reinitialised", "frozen"):
+            logger.record(f"transfer/{kind}", len(record["transfer"][kind]))
+    first = evaluator.evaluate(model, stage, 0, global_step)
+    logger.dump(0)
+    reached_at: int | None = 0 if first[stage.name] >= stage.threshold else None
+    if reached_at is None:
+        stop = StopOnInterrupt()
+        continual = ContinualEvalCallback(evaluator, stage, cfg.curriculum.eval_freq, global_step)
+        model.learn(stage.budget, callback=CallbackList([stop, continual, *callbacks]),
+                    progress_bar=show_progress_bar(cfg.progress_bar))
+        reached_at = continual.reached_at
+        if stop.requested:
+            raise KeyboardInterrupt
+    steps = model.num_timesteps
+    last = evaluator.history[-1]
+    if (last["stage"], last["stage_step"]) != (stage.index, steps):
+        evaluator.evaluate(model, stage, steps, global_step + steps)
+        logger.dump(steps)
+    final = evaluator.final(model, cfg.curriculum.final_eval_episodes)
+    logger.dump(steps)
+    record.update(steps=steps, reached_threshold=reached_at is not None, steps_to_threshold=reached_at,
+                  end_returns=evaluator.history[-1]["returns"], final_returns=final)
+    return model, env, record
+
+
+def _reference_returns(cfg: DictConfig, stages: list[Stage]) -> dict[str, float]:
+    """Each task's uniformly random policy return: 0 of its normalised scale."""
+    random_returns = {}
+    for s in stages:
+        env = build_vec_env(s.settings(cfg.env), 1, cfg.seed + RANDOM_SEED_OFFSET)
+        random_returns[s.name] = random_policy_return(env, cfg.curriculum.random_episodes, cfg.seed)
+        env.close()
+        if s.best_return <= random_returns[s.name]:
+            raise ConfigError(f"curriculum stage '{s.name}': best_return {s.best_return} is not above "
+                              f"the random policy's {random_returns[s.name]:.1f}")
+    return random_returns
+
+
 def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
     """Trains through ``cfg.curriculum``; returns the final average normalised performance."""
     if cfg.resume is not None:
@@ -105,121 +166,45 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
     if cfg.vec_env.value == "subproc":
         check_in_process(stages[0].settings(cfg.env))
     source: SourceWeights | None = load_source(cfg.transfer.source) if cfg.transfer.source else None
-    random_returns = {}
-    for s in stages:
-        env = build_vec_env(s.settings(cfg.env), 1, cfg.seed + RANDOM_SEED_OFFSET)
-        random_returns[s.name] = random_policy_return(env, cfg.curriculum.random_episodes, cfg.seed)
-        env.close()
-        if s.best_return <= random_returns[s.name]:
-            raise ConfigError(f"curriculum stage '{s.name}': best_return {s.best_return} is not above "
-                              f"the random policy's {random_returns[s.name]:.1f}")
+    random_returns = _reference_returns(cfg, stages)
     evaluator = ContinualEvaluator(stages, eval_envs, random_returns, cfg.curriculum.eval_episodes,
                                    cfg.curriculum.eval_deterministic)
-
+    recorder = RunRecorder(folder)
+    recorder.start("curriculum", cfg.seed, cfg.device, curriculum=cfg.curriculum.name, algo=cfg.algo.name,
+                   env=cfg.env.name, env_id=cfg.env.id, n_envs=cfg.n_envs, replay=cfg.replay.name,
+                   transfer=OmegaConf.to_container(cfg.transfer, resolve=True),
+                   reference_returns={s.name: {"random": random_returns[s.name], "best": s.best_return}
+                                      for s in stages})
     folder.checkpoints.mkdir(parents=True, exist_ok=True)
-    logger = StepOffsetLogger(str(folder.root), [TensorBoardOutputFormat(str(folder.tensorboard)),
-                                                 CSVOutputFormat(str(folder.root / "progress.csv"))])
-    summary: dict[str, Any] = {
-        "status": "running", "task": "curriculum", "curriculum": cfg.curriculum.name,
-        "algo": cfg.algo.name, "env": cfg.env.name, "env_id": cfg.env.id, "seed": cfg.seed,
-        "n_envs": cfg.n_envs, "replay": cfg.replay.name, "torch_threads": torch.get_num_threads(),
-        "transfer": OmegaConf.to_container(cfg.transfer, resolve=True),
-        "reference_returns": {s.name: {"random": random_returns[s.name], "best": s.best_return}
-                              for s in stages},
-        "run_dir": str(folder.root), "versions": package_versions(), "git_revision": git_revision(),
-        "started_at": datetime.now().isoformat(timespec="seconds"),
-    }
-    folder.write_summary(summary)
+    logger = recorder.logger(offset_axis=True)
 
     records: list[dict[str, Any]] = []
     previous: BaseAlgorithm | None = None
-    model: BaseAlgorithm | None = None
-    global_step, start, interrupted = 0, time.perf_counter(), False
-    try:
+    global_step = 0
+    with recorder.ending(resumable=False, progress=lambda: {
+            "stages": records, "timesteps": global_step, "evaluations": evaluator.history,
+            **_results(stages, evaluator, records)}):
         for stage in stages:
-            settings = {**stage.settings(cfg.env), "step_scale": cfg.n_envs}
-            env = build_vec_env(settings, cfg.n_envs, cfg.seed + stage.index * STAGE_SEED_STRIDE,
-                                str(cfg.vec_env.value), cfg.torch_threads)
-            transferring = mode != "none" and source is not None
-            model = build_agent(_stage_config(cfg, transferring), env)
-            record: dict[str, Any] = {"stage": stage.index, "name": stage.name, "dynamics": stage.dynamics,
-                                      "budget": stage.budget, "threshold": stage.threshold,
-                                      "start_step": global_step, "transfer": None}
-            callbacks: list[BaseCallback] = []
-            if transferring:
-                report, penalty = transfer_into(model, source, cfg.transfer,  # type: ignore[arg-type]
-                                                f"[stage {stage.index} {stage.name}] ")
-                kept = cfg.transfer.keep_replay and _keep_replay(model, previous)
-                record["transfer"] = {**report.as_dict(), "kept_replay": kept}
-                if kept:
-                    print(f"[stage {stage.index} {stage.name}] replay buffer kept")
-                if penalty is not None:
-                    callbacks.append(PenaltyLogCallback(penalty))
-                    record["transfer"]["penalised_tensors"] = len(penalty.params)
-            logger.offset = global_step
-            model.set_logger(logger)
-            if record["transfer"]:
-                for kind in ("copied", "reinitialised", "frozen"):
-                    logger.record(f"transfer/{kind}", len(record["transfer"][kind]))
-            first = evaluator.evaluate(model, stage, 0, global_step)
-            logger.dump(0)
-            reached_at: int | None = 0 if first[stage.name] >= stage.threshold else None
-            if reached_at is None:
-                stop = StopOnInterrupt()
-                continual = ContinualEvalCallback(evaluator, stage, cfg.curriculum.eval_freq, global_step)
-                model.learn(stage.budget, callback=CallbackList([stop, DivergenceCallback(), continual,
-                                                                 DynamicsLogCallback(), *callbacks]),
-                            progress_bar=show_progress_bar(cfg.progress_bar))
-                reached_at = continual.reached_at
-                if stop.requested:
-                    raise KeyboardInterrupt
-            steps = model.num_timesteps
-            last = evaluator.history[-1]
-            if (last["stage"], last["stage_step"]) != (stage.index, steps):
-                evaluator.evaluate(model, stage, steps, global_step + steps)
-                logger.dump(steps)
-            final = evaluator.final(model, cfg.curriculum.final_eval_episodes)
-            logger.dump(steps)
-            record.update(steps=steps, reached_threshold=reached_at is not None,
-                          steps_to_threshold=reached_at, end_returns=evaluator.history[-1]["returns"],
-                          final_returns=final)
+            model, env, record = _train_stage(cfg, stage, source, previous, evaluator, logger, global_step)
             model.save(folder.checkpoints / f"stage{stage.index}_{stage.name}.zip")
+            model.save(folder.last_model)
             if mode != "none":
                 source = weights_of(model, f"stage {stage.name}")
                 if penalty_kind == "ewc":
                     source.fisher = policy_fisher(model, env, cfg.transfer.fisher_samples, cfg.seed)
             previous = model
-            global_step += steps
+            global_step += record["steps"]
             records.append(record)
-            summary.update(stages=records, timesteps=global_step, evaluations=evaluator.history)
-            folder.write_summary(summary)
+            recorder.update(stages=records, timesteps=global_step, evaluations=evaluator.history)
             env.close()
-    except KeyboardInterrupt:
-        interrupted = True
-    except Diverged as exc:  # the finished stages' checkpoints stay; the broken weights are not saved
-        summary.update(status="diverged", diverged=str(exc), stages=records, timesteps=global_step,
-                       evaluations=evaluator.history,
-                       finished_at=datetime.now().isoformat(timespec="seconds"))
-        folder.write_summary(summary)
-        raise Diverged(f"{exc} (stage {len(records)}); the finished stages' checkpoints are kept in "
-                       f"{folder.checkpoints}") from exc
-    if model is not None:
-        model.save(folder.last_model)
-
-    summary.update(_results(stages, evaluator, records))
-    summary.update(status="interrupted" if interrupted else "completed", stages=records,
-                   timesteps=global_step, evaluations=evaluator.history,
-                   wall_time_s=round(time.perf_counter() - start, 3),
-                   finished_at=datetime.now().isoformat(timespec="seconds"))
-    if records:
-        metrics.heatmap(summary["R"], summary["tasks"], str(folder.root / "R_matrix.png"),
-                        f"{cfg.curriculum.name}, transfer={mode}, seed {cfg.seed}")
-    folder.write_summary(summary)
+    recorder.finish(stages=records, timesteps=global_step, evaluations=evaluator.history,
+                    **_results(stages, evaluator, records))
+    summary = recorder.summary
+    metrics.heatmap(summary["R"], summary["tasks"], str(folder.root / "R_matrix.png"),
+                    f"{cfg.curriculum.name}, transfer={mode}, seed {cfg.seed}")
     logger.close()
     for env in eval_envs.values():
         env.close()
-    if interrupted:
-        raise RunInterrupted(folder.root, resumable=False)
     _print_results(summary)
     print(f"run folder: {folder.root}")
     return summary.get("average_performance")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,14 @@ from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
 from rl_evolve.core.penalties import EWC, L2SP, classifier_fisher, matching_parameters
 from rl_evolve.core.trainer import EarlyStopping, Trainer
-from rl_evolve.errors import ConfigError, Diverged, RunInterrupted
+from rl_evolve.errors import ConfigError
 from rl_evolve.resume import resume_config
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
 from rl_evolve.supervised.embeddings import cooccurrence_embeddings
 from rl_evolve.supervised.models import CNN, LSTMClassifier, random_shift
 from rl_evolve.supervised.text import Vocabulary
-from rl_evolve.tracking.provenance import git_revision, package_versions
+from rl_evolve.tracking.recorder import RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
 
 MODEL_KIND = {"cnn": "image", "lstm": "text"}
@@ -104,39 +103,39 @@ def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.opt
     return penalty
 
 
-def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
-    """Trains, early-stops on validation, tests the best checkpoint; returns test accuracy.
+def _run_folder(cfg: DictConfig, run_dir: Path) -> tuple[DictConfig, RunFolder]:
+    if cfg.resume is None:
+        return cfg, RunFolder(run_dir)
+    cfg, folder = resume_config(cfg)
+    if not (folder.checkpoints / "last.pt").is_file():
+        raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.pt to continue from")
+    if folder.read_summary().get("status") == "completed":
+        raise ConfigError(f"resume='{cfg.resume}' completed; nothing to continue")
+    return cfg, folder
 
-    The caller has set the run's threads and flushed denormal floats (``rl_evolve.runtime``):
-    a gradient that enters an LSTM only at its last step fades into denormals over a few
-    hundred steps, and this CPU computes those several times slower."""
-    resumed = cfg.resume is not None
-    folder = RunFolder(run_dir)
-    if resumed:
-        cfg, folder = resume_config(cfg)
-        if not (folder.checkpoints / "last.pt").is_file():
-            raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.pt to continue from")
-        if folder.read_summary().get("status") == "completed":
-            raise ConfigError(f"resume='{cfg.resume}' completed; nothing to continue")
-    seed_everything(cfg.seed)
+
+def _data(cfg: DictConfig, folder: RunFolder) -> tuple[Dataset, dict, Vocabulary | None, dict]:
+    """The dataset, its splits (saved in the run folder), the vocabulary and the loaders."""
     data = load_dataset(cfg.data)
     check_model_fits(cfg.model, data)
     splits = split_indices(data.labels, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed,
                            cfg.data.test_seed)
-    folder.root.mkdir(parents=True, exist_ok=True)
     (folder.root / "splits.json").write_text(json.dumps({k: v.tolist() for k, v in splits.items()}))
-
     vocab = None
     if data.kind == "text":
         vocab = Vocabulary.build([data.inputs[i] for i in splits["train"]], cfg.model.max_vocab,
                                  cfg.model.min_freq, cfg.model.max_length)
     loaders = {name: DataLoader(tensors(data, idx, vocab), batch_size=cfg.fit.batch_size,
-                                shuffle=name == "train",
-                                generator=torch.Generator().manual_seed(cfg.seed))
+                                shuffle=name == "train", generator=torch.Generator().manual_seed(cfg.seed))
                for name, idx in splits.items()}
+    return data, splits, vocab, loaders
+
+
+def _model(cfg: DictConfig, data: Dataset, vocab: Vocabulary | None, train_idx) -> torch.nn.Module:
+    """The classifier on the run's device; an LSTM's embeddings maybe from the training texts."""
     model = build_model(cfg.model, data, vocab)
     if vocab is not None and cfg.model.embedding_init.value == "cooccurrence":
-        documents = [vocab.encode(data.inputs[i], truncate=False) for i in splits["train"]]
+        documents = [vocab.encode(data.inputs[i], truncate=False) for i in train_idx]
         try:
             table = cooccurrence_embeddings(documents, len(vocab), cfg.model.embedding_dim,
                                             cfg.model.cooccurrence_window, cfg.seed)
@@ -144,23 +143,23 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
             raise ConfigError(f"model.embedding_init=cooccurrence: {exc}; "
                               f"use model.embedding_init=random") from exc
         model.embedding.weight.data.copy_(table)  # type: ignore[operator]
-    model.to(cfg.device)
+    return model.to(cfg.device)
+
+
+def _trainer(cfg: DictConfig, model: torch.nn.Module, data: Dataset, vocab: Vocabulary | None,
+             folder: RunFolder, writer: SummaryWriter) -> Trainer:
+    """The Trainer with the run's optimiser, schedule, penalty, augmentation and logging hooks."""
     anchors, fisher = transfer_from_source(model, cfg) if cfg.model.source else ({}, None)
     optimizer = build_optimizer(cfg.fit.optimizer, model.parameters())
     penalty = attach_penalty(cfg, model, optimizer, anchors, fisher)
     extra: dict[str, Any] = {"vocabulary": vocab.state_dict() if vocab else None,
-                             "class_names": data.class_names,
-                             "config": OmegaConf.to_yaml(cfg, resolve=True)}
+                             "class_names": data.class_names, "config": OmegaConf.to_yaml(cfg, resolve=True)}
+    mode = "min" if cfg.fit.early_stopping_metric == "loss" else "max"
     trainer = Trainer(model, optimizer, len(data.class_names),
-                      scheduler=build_scheduler(cfg.fit.scheduler, optimizer),
-                      grad_clip=cfg.fit.grad_clip,
-                      early_stopping=EarlyStopping(
-                          cfg.fit.early_stopping_metric, cfg.fit.patience,
-                          "min" if cfg.fit.early_stopping_metric == "loss" else "max"),
+                      scheduler=build_scheduler(cfg.fit.scheduler, optimizer), grad_clip=cfg.fit.grad_clip,
+                      early_stopping=EarlyStopping(cfg.fit.early_stopping_metric, cfg.fit.patience, mode),
                       checkpoint_dir=folder.checkpoints, extra_state=extra,
                       progress=show_progress_bar(cfg.progress_bar))
-    if resumed:
-        trainer.resume(folder.checkpoints / "last.pt")
     if cfg.fit.augment_shift and data.kind == "image":
         shift_rng = torch.Generator().manual_seed(cfg.seed)
 
@@ -169,8 +168,6 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
             t.batch = (random_shift(images, cfg.fit.augment_shift, shift_rng), labels)
 
         trainer.add_hook("before_forward", augment)
-
-    writer = SummaryWriter(str(folder.tensorboard))
 
     def log_epoch(t: Trainer) -> None:
         for key, value in t.metrics.items():
@@ -182,19 +179,34 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
               f"val accuracy {t.metrics['val/accuracy']:.4f}, val f1 {t.metrics['val/f1']:.4f}")
 
     trainer.add_hook("after_epoch", log_epoch)
+    return trainer
+
+
+def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
+    """Trains, early-stops on validation, tests the best checkpoint; returns test accuracy.
+
+    The caller has set the run's threads and flushed denormal floats (``rl_evolve.runtime``):
+    a gradient that enters an LSTM only at its last step fades into denormals over a few
+    hundred steps, and this CPU computes those several times slower."""
+    resumed = cfg.resume is not None
+    cfg, folder = _run_folder(cfg, run_dir)
+    seed_everything(cfg.seed)
+    recorder = RunRecorder(folder, resumed)
+    data, splits, vocab, loaders = _data(cfg, folder)
+    model = _model(cfg, data, vocab, splits["train"])
+    writer = SummaryWriter(str(folder.tensorboard))
+    trainer = _trainer(cfg, model, data, vocab, folder, writer)
+    if resumed:
+        trainer.resume(folder.checkpoints / "last.pt")
+    recorder.start("supervised", cfg.seed, cfg.device, model=cfg.model.name, data=cfg.data.name,
+                   split_sizes={k: len(v) for k, v in splits.items()},
+                   n_parameters=sum(p.numel() for p in model.parameters()))
     start = time.perf_counter()
-    try:
-        trainer.fit(loaders["train"], loaders["val"], cfg.fit.epochs)
-    except KeyboardInterrupt:
-        writer.close()
-        folder.write_summary({"status": "interrupted", "task": "supervised", "epochs_run": trainer.epoch,
-                              "seed": cfg.seed, "run_dir": str(folder.root)})
-        raise RunInterrupted(folder.root) from None
-    except Diverged as exc:  # best.pt and last.pt hold the last good epoch
-        writer.close()
-        folder.write_summary({"status": "diverged", "diverged": str(exc), "task": "supervised",
-                              "epochs_run": trainer.epoch, "seed": cfg.seed, "run_dir": str(folder.root)})
-        raise Diverged(f"{exc}; the last good checkpoints are kept in {folder.checkpoints}") from exc
+    with recorder.ending(progress=lambda: {"epochs_run": trainer.epoch}):
+        try:
+            trainer.fit(loaders["train"], loaders["val"], cfg.fit.epochs)
+        finally:
+            writer.flush()
     wall = time.perf_counter() - start
 
     best = load_checkpoint(folder.checkpoints / "best.pt")
@@ -209,24 +221,14 @@ def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
     writer.add_hparams(hparams, {"hparam/test_accuracy": test["accuracy"], "hparam/test_f1": test["f1"]},
                        run_name=".")
     writer.close()
-
     # The diagonal Fisher at the best weights, for a later run's EWC toward this one.
     best["fisher"] = classifier_fisher(model, loaders["train"], cfg.fit.fisher_samples,
                                        empirical=cfg.fit.fisher_labels.value == "empirical", seed=cfg.seed)
     save_checkpoint(folder.checkpoints / "best.pt", best)
-
-    summary = {
-        "status": "completed", "task": "supervised", "model": cfg.model.name, "data": cfg.data.name,
-        "seed": cfg.seed, "epochs_run": trainer.epoch, "best_epoch": best["epoch"],
-        "test": test, "validation_best": trainer.early_stopping.best if trainer.early_stopping else None,
-        "history": trainer.history, "split_sizes": {k: len(v) for k, v in splits.items()},
-        "n_parameters": sum(p.numel() for p in model.parameters()),
-        "train_samples_per_second": round(len(splits["train"]) * len(trainer.history) / max(wall, 1e-9), 1),
-        "wall_time_s": round(wall, 3), "torch_threads": torch.get_num_threads(), "device": cfg.device,
-        "versions": package_versions(), "git_revision": git_revision(),
-        "finished_at": datetime.now().isoformat(timespec="seconds"), "run_dir": str(folder.root),
-    }
-    folder.write_summary(summary)
+    recorder.finish(
+        epochs_run=trainer.epoch, best_epoch=best["epoch"], test=test, history=trainer.history,
+        validation_best=trainer.early_stopping.best if trainer.early_stopping else None,
+        train_samples_per_second=round(len(splits["train"]) * len(trainer.history) / max(wall, 1e-9), 1))
     print(f"run folder: {folder.root}")
     print(f"test accuracy {test['accuracy']:.4f}, macro F1 {test['f1']:.4f} "
           f"(best epoch {best['epoch']} of {trainer.epoch})")
