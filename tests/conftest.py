@@ -31,6 +31,17 @@ def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.Completed
                           capture_output=True, text=True, timeout=timeout)
 
 
+def run_in_process(args: list[str], cwd, monkeypatch, capsys) -> tuple[int, str]:
+    """``rl-evolve <args>`` in this process (no interpreter start-up): exit code and stderr."""
+    from rl_evolve.cli import main
+
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "argv", ["rl-evolve", *args])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    return int(stopped.value.code or 0), capsys.readouterr().err
+
+
 def install_copy(base: Path, files: dict[str, str] | None = None) -> Path:
     """Copies the project to ``base/src`` (plus ``files``), ``pip install``s it (not editable)
     into ``base/site`` and returns that folder, for use on PYTHONPATH."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_in_process
 
 CASES = {
     "unknown group option": (["algo=dqnn"], "unknown algo option 'dqnn'; did you mean 'dqn'?"),
@@ -41,14 +41,21 @@ if not torch.cuda.is_available():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_fails_with_one_line(case, tmp_path):
+def test_bad_input_fails_with_one_line(case, tmp_path, monkeypatch, capsys):
     overrides, expected = CASES[case]
-    result = run_cli(*overrides, cwd=tmp_path, timeout=60)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
+    code, err = run_in_process(overrides, tmp_path, monkeypatch, capsys)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert lines[0].startswith("rl-evolve: error: ") and expected in lines[0], lines[0]
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("summary.json"))
     leftovers = [p for p in (tmp_path / "runs").rglob("*") if p.is_file()] if (
         tmp_path / "runs").exists() else []
     assert leftovers == []
+
+
+def test_the_installed_command_reports_bad_input_in_one_line(tmp_path):
+    """The same path end to end, through a fresh interpreter, for one case."""
+    result = run_cli("algo=dqnn", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "rl-evolve: error: unknown algo option 'dqnn'; did you mean 'dqn'? valid: dqn, ppo"]
