@@ -13,7 +13,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList, EvalCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
-from rl_evolve.agents import build_agent, load_agent, replay_variant
+from rl_evolve.agents import build_agent, check_agent_config, load_agent, replay_variant
 from rl_evolve.config.validate import validate
 from rl_evolve.core.penalties import QuadraticPenalty
 from rl_evolve.env_factory import (
@@ -37,7 +37,7 @@ from rl_evolve.tracking.callbacks import (
 )
 from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
-from rl_evolve.transfer import PenaltyLogCallback, load_source, transfer_into
+from rl_evolve.transfer import PenaltyLogCallback, check_transfer, load_source, transfer_into
 
 
 def _hparams(cfg: DictConfig) -> dict[str, Any]:
@@ -167,6 +167,8 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
     resumed = cfg.resume is not None
     cfg, folder = _run_folder(cfg, run_dir)
     validate(cfg)
+    check_agent_config(cfg)
+    check_transfer(cfg.transfer)
     settings = train_settings(cfg)
     check_env_exists(settings)
     # Built in this process first, so a bad parameter or schedule fails with its own message.

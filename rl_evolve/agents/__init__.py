@@ -4,8 +4,10 @@ from rl_evolve.agents.builder import (
     algorithm_class,
     algorithm_kwargs,
     build_agent,
+    check_agent_config,
     load_agent,
     replay_variant,
 )
 
-__all__ = ["algorithm_class", "algorithm_kwargs", "build_agent", "load_agent", "replay_variant"]
+__all__ = ["algorithm_class", "algorithm_kwargs", "build_agent", "check_agent_config", "load_agent",
+           "replay_variant"]

@@ -66,6 +66,15 @@ def replay_variant(cfg: DictConfig) -> tuple[type[BaseAlgorithm], dict[str, Any]
                      "double_q": cfg.replay.double_q}
 
 
+def check_agent_config(cfg: DictConfig) -> None:
+    """The algorithm and replay scheme fit together (no PER with PPO), with valid parameters."""
+    if cfg.replay.name == "prioritized":
+        from rl_evolve.replay.prioritized import check_per_parameters
+
+        check_per_parameters(cfg.replay.alpha, cfg.replay.beta0, cfg.replay.eps)
+    replay_variant(cfg)
+
+
 def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:
     """A fresh agent for ``env``; an algorithm that cannot act in the env fails with one line."""
     cls, replay_kwargs = replay_variant(cfg)

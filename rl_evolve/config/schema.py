@@ -291,7 +291,6 @@ class LSTMConfig(ModelConfig):
 @dataclass
 class DataConfig:
     name: str = MISSING
-    kind: str = "image"  # image | text
     root: str | None = None  # where files are read from, for datasets read from files
     size: int = 600  # synthetic sets only
     n_classes: int = 3  # synthetic sets only

@@ -50,16 +50,8 @@ def check_rollout(cfg: DictConfig) -> None:
 
 
 def validate(cfg: DictConfig) -> None:
-    """Every check that can fail before training, in the order a user would fix them."""
+    """The config-level checks that can fail before training, in the order a user would fix
+    them; each builder checks its own node (``check_agent_config``, ``check_transfer``)."""
     check_tuned_tables(cfg)
     check_positive(cfg)
     check_rollout(cfg)
-    if cfg.replay.name == "prioritized":
-        from rl_evolve.replay.prioritized import check_per_parameters
-
-        check_per_parameters(cfg.replay.alpha, cfg.replay.beta0, cfg.replay.eps)
-    from rl_evolve.agents.builder import replay_variant
-    from rl_evolve.transfer import check_transfer
-
-    replay_variant(cfg)  # the algorithm and replay scheme fit together (e.g. no PER with PPO)
-    check_transfer(cfg.transfer)

@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
-from rl_evolve.agents import build_agent
+from rl_evolve.agents import build_agent, check_agent_config
 from rl_evolve.config.validate import validate
 from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator, random_policy_return
@@ -31,6 +31,7 @@ from rl_evolve.tracking.step_axis import StepOffsetLogger
 from rl_evolve.transfer import (
     PenaltyLogCallback,
     SourceWeights,
+    check_transfer,
     load_source,
     policy_fisher,
     transfer_into,
@@ -157,6 +158,8 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
     if cfg.resume is not None:
         raise ConfigError("resume= continues single runs only; start the curriculum again")
     validate(cfg)
+    check_agent_config(cfg)
+    check_transfer(cfg.transfer)
     stages = build_stages(cfg)
     mode, penalty_kind = str(cfg.transfer.mode.value), str(cfg.transfer.penalty.value)
     folder = RunFolder(run_dir)
