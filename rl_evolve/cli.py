@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from omegaconf.errors import (
 )
 
 from rl_evolve.config import register
-from rl_evolve.config.groups import group_options
+from rl_evolve.config.groups import group_options, task_groups
 from rl_evolve.errors import ConfigError, Diverged, RunInterrupted, closest_first, invalid_choice, listing
 
 EXIT_BAD_INPUT = 2
@@ -121,6 +122,10 @@ def explain(exc: BaseException) -> str | None:
         first = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         key = getattr(cause, "full_key", None)
         return f"bad value for '{key}': {first}" if key else first
+    missing = re.match(r"Could not override '([\w/]+)'\. No match in the defaults list", str(exc))
+    if isinstance(exc, ConfigCompositionException) and missing:
+        uses = "; ".join(f"task={task} takes {', '.join(groups)}" for task, groups in task_groups().items())
+        return f"{missing.group(1)}= does not apply to this task ({uses})"
     if isinstance(exc, (ConfigCompositionException, MissingConfigException)) or type(
         exc
     ).__module__.startswith("hydra") or (isinstance(exc, ValueError) and _raised_by_hydra(exc)):

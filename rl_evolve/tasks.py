@@ -24,10 +24,6 @@ def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
 
         return train(cfg, run_dir)
     if task == "supervised":
-        if cfg.get("curriculum") is not None:
-            from rl_evolve.errors import ConfigError
-
-            raise ConfigError("curriculum= trains agents (task=train), not task=supervised")
         from rl_evolve.supervised.task import run_supervised
 
         return run_supervised(cfg, run_dir)

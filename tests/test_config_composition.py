@@ -100,3 +100,10 @@ def test_a_dataset_config_carries_the_recipe_behind_its_reported_figure(composed
 def test_command_line_fit_overrides_win_over_the_dataset_recipe(composed):
     cfg = composed("task=supervised", "data=mnist", "fit.epochs=10", "fit.augment_shift=0")
     assert cfg.fit.epochs == 10 and cfg.fit.scheduler.T_max == 10 and cfg.fit.augment_shift == 0
+
+
+def test_each_task_composes_only_the_groups_it_uses(composed):
+    rl, supervised = composed(), composed("task=supervised")
+    assert rl.model is None and rl.data is None and rl.fit is None
+    assert supervised.algo is None and supervised.env is None and supervised.curriculum is None
+    assert supervised.model.name == "cnn" and supervised.fit.batch_size == 64

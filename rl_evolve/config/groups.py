@@ -26,3 +26,15 @@ def groups() -> list[str]:
 def groups_help() -> str:
     """``group: option1, option2`` lines for ``rl-evolve --help``."""
     return "\n".join(f"  {g}: {', '.join(group_options(g))}" for g in groups())
+
+
+def task_groups() -> dict[str, list[str]]:
+    """``{task: [config groups it composes]}``, read from ``conf/task/<task>.yaml``."""
+    from omegaconf import OmegaConf
+
+    out = {}
+    for task in group_options("task"):
+        text = (resources.files(CONF_PACKAGE) / "task" / f"{task}.yaml").read_text()
+        entries = OmegaConf.create(text).get("defaults", [])
+        out[task] = [str(k).lstrip("/") for entry in entries if not isinstance(entry, str) for k in entry]
+    return out

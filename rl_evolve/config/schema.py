@@ -333,8 +333,8 @@ class Config:
     experiment: str = "default"
     runs_dir: str = "runs"
     seed: int = 0
-    total_timesteps: int = MISSING
-    n_envs: int = MISSING
+    total_timesteps: int | None = None  # task=train sets these (from the env's tuned table)
+    n_envs: int | None = None
     vec_env: VecEnvKind = VecEnvKind.dummy
     device: str = "cpu"
     # torch intra-op threads (and BLAS pools) for the run and every process it starts; null:
@@ -344,12 +344,13 @@ class Config:
     resume: str | None = None
     eval: EvalConfig = field(default_factory=EvalConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
-    algo: Any = MISSING
-    env: EnvConfig = MISSING
-    replay: Any = MISSING
-    dynamics: Any = MISSING
-    model: Any = MISSING
-    data: Any = MISSING
-    fit: FitConfig = field(default_factory=FitConfig)
+    # The nodes below are composed by the task that uses them (conf/task/); null otherwise.
+    algo: Any = None
+    env: EnvConfig | None = None
+    replay: Any = None
+    dynamics: Any = None
     curriculum: Any = None  # a CurriculumConfig when curriculum=<name> is chosen
-    transfer: TransferConfig = field(default_factory=TransferConfig)
+    transfer: TransferConfig | None = None
+    model: Any = None
+    data: Any = None
+    fit: FitConfig | None = None
