@@ -56,9 +56,12 @@ class EarlyStopping:
 
 
 class Trainer:
-    """Trains ``model`` on batches ``(inputs..., target)``; keeps best and last checkpoints."""
+    """Trains ``model`` on batches ``(inputs..., target)``; keeps best and last checkpoints.
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, n_classes: int, *,
+    ``n_classes`` set: a classifier (predictions are the argmax, validation reports accuracy,
+    precision, recall and F1); ``None``: a regression, whose validation metric is its loss."""
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, n_classes: int | None, *,
                  loss_fn: nn.Module | None = None, scheduler: Any = None,
                  grad_clip: float | None = None, early_stopping: EarlyStopping | None = None,
                  checkpoint_dir: Path | None = None, extra_state: dict[str, Any] | None = None,
@@ -130,11 +133,13 @@ class Trainer:
             total += float(self.loss_fn(output, target)) * len(target)
             count += len(target)
             labels.append(target.cpu().numpy())
-            preds.append(output.argmax(dim=1).cpu().numpy())
+            preds.append((output.argmax(dim=1) if self.n_classes else output).cpu().numpy())
         return np.concatenate(labels), np.concatenate(preds), total / max(count, 1)
 
     def evaluate(self, loader: Iterable) -> dict[str, float]:
         labels, preds, loss = self.predict(loader)
+        if not self.n_classes:  # a regression: the loss is its metric
+            return {"loss": loss}
         return {"loss": loss, **classification_metrics(labels, preds, self.n_classes)}
 
     def fit(self, train_loader: Iterable, val_loader: Iterable, epochs: int) -> list[dict[str, float]]:

@@ -101,3 +101,15 @@ def test_batches_are_moved_to_the_trainer_device_before_any_hook_sees_them():
 
 def test_the_trainer_device_defaults_to_the_model_device():
     assert toy_trainer().device == torch.device("cpu")
+
+
+def test_a_regression_trainer_reports_its_loss_as_the_validation_metric():
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    data = DataLoader(TensorDataset(x, x @ torch.tensor([[1.0], [2.0], [-1.0]])), batch_size=16)
+    model = nn.Linear(3, 1)
+    trainer = Trainer(model, torch.optim.Adam(model.parameters(), lr=0.05), None, loss_fn=nn.MSELoss(),
+                      progress=False)
+    history = trainer.fit(data, data, epochs=20)
+    assert set(trainer.evaluate(data)) == {"loss"}
+    assert history[-1]["val/loss"] < 0.1 * history[0]["val/loss"]

@@ -1,0 +1,107 @@
+"""Model surprise: a dynamics model of the deployed world, and how badly it predicts now.
+
+A small network learns the change of the observation an action causes, ``s' - s = f(s, a)``,
+from transitions of the policy in service, trained by the backprop core's ``Trainer``. Its error
+on later transitions, in units of its own validation error, is the surprise: about 1 while the
+physics stays as it was, and larger when it moves, whether or not the return has fallen yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from rl_evolve.core.trainer import EarlyStopping, Trainer
+
+
+@dataclass
+class Transitions:
+    """Observations, actions and next observations, one row per step."""
+
+    obs: np.ndarray
+    actions: np.ndarray
+    next_obs: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.obs)
+
+    @classmethod
+    def concatenate(cls, parts: list[Transitions]) -> Transitions:
+        return cls(*(np.concatenate([getattr(p, k) for p in parts]) for k in ("obs", "actions", "next_obs")))
+
+
+def action_features(actions: np.ndarray, space: gym.Space) -> np.ndarray:
+    """One-hot for a discrete action space, the action itself for a box."""
+    if isinstance(space, gym.spaces.Discrete):
+        return np.eye(space.n, dtype=np.float32)[np.asarray(actions, dtype=np.int64).reshape(-1)]
+    return np.asarray(actions, dtype=np.float32).reshape(len(actions), -1)
+
+
+class DynamicsModel(nn.Module):
+    def __init__(self, inputs: int, outputs: int, hidden: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(inputs, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
+                                 nn.Linear(hidden, outputs))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net(features)
+
+
+class SurpriseMonitor:
+    """Fits a ``DynamicsModel`` to transitions; ``surprise`` scores new ones against it."""
+
+    def __init__(self, action_space: gym.Space, hidden: int = 64, epochs: int = 50, batch_size: int = 64,
+                 lr: float = 1e-3, seed: int = 0):
+        self.action_space, self.hidden, self.epochs = action_space, hidden, epochs
+        self.batch_size, self.lr, self.seed = batch_size, lr, seed
+        self.model: DynamicsModel | None = None
+        self.baseline = 1.0  # the model's validation error: surprise 1 means "as expected"
+
+    def _features(self, t: Transitions) -> tuple[torch.Tensor, torch.Tensor]:
+        x = np.concatenate([np.asarray(t.obs, np.float32), action_features(t.actions, self.action_space)], 1)
+        y = np.asarray(t.next_obs, np.float32) - np.asarray(t.obs, np.float32)
+        return (torch.from_numpy((x - self._x_mean) / self._x_std),
+                torch.from_numpy((y - self._y_mean) / self._y_std))
+
+    def fit(self, transitions: Transitions, val_fraction: float = 0.2) -> float:
+        """Trains on ``transitions`` (a shuffled ``val_fraction`` held out); returns the
+        validation error that later surprise is measured in."""
+        rng = np.random.default_rng(self.seed)
+        x = np.concatenate([transitions.obs, action_features(transitions.actions, self.action_space)], 1)
+        y = transitions.next_obs - transitions.obs
+        self._x_mean, self._x_std = x.mean(0), x.std(0) + 1e-6
+        self._y_mean, self._y_std = y.mean(0), y.std(0) + 1e-6
+        features, targets = self._features(transitions)
+        order = rng.permutation(len(transitions))
+        n_val = max(int(len(order) * val_fraction), 1)
+        val, train = order[:n_val], order[n_val:]
+        torch.manual_seed(self.seed)
+        self.model = DynamicsModel(features.shape[1], targets.shape[1], self.hidden)
+        trainer = Trainer(self.model, torch.optim.Adam(self.model.parameters(), lr=self.lr), None,
+                          loss_fn=nn.MSELoss(), early_stopping=EarlyStopping("loss", patience=5, mode="min"),
+                          progress=False)
+        generator = torch.Generator().manual_seed(self.seed)
+        trainer.fit(DataLoader(TensorDataset(features[train], targets[train]), batch_size=self.batch_size,
+                               shuffle=True, generator=generator),
+                    DataLoader(TensorDataset(features[val], targets[val]), batch_size=1024), self.epochs)
+        self.baseline = max(self.error(Transitions(transitions.obs[val], transitions.actions[val],
+                                                   transitions.next_obs[val])), 1e-8)
+        return self.baseline
+
+    @torch.no_grad()
+    def error(self, transitions: Transitions) -> float:
+        """Mean squared prediction error on ``transitions`` (in the fitted units)."""
+        if self.model is None:
+            raise RuntimeError("SurpriseMonitor.fit must come first")
+        self.model.eval()
+        features, targets = self._features(transitions)
+        return float(((self.model(features) - targets) ** 2).mean())
+
+    def surprise(self, transitions: Transitions) -> float:
+        """``error / validation error``: about 1 in the world the model was fitted in."""
+        return self.error(transitions) / self.baseline
