@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,22 @@ def scalar_steps(run, tag: str) -> list[int]:
     acc = EventAccumulator(str(run / "tb"))
     acc.Reload()
     return [e.step for e in acc.Scalars(tag)] if tag in acc.Tags()["scalars"] else []
+
+
+@pytest.fixture(scope="module")
+def finished_ppo(tmp_path_factory):
+    """One finished tiny PPO run, shared; tests that write into a run take ``copy_of`` it."""
+    cwd = tmp_path_factory.mktemp("finished")
+    result = run_cli(*FAST_PPO, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    (run,) = run_folders(cwd / "runs")
+    return run, result
+
+
+def copy_of(run, tmp_path):
+    target = tmp_path / "runs" / "default" / run.name
+    shutil.copytree(run, target)
+    return target
 
 
 @pytest.mark.parametrize(("overrides", "algo_cls"), [(FAST_PPO, PPO), (FAST_DQN, DQN)],
@@ -53,9 +70,8 @@ def test_same_config_and_seed_give_the_same_evaluation_returns(tmp_path):
     assert finals[0] == finals[1]
 
 
-def test_hyperparameters_reach_the_tensorboard_hparams_plugin(tmp_path):
-    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
-    (run,) = run_folders(tmp_path / "runs")
+def test_hyperparameters_reach_the_tensorboard_hparams_plugin(finished_ppo):
+    run, _ = finished_ppo
     acc = EventAccumulator(str(run / "tb"))
     acc.Reload()
     assert "_hparams_/session_start_info" in acc.summary_metadata
@@ -162,16 +178,14 @@ def test_resume_continues_the_dynamics_schedule_where_it_stopped(tmp_path, vec_e
     assert after and all(v == pytest.approx(1.0) for v in after), lengths
 
 
-def test_resume_refuses_to_change_what_defines_the_run(tmp_path):
-    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
-    (run,) = run_folders(tmp_path / "runs")
+def test_resume_refuses_to_change_what_defines_the_run(tmp_path, finished_ppo):
+    run = copy_of(finished_ppo[0], tmp_path)
     result = run_cli(f"resume={run}", "algo.learning_rate=1e-2", cwd=tmp_path)
     assert result.returncode == 2 and "cannot change algo.learning_rate" in result.stderr
 
 
-def test_resume_of_a_corrupt_checkpoint_fails_with_one_line(tmp_path):
-    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
-    (run,) = run_folders(tmp_path / "runs")
+def test_resume_of_a_corrupt_checkpoint_fails_with_one_line(tmp_path, finished_ppo):
+    run = copy_of(finished_ppo[0], tmp_path)
     (run / "checkpoints" / "last.zip").write_bytes(b"not a zip")
     result = run_cli(f"resume={run}", "total_timesteps=1024", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
@@ -181,9 +195,8 @@ def test_resume_of_a_corrupt_checkpoint_fails_with_one_line(tmp_path):
     assert not (run / "resumes").exists()  # nothing left behind
 
 
-def test_resuming_a_finished_run_is_refused_and_rewrites_nothing(tmp_path):
-    assert run_cli(*FAST_PPO, cwd=tmp_path).returncode == 0
-    (run,) = run_folders(tmp_path / "runs")
+def test_resuming_a_finished_run_is_refused_and_rewrites_nothing(tmp_path, finished_ppo):
+    run = copy_of(finished_ppo[0], tmp_path)
     before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
     result = run_cli(f"resume={run}", cwd=tmp_path)
     assert result.returncode == 2 and "completed its" in result.stderr, result.stderr
