@@ -42,20 +42,25 @@ def run_in_process(args: list[str], cwd, monkeypatch, capsys) -> tuple[int, str]
     return int(stopped.value.code or 0), capsys.readouterr().err
 
 
-def install_copy(base: Path, files: dict[str, str] | None = None) -> Path:
-    """Copies the project to ``base/src`` (plus ``files``), ``pip install``s it (not editable)
-    into ``base/site`` and returns that folder, for use on PYTHONPATH."""
+def install_copy(base: Path) -> Path:
+    """Copies the project to ``base/src``, ``pip install``s it (not editable) into ``base/site``
+    and returns that folder, for use on PYTHONPATH."""
     root = Path(__file__).resolve().parents[1]
     source = base / "src"
     shutil.copytree(root, source, ignore=shutil.ignore_patterns(
         ".venv", ".git", "runs", "*.egg-info", "build", "__pycache__", ".pytest_cache"))
-    for rel, content in (files or {}).items():
-        (source / rel).write_text(content)
     site = base / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--no-build-isolation", "--target", str(site), str(source)],
                    check=True, capture_output=True)
     return site
+
+
+@pytest.fixture(scope="session")
+def installed_site(tmp_path_factory) -> Path:
+    """The project as `pip install .` (not editable) puts it, in a folder for PYTHONPATH; one
+    install shared by the tests that use it."""
+    return install_copy(tmp_path_factory.mktemp("installed"))
 
 
 def run_folders(root: Path) -> list[Path]:

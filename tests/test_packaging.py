@@ -8,8 +8,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-from tests.conftest import install_copy
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,9 +19,9 @@ def test_every_python_package_is_listed_in_pyproject():
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
-def test_conf_is_found_from_a_plain_install_used_elsewhere(tmp_path):
+def test_conf_is_found_from_a_plain_install_used_elsewhere(tmp_path, installed_site):
     """`pip install .` (not editable), then the CLI composes its config from another folder."""
-    target = install_copy(tmp_path)
+    target = installed_site
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}

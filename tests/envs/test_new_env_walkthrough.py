@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import install_copy
-
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["total_timesteps=300", "eval.freq=150", "eval.n_episodes=1", "checkpoint.freq=150",
         "progress_bar=false"]
@@ -30,10 +28,10 @@ def readme_blocks() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def project_with(tmp_path_factory):
+def project_with(tmp_path_factory, installed_site):
     """``project_with(files) -> run(args)``: a user's project folder holding ``files``, beside a
     plain install of rl-evolve; ``run`` starts rl-evolve from that folder."""
-    site = install_copy(tmp_path_factory.mktemp("installed"))
+    site = installed_site
 
     def _make(files: dict[str, str]):
         work = tmp_path_factory.mktemp("myproject")
