@@ -75,3 +75,20 @@ class Lineage:
 
         walk(None, 0)
         return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``rl-evolve-lineage <run folder>``: the run's versions as a tree, the champion starred."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="rl-evolve-lineage", description=main.__doc__)
+    parser.add_argument("run", type=Path, help="a run folder holding lineage.json, or the file itself")
+    args = parser.parse_args(argv)
+    path = args.run / "lineage.json" if args.run.is_dir() else args.run
+    if not path.is_file():
+        parser.error(f"{args.run} holds no lineage.json (written by task=evolve runs)")
+    try:
+        lineage = Lineage.load(path)
+    except (ValueError, KeyError, TypeError) as exc:
+        parser.error(f"{path} is not a lineage file: {exc}")
+    print(lineage.tree())

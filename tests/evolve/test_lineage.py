@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rl_evolve.evolve.lineage import Lineage
+import pytest
+
+from rl_evolve.evolve.lineage import Lineage, main
 
 
 def grown() -> Lineage:
@@ -35,3 +37,15 @@ def test_tree_indents_children_under_their_parent_and_marks_the_champion():
         "  v1 * (challenger, step 5000) promoted at step 5200: better",
         "    v2 (challenger, step 9000) rejected at step 9200: not shown better",
     ]
+
+
+def test_rl_evolve_lineage_prints_the_tree_of_a_run_folder(tmp_path, capsys):
+    grown().save(tmp_path / "lineage.json")
+    main([str(tmp_path)])
+    assert capsys.readouterr().out.strip() == grown().tree()
+
+
+def test_rl_evolve_lineage_without_a_lineage_says_so_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main([str(tmp_path)])
+    assert stopped.value.code == 2 and "holds no lineage.json" in capsys.readouterr().err
