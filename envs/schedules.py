@@ -62,6 +62,8 @@ class Piecewise(Schedule):
     """``switches: [{at: 0, values: {length: 0.5}}, {at: 50000, values: {length: 1.0}}]``;
     a switch changes only the parameters it names, from ``at`` on."""
 
+    name: str = "piecewise"
+
     switches: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -90,6 +92,8 @@ class Piecewise(Schedule):
 class Linear(Schedule):
     """Drift from ``start`` to ``end`` between time ``begin`` and ``finish``, flat outside."""
 
+    name: str = "linear"
+
     start: Values = field(default_factory=dict)
     end: Values = field(default_factory=dict)
     begin: int = 0
@@ -115,6 +119,8 @@ class Linear(Schedule):
 @dataclass
 class Sine(Schedule):
     """``center + amplitude * sin(2 pi t / period)`` for each parameter in ``center``."""
+
+    name: str = "sine"
 
     center: Values = field(default_factory=dict)
     amplitude: Values = field(default_factory=dict)
@@ -142,6 +148,8 @@ class Sine(Schedule):
 class Random(Schedule):
     """Domain randomisation: each parameter uniform in ``ranges[name] = [low, high]``,
     drawn afresh per episode from the env's seeded generator."""
+
+    name: str = "random"
 
     ranges: dict[str, list[float]] = field(default_factory=dict)
 

@@ -8,11 +8,15 @@ default here when it does not. A command-line override replaces the interpolatio
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from omegaconf import MISSING
+
+from rl_evolve.envs import schedules
 
 
 class Schedule(str, Enum):
@@ -107,47 +111,25 @@ class PrioritizedReplayConfig(ReplayConfig):
     double_q: bool = False
 
 
-@dataclass
-class ScheduleConfig:
-    """A dynamics schedule (``envs/schedules.py``); ``constant`` changes nothing over time."""
-
-    _target_: str = "rl_evolve.envs.schedules.Constant"
-    name: str = "constant"
-    unit: str = "steps"  # steps | episodes
-    apply_at: str = "episode"  # episode | step (mid-episode)
-
-
-@dataclass
-class PiecewiseConfig(ScheduleConfig):
-    _target_: str = "rl_evolve.envs.schedules.Piecewise"
-    name: str = "piecewise"
-    switches: list[Any] = field(default_factory=list)  # [{at: 0, values: {length: 0.5}}, ...]
+def schedule_schema(cls: type) -> type:
+    """The structured config of a schedule class: its own fields and defaults (declared once, in
+    ``envs/schedules.py``) plus ``_target_`` naming the class, which builds it."""
+    hints = typing.get_type_hints(cls)
+    members: list[tuple[str, Any, Any]] = [
+        ("_target_", str, field(default=f"{cls.__module__}.{cls.__name__}"))]
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            members.append((f.name, hints[f.name], field(default=f.default)))
+        else:
+            members.append((f.name, hints[f.name], field(default_factory=f.default_factory)))
+    return dataclasses.make_dataclass(f"{cls.__name__}Config", members)
 
 
-@dataclass
-class LinearConfig(ScheduleConfig):
-    _target_: str = "rl_evolve.envs.schedules.Linear"
-    name: str = "linear"
-    start: dict[str, float] = field(default_factory=dict)
-    end: dict[str, float] = field(default_factory=dict)
-    begin: int = 0
-    finish: int = 100_000
-
-
-@dataclass
-class SineConfig(ScheduleConfig):
-    _target_: str = "rl_evolve.envs.schedules.Sine"
-    name: str = "sine"
-    center: dict[str, float] = field(default_factory=dict)
-    amplitude: dict[str, float] = field(default_factory=dict)
-    period: int = 50_000
-
-
-@dataclass
-class RandomConfig(ScheduleConfig):
-    _target_: str = "rl_evolve.envs.schedules.Random"
-    name: str = "random"
-    ranges: dict[str, list[float]] = field(default_factory=dict)
+ScheduleConfig = schedule_schema(schedules.Constant)
+PiecewiseConfig = schedule_schema(schedules.Piecewise)
+LinearConfig = schedule_schema(schedules.Linear)
+SineConfig = schedule_schema(schedules.Sine)
+RandomConfig = schedule_schema(schedules.Random)
 
 
 @dataclass
