@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
 
 
 class ConfigError(ValueError):
@@ -13,16 +12,6 @@ class ConfigError(ValueError):
 
 class Diverged(ArithmeticError):
     """A loss or a weight became NaN or infinite: the run stops, its last good checkpoint kept."""
-
-
-def first_non_finite(named: Iterable[tuple[str, Any]]) -> str | None:
-    """The name of the first tensor holding a NaN or an infinity, or None."""
-    import torch
-
-    for name, tensor in named:
-        if not bool(torch.isfinite(tensor).all()):
-            return name
-    return None
 
 
 class RunInterrupted(KeyboardInterrupt):

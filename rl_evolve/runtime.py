@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import torch
 
@@ -62,12 +61,11 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def configure(threads: int | None, flush_denormal: bool = False) -> dict[str, Any]:
-    """Everything a run sets before its first torch operation; returns what it recorded."""
-    settings: dict[str, Any] = {"torch_threads": set_torch_threads(threads)}
+def configure(threads: int | None, flush_denormal: bool = False) -> None:
+    """Everything a run sets before its first torch operation (the summary records the threads)."""
+    set_torch_threads(threads)
     if flush_denormal:
-        settings["denormals_flushed"] = flush_denormals()
-    return settings
+        flush_denormals()
 
 
 def show_progress_bar(requested: bool) -> bool:

@@ -43,16 +43,20 @@ class ContinualEvaluator:
         stage = next(s for s in self.stages if s.name == task)
         return normalise(value, self.random_returns[task], stage.best_return, clip)
 
+    def _returns(self, model: BaseAlgorithm, episodes: int, tag: str) -> dict[str, float]:
+        """Mean return per task over ``episodes``, logged as ``curriculum/<tag>/<task>/...``."""
+        returns = {}
+        for task, env in self.envs.items():
+            mean, _ = evaluate_policy(model, env, n_eval_episodes=episodes, deterministic=self.deterministic)
+            returns[task] = float(mean)
+            model.logger.record(f"curriculum/{tag}/{task}/mean_return", float(mean))
+            model.logger.record(f"curriculum/{tag}/{task}/normalised", self.normalised(task, float(mean)))
+        return returns
+
     def evaluate(self, model: BaseAlgorithm, stage: Stage, stage_step: int,
                  global_step: int) -> dict[str, float]:
         """Mean return per task; recorded in the history and on ``model``'s logger."""
-        returns = {}
-        for task, env in self.envs.items():
-            mean, _ = evaluate_policy(model, env, n_eval_episodes=self.episodes,
-                                       deterministic=self.deterministic)
-            returns[task] = float(mean)
-            model.logger.record(f"curriculum/eval/{task}/mean_return", float(mean))
-            model.logger.record(f"curriculum/eval/{task}/normalised", self.normalised(task, float(mean)))
+        returns = self._returns(model, self.episodes, "eval")
         model.logger.record("curriculum/stage", stage.index)
         self.history.append({"global_step": global_step, "stage": stage.index,
                              "stage_step": stage_step, "returns": returns})
@@ -62,12 +66,7 @@ class ContinualEvaluator:
         """Mean return per task over ``episodes`` fresh episodes, at the end of a stage: what
         the R matrix and forgetting are computed from. Not part of the learning curves (an
         evaluation that ended a stage early was the first lucky one, biased upward)."""
-        returns = {}
-        for task, env in self.envs.items():
-            mean, _ = evaluate_policy(model, env, n_eval_episodes=episodes, deterministic=self.deterministic)
-            returns[task] = float(mean)
-            model.logger.record(f"curriculum/final_eval/{task}/mean_return", float(mean))
-        return returns
+        return self._returns(model, episodes, "final_eval")
 
 
 class ContinualEvalCallback(BaseCallback):

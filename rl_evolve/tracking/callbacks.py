@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 from collections.abc import Callable
@@ -11,7 +12,7 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 from stable_baselines3.common.logger import HParam
 
-from rl_evolve.errors import Diverged, first_non_finite
+from rl_evolve.errors import Diverged
 
 # The scalars the HParams table shows beside each run's hyperparameters.
 HPARAM_METRICS = ("eval/mean_reward", "rollout/ep_rew_mean")
@@ -106,14 +107,12 @@ class DivergenceCallback(BaseCallback):
     the next rollout steps (so no checkpoint callback writes broken weights over good ones)."""
 
     def _on_rollout_start(self) -> None:
-        losses = [(k, torch.tensor(float(v))) for k, v in self.logger.name_to_value.items()
-                  if k.startswith("train/") and k.endswith("loss")]
-        name = first_non_finite(losses)
-        if name is not None:
-            raise Diverged(f"{name} is {self.logger.name_to_value[name]} at step {self.num_timesteps}")
-        name = first_non_finite(self.model.policy.state_dict().items())
-        if name is not None:
-            raise Diverged(f"policy weight '{name}' is not finite at step {self.num_timesteps}")
+        for key, value in self.logger.name_to_value.items():
+            if key.startswith("train/") and key.endswith("loss") and not math.isfinite(float(value)):
+                raise Diverged(f"{key} is {value} at step {self.num_timesteps}")
+        for name, tensor in self.model.policy.state_dict().items():
+            if not torch.isfinite(tensor).all():
+                raise Diverged(f"policy weight '{name}' is not finite at step {self.num_timesteps}")
 
     def _on_step(self) -> bool:
         return True
