@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# DQN through the mountaincar_engine curriculum: scratch (transfer=none), full, trunk and
-# full + EWC, 5 seeds each, one process at a time per sweep (JOBS=2 runs two in parallel).
+# DQN through the mountaincar_engine curriculum: scratch (transfer=none) and full transfer on
+# 5 seeds, trunk on seed 0 (the same tensors as full here: every stage has the same shapes), and
+# full + EWC at strengths 1, 10, 100, 1000 on 3 seeds. JOBS=2 runs two processes at once.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=experiments/curriculum_mountaincar
 RUNS=runs/$(basename "$OUT")
-SEEDS=${SEEDS:-0,1,2,3,4}
 JOBS=${JOBS:-1}
 common=(curriculum=mountaincar_engine algo=dqn experiment=curriculum_mountaincar runs_dir=runs
-        progress_bar=false seed="$SEEDS" hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
-.venv/bin/rl-evolve -m "${common[@]}" transfer=none,full,trunk
-.venv/bin/rl-evolve -m "${common[@]}" transfer=full transfer.penalty=ewc transfer.strength=${STRENGTH:-100}
+        progress_bar=false hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
+.venv/bin/rl-evolve -m "${common[@]}" seed="${SEEDS:-0,1,2,3,4}" transfer=none,full
+.venv/bin/rl-evolve -m "${common[@]}" seed=0 transfer=trunk
+.venv/bin/rl-evolve -m "${common[@]}" seed="${PENALTY_SEEDS:-0,1,2}" transfer=full transfer.penalty=ewc \
+    transfer.strength="${STRENGTHS:-1,10,100,1000}"
 .venv/bin/rl-evolve-report "$RUNS" --out "$OUT"

@@ -26,8 +26,11 @@ SCRATCH = "none"
 
 
 def label(summary: dict[str, Any]) -> str:
+    """The transfer variant a run belongs to: its mode, and its penalty with the strength."""
     t = summary["transfer"]
-    return t["mode"] if t.get("penalty", "none") == "none" else f"{t['mode']}+{t['penalty']}"
+    if t.get("penalty", "none") == "none":
+        return t["mode"]
+    return f"{t['mode']}+{t['penalty']}({float(t['strength']):g})"
 
 
 def bootstrap_ci(values: list[float], rounds: int = 10_000, seed: int = 0) -> tuple[float, float, float]:

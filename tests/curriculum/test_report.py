@@ -65,8 +65,9 @@ def test_report_writes_its_files(tmp_path):
 
 def test_a_penalty_is_compared_with_plain_fine_tuning_of_the_same_seed():
     penalised = summary("full", 0, [50, 10], [0.5, 0.6], [0.0, 0.5])
-    penalised["transfer"]["penalty"], penalised["mean_forgetting"] = "ewc", 0.02
-    effect = aggregate([*RUNS, penalised])["c/ppo"]["penalty_vs_plain"]["full+ewc"]
+    penalised["transfer"].update(penalty="ewc", strength=100.0)
+    penalised["mean_forgetting"] = 0.02
+    effect = aggregate([*RUNS, penalised])["c/ppo"]["penalty_vs_plain"]["full+ewc(100)"]
     assert effect["against"] == "full"
     assert effect["mean_forgetting_difference"][0] == pytest.approx(0.02 - 0.1)
 
