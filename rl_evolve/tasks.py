@@ -27,4 +27,8 @@ def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
         from rl_evolve.supervised.task import run_supervised
 
         return run_supervised(cfg, run_dir)
+    if task == "evolve":
+        from rl_evolve.evolve.task import run_evolve
+
+        return run_evolve(cfg, run_dir)
     raise NotImplementedError(task)  # unreachable: the schema's Task enum lists the tasks

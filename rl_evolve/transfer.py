@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.save_util import load_from_zip_file
@@ -76,6 +76,15 @@ def check_transfer(t: DictConfig) -> None:
         raise ConfigError(f"transfer.fisher_samples must be positive, got {t.fisher_samples}")
 
 
+def fine_tune_config(cfg: DictConfig) -> DictConfig:
+    """The run's config for an agent that starts from transferred weights: a DQN starts at its
+    final exploration rate (unless ``transfer.rewarm_exploration``), not from random actions."""
+    tuned = cfg.copy()
+    if not cfg.transfer.rewarm_exploration and "exploration_final_eps" in cfg.algo:
+        OmegaConf.update(tuned, "algo.exploration_initial_eps", float(cfg.algo.exploration_final_eps))
+    return tuned
+
+
 def weights_of(model: BaseAlgorithm, origin: str) -> SourceWeights:
     """A detached copy of ``model``'s policy (and optimizer) state."""
     return SourceWeights(
@@ -83,23 +92,23 @@ def weights_of(model: BaseAlgorithm, origin: str) -> SourceWeights:
         optimizer=model.policy.optimizer.state_dict(), origin=origin)
 
 
-def load_source(source: str) -> SourceWeights:
+def load_source(source: str, what: str = "transfer.source") -> SourceWeights:
     """The weights in an SB3 ``.zip``, or in a run folder's ``checkpoints/last.zip``. Only the
     tensors are read, never the pickled part, so a downloaded checkpoint cannot run code."""
     path = Path(source)
     if path.is_dir():
         path = path / "checkpoints" / "last.zip"
     if not path.is_file():
-        raise ConfigError(f"transfer.source '{source}' is neither an SB3 .zip nor a run folder "
+        raise ConfigError(f"{what} '{source}' is neither an SB3 .zip nor a run folder "
                           f"with checkpoints/last.zip")
     try:
         # Tensors only: the zip's "data" entry holds cloudpickled objects, which run code when
         # loaded; SB3 reads the .pth entries with torch's weights_only loader.
         _, params, _ = load_from_zip_file(path, load_data=False, device="cpu", print_system_info=False)
     except Exception as exc:  # BadZipFile, pickle and torch errors
-        raise ConfigError(f"transfer.source '{path}' is corrupt or not an SB3 checkpoint: {exc}") from exc
+        raise ConfigError(f"{what} '{path}' is corrupt or not an SB3 checkpoint: {exc}") from exc
     if not params or "policy" not in params:
-        raise ConfigError(f"transfer.source '{path}' holds no policy weights")
+        raise ConfigError(f"{what} '{path}' holds no policy weights")
     return SourceWeights(policy=params["policy"], optimizer=params.get("policy.optimizer"),
                          origin=str(path))
 

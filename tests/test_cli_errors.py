@@ -27,8 +27,9 @@ CASES = {
     "transfer source that does not exist": (["transfer.source=nowhere"],
                                             "is neither an SB3 .zip nor a run folder"),
     "curriculum with a supervised task": (["curriculum=cartpole_pole_length", "task=supervised"],
-                                          "curriculum= does not apply to this task (task=supervised takes "
-                                          "model, data; task=train takes algo, env"),
+                                          "curriculum= does not apply to this task (task=evolve takes "
+                                          "algo, env, replay, dynamics, transfer, evolve; task=supervised "
+                                          "takes model, data; task=train takes algo, env"),
     "conflicting hydra modes": (["-m", "seed=0,1", "--cfg", "job"], "Only one of --run, --multirun"),
     "stage dynamics the env does not have": (["curriculum=cartpole_pole_length",
                                               "curriculum.stages.0.dynamics.wind=3"], "wind"),
@@ -36,6 +37,13 @@ CASES = {
     "typo in one table of a drift": (["dynamics=linear", "+dynamics.start.gravty=5",
                                       "+dynamics.end.gravity=15"], "only dynamics.start has gravty"),
     "ppo rollout smaller than a mini-batch": (["n_envs=2"], "set algo.n_steps=128"),
+    "unknown change detector": (["task=evolve", "evolve.detector=cusm"],
+                                "unknown evolve.detector 'cusm'; did you mean 'cusum'?"),
+    "champion that is neither a run nor a zip": (["task=evolve", "evolve.champion=nowhere"],
+                                                 "evolve.champion 'nowhere' is neither an SB3 .zip"),
+    "gate of one episode": (["task=evolve", "evolve.gate_episodes=1"],
+                            "evolve.gate_episodes must be at least 2"),
+    "unknown strategy": (["task=evolve", "evolve.strategy=evolv"], "evolve.strategy"),
 }
 if not torch.cuda.is_available():
     CASES["a gpu that is not there"] = (["device=cuda"], "torch sees no GPU here")

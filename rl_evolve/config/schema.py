@@ -34,6 +34,7 @@ class VecEnvKind(str, Enum):
 class Task(str, Enum):
     train = "train"  # reinforcement learning: one SB3 agent on one env
     supervised = "supervised"  # a CNN or LSTM classifier on the backprop core
+    evolve = "evolve"  # a deployed agent that detects a change of its world and adapts
 
 
 @dataclass
@@ -309,6 +310,49 @@ class FitConfig:
     fisher_labels: FisherLabels = FisherLabels.sampled
 
 
+class Strategy(str, Enum):
+    """How a deployed agent meets a changing world (all four spend the same step budget)."""
+
+    static = "static"  # never adapts
+    continual = "continual"  # keeps training the deployed agent all the time (plain fine-tuning)
+    oracle = "oracle"  # told the true change times: fine-tunes at each change, no gate
+    evolve = "evolve"  # monitor, detect, adapt (reuse or challenger), gate, record
+
+
+class GateTest(str, Enum):
+    welch = "welch"  # Welch's one-sided t-test (unequal variances)
+    bootstrap = "bootstrap"  # one-sided bootstrap of the difference of means
+
+
+@dataclass
+class EvolveConfig:
+    """``task=evolve``: deploy a champion in ``dynamics``' world for ``steps`` world steps."""
+
+    strategy: Strategy = Strategy.evolve
+    # A run folder (its checkpoints/last.zip) or an SB3 .zip of ``algo``; None: the champion is
+    # first trained for ``total_timesteps`` on the env's own dynamics (not counted in ``steps``).
+    champion: str | None = None
+    steps: int = 100_000  # the deployment's budget: every step in the world counts, any role
+    deterministic: bool = True  # the policy in service acts greedily
+    detector: str = "cusum"  # cusum | adwin | page_hinkley
+    detector_params: dict[str, Any] = field(default_factory=dict)  # e.g. {threshold: 8, warmup: 20}
+    signal: str = "either"  # whose alarm starts an adaptation: either | return | surprise
+    model_steps: int = 2_000  # world steps a version's dynamics model is fitted on
+    model_hidden: int = 64
+    model_epochs: int = 30
+    recent_steps: int = 1_000  # world steps after an alarm that rank the earlier versions
+    reuse_surprise: float = 3.0  # an earlier version is gated only if its model's surprise is below
+    adapt_steps: int = 10_000  # the challenger's fine-tuning budget (taken from ``steps``)
+    gate_episodes: int = 10  # episodes for each of champion and candidate
+    gate_alpha: float = 0.05  # split (Bonferroni) over the candidates gated together
+    gate_test: GateTest = GateTest.welch
+    # oracle: fine-tune when a true parameter has moved by more than this fraction since the last time
+    oracle_tolerance: float = 0.05
+    # the normalised return's 0 and 1: a random policy's (measured) and this; None: the champion's
+    # first gate-sized window of service
+    best_return: float | None = None
+
+
 @dataclass
 class Config:
     task: Task = Task.train
@@ -336,3 +380,4 @@ class Config:
     model: Any = None
     data: Any = None
     fit: FitConfig | None = None
+    evolve: EvolveConfig | None = None

@@ -19,6 +19,7 @@ from rl_evolve.config.schema import (
     CurriculumConfig,
     DataConfig,
     DQNConfig,
+    EvolveConfig,
     LinearConfig,
     LSTMConfig,
     PiecewiseConfig,
@@ -106,11 +107,15 @@ def short_dirname(name: str) -> str:
 
 
 def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum: str | None = None,
-              transfer: Any = None) -> str:
-    """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, or for
-    a curriculum ``<algo>_<curriculum>_<transfer mode>``."""
-    if str(getattr(task, "value", task)) == "supervised":
+              transfer: Any = None, strategy: Any = None) -> str:
+    """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, for
+    a curriculum ``<algo>_<curriculum>_<transfer mode>``, for a deployment
+    ``<algo>_<env>_<strategy>``."""
+    task = str(getattr(task, "value", task))
+    if task == "supervised":
         return f"{model}_{data}"
+    if task == "evolve":
+        return f"{algo}_{env}_{getattr(strategy, 'value', strategy)}"
     if curriculum:
         return f"{algo}_{curriculum}_{getattr(transfer, 'value', transfer)}"
     return f"{algo}_{env}"
@@ -130,6 +135,7 @@ def register() -> None:
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="curriculum", name="curriculum_schema", node=CurriculumConfig)
     cs.store(group="transfer", name="transfer_schema", node=TransferConfig)
+    cs.store(group="evolve", name="evolve_schema", node=EvolveConfig)
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)

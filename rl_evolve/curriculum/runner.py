@@ -32,6 +32,7 @@ from rl_evolve.transfer import (
     PenaltyLogCallback,
     SourceWeights,
     check_transfer,
+    fine_tune_config,
     load_source,
     policy_fisher,
     transfer_into,
@@ -40,14 +41,6 @@ from rl_evolve.transfer import (
 
 RANDOM_SEED_OFFSET = 20_000
 STAGE_SEED_STRIDE = 1_000  # stage i trains on seeds seed + i * stride (same in the scratch run)
-
-
-def _stage_config(cfg: DictConfig, transferring: bool) -> DictConfig:
-    """The run's config for building a stage's agent; a transferred DQN starts exploiting."""
-    stage_cfg = cfg.copy()
-    if transferring and not cfg.transfer.rewarm_exploration and "exploration_final_eps" in cfg.algo:
-        OmegaConf.update(stage_cfg, "algo.exploration_initial_eps", float(cfg.algo.exploration_final_eps))
-    return stage_cfg
 
 
 def _keep_replay(model: BaseAlgorithm, previous: BaseAlgorithm | None) -> bool:
@@ -97,7 +90,7 @@ def _train_stage(cfg: DictConfig, stage: Stage, source: SourceWeights | None, pr
     env = build_vec_env(settings, cfg.n_envs, cfg.seed + stage.index * STAGE_SEED_STRIDE,
                         str(cfg.vec_env.value), cfg.torch_threads)
     transferring = str(cfg.transfer.mode.value) != "none" and source is not None
-    model = build_agent(_stage_config(cfg, transferring), env)
+    model = build_agent(fine_tune_config(cfg) if transferring else cfg, env)
     record: dict[str, Any] = {"stage": stage.index, "name": stage.name, "dynamics": stage.dynamics,
                               "budget": stage.budget, "threshold": stage.threshold,
                               "start_step": global_step, "transfer": None}

@@ -38,14 +38,15 @@ class Lineage:
     def score(self, version: int, step: int, mean: float, episodes: int) -> None:
         self.versions[version].scores.append({"step": step, "mean": mean, "episodes": episodes})
 
-    def decide(self, version: int, step: int, decision: str, reason: str) -> None:
+    def decide(self, version: int, step: int, decision: str, reason: str,
+               back_to: int | None = None) -> None:
         """Records ``promoted``, ``rejected`` or ``rolled_back``; a promotion makes it champion,
-        a roll-back returns to its parent."""
+        a roll-back returns to ``back_to`` (the champion it replaced; its parent if not given)."""
         self.versions[version].decisions.append({"step": step, "decision": decision, "reason": reason})
         if decision == "promoted":
             self.champion = version
         elif decision == "rolled_back" and self.champion == version:
-            self.champion = self.versions[version].parent
+            self.champion = self.versions[version].parent if back_to is None else back_to
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")

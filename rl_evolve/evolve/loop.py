@@ -1,0 +1,269 @@
+"""The deployment loop: monitor -> detect -> adapt -> gate -> deploy -> record, episode after
+episode, and the three baselines that share it (static, continual, oracle).
+
+Every strategy spends the same world steps (``evolve.steps``): serving, gating and fine-tuning
+all act in the one world whose dynamics follow the schedule, so the schedule's clock runs on
+for all of them, and every finished episode, whoever played it, is part of the result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+
+from rl_evolve.evolve.candidates import Member, StopAtBudget, agent_from, fine_tune, rank_by_surprise
+from rl_evolve.evolve.detectors import Detector, build_detector
+from rl_evolve.evolve.gate import gate, one_sided_p
+from rl_evolve.evolve.lineage import Lineage
+from rl_evolve.evolve.monitor import SurpriseMonitor
+from rl_evolve.evolve.world import Episode, World
+from rl_evolve.tracking.step_axis import StepOffsetLogger
+
+
+def _detector(ev: DictConfig, direction: str) -> Detector:
+    params = dict(ev.detector_params)
+    if ev.detector == "cusum":
+        params.setdefault("direction", direction)
+    return build_detector(ev.detector, **params)
+
+
+def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
+    """Whether any parameter differs by more than ``tolerance`` (a fraction of its old value)."""
+    return any(abs(now[k] - then[k]) > tolerance * max(abs(then[k]), 1e-12) for k in now)
+
+
+class Deployment:
+    """One deployed agent's life in a changing world, under ``cfg.evolve.strategy``."""
+
+    def __init__(self, cfg: DictConfig, world: World, champion: BaseAlgorithm, checkpoints: Path,
+                 logger: StepOffsetLogger):
+        self.cfg, self.ev, self.world, self.logger = cfg, cfg.evolve, world, logger
+        self.budget = int(self.ev.steps)
+        self.checkpoints = checkpoints
+        self.lineage = Lineage()
+        self.members: dict[int, Member] = {}
+        self.service_start: dict[int, int] = {}
+        self._add(champion, None, "initial", None)
+        self.service_start[0] = 0
+        self.detectors = {"return": _detector(self.ev, "down"), "surprise": _detector(self.ev, "up")}
+        self.alarms: list[dict[str, Any]] = []
+        self.adaptations: list[dict[str, Any]] = []
+        self.surprise: list[tuple[int, float]] = []  # (world step, surprise) per served episode
+        self._logged = 0
+        self._probation: dict[str, Any] | None = None  # a promotion still proving its gate score
+
+    # --- bookkeeping -------------------------------------------------------------------------
+    @property
+    def champion(self) -> int:
+        return int(self.lineage.champion)  # type: ignore[arg-type]
+
+    def _add(self, model: BaseAlgorithm, parent: int | None, origin: str,
+             window: list[int] | None) -> int:
+        version = self.lineage.add(parent, origin, self.world.steps, "", window)
+        version.checkpoint = f"checkpoints/v{version.id}.zip"
+        model.save(self.checkpoints / f"v{version.id}.zip")
+        self.members[version.id] = Member(model)
+        return version.id
+
+    def _log_episodes(self) -> None:
+        """New episodes of the world to TensorBoard, on the world-steps axis."""
+        self.logger.offset = 0
+        for ep in self.world.log.episodes[self._logged:]:
+            self.logger.record("evolve/return_in_service", ep.ret)
+            self.logger.record("evolve/version", ep.version)
+            self.logger.dump(ep.end_step)
+        self._logged = len(self.world.log.episodes)
+
+    def _mark(self, tag: str, value: float = 1.0) -> None:
+        self.logger.offset = 0
+        self.logger.record(tag, value)
+        self.logger.dump(self.world.steps)
+
+    def _save(self, folder: Path) -> None:
+        self.lineage.save(folder / "lineage.json")
+
+    def _fit_monitor(self, version: int, since: int) -> None:
+        monitor = SurpriseMonitor(self.world.vec_env.action_space, hidden=self.ev.model_hidden,
+                                  epochs=self.ev.model_epochs, seed=self.cfg.seed + version)
+        monitor.fit(self.world.log.transitions(since_step=since, last=self.ev.model_steps))
+        self.members[version].monitor = monitor
+
+    # --- acting ------------------------------------------------------------------------------
+    def _serve(self) -> Episode | None:
+        eps = self.world.play(self.members[self.champion].model, 1, "serve", self.champion, self.budget,
+                              self.ev.deterministic)
+        self._log_episodes()
+        return eps[0] if eps else None
+
+    def _scores(self, version: int, role: str = "gate") -> list[float]:
+        eps = self.world.play(self.members[version].model, self.ev.gate_episodes, role, version, self.budget,
+                              self.ev.deterministic)
+        self._log_episodes()
+        returns = [e.ret for e in eps]
+        if returns:
+            self.lineage.score(version, self.world.steps, float(np.mean(returns)), len(returns))
+        return returns
+
+    # --- strategies --------------------------------------------------------------------------
+    def run(self, folder: Path) -> None:
+        strategy = str(self.ev.strategy.value)
+        if strategy == "continual":
+            self._continual()
+        else:
+            self._episodes(strategy, folder)
+        self._log_episodes()
+        self._save(folder)
+
+    def _continual(self) -> None:
+        """The deployed agent keeps learning from every step (plain fine-tuning, no gate)."""
+        plain = self.cfg.transfer.copy()
+        plain.mode, plain.penalty = "full", "none"
+        model, callbacks = agent_from(self.cfg, self.world, self.members[0].model, "v0", plain, "continual")
+        self.logger.offset = 0
+        model.set_logger(self.logger)
+        deployment = self
+
+        class LogEpisodes(BaseCallback):
+            def _on_step(self) -> bool:
+                if len(deployment.world.log.episodes) > deployment._logged:
+                    deployment._log_episodes()
+                return True
+
+        self.world.acting("adapt", 0)
+        stop = StopAtBudget(self.world, self.budget)
+        model.learn(self.budget - self.world.steps, callback=CallbackList([*callbacks, LogEpisodes(), stop]),
+                    progress_bar=False)
+        self.world.after_learning()
+        self.members[0] = Member(model)
+
+    def _episodes(self, strategy: str, folder: Path) -> None:
+        last_change = dict(self.world.log.current_dynamics)
+        while self.world.steps < self.budget:
+            if strategy == "oracle" and moved(self.world.log.current_dynamics, last_change,
+                                              self.ev.oracle_tolerance):
+                last_change = dict(self.world.log.current_dynamics)
+                self._oracle_adapt()
+                self._save(folder)
+                continue
+            ep = self._serve()
+            if ep is None or strategy != "evolve":
+                continue
+            if self._monitor(ep):
+                self._adapt()
+                for detector in self.detectors.values():
+                    detector.reset()
+            self._save(folder)
+
+    def _monitor(self, ep: Episode) -> bool:
+        """Feeds the episode's signals to the detectors; True on an alarm that asks to adapt."""
+        champion = self.members[self.champion]
+        start = self.service_start[self.champion]
+        if champion.monitor is None and self.world.steps - start >= self.ev.model_steps:
+            self._fit_monitor(self.champion, start)
+        self._check_probation(ep)
+        signals = {"return": ep.ret}
+        if champion.monitor is not None:
+            episode = self.world.log.transitions(since_step=ep.end_step - ep.length)
+            surprise = champion.monitor.surprise(episode)
+            signals["surprise"] = surprise
+            self.surprise.append((ep.end_step, surprise))
+            self._mark("evolve/model_surprise", surprise)
+        wanted = self.ev.signal
+        alarm = False
+        for name, value in signals.items():
+            if self.detectors[name].update(value):
+                self.alarms.append({"step": ep.end_step, "episode": ep.index, "signal": name, "value": value})
+                self._mark("evolve/alarm")
+                print(f"[step {ep.end_step}] alarm: {name} = {value:.3g}")
+                alarm = alarm or wanted in ("either", name)
+        return alarm
+
+    def _check_probation(self, ep: Episode) -> None:
+        """A promoted version whose service returns fall below its gate returns is rolled back."""
+        if self._probation is None or ep.version != self._probation["version"]:
+            return
+        served = self._probation["served"]
+        served.append(ep.ret)
+        if len(served) < self.ev.gate_episodes:
+            return
+        version, previous, at_gate = (self._probation[k] for k in ("version", "previous", "gate"))
+        self._probation = None
+        p = one_sided_p(at_gate, served, str(self.ev.gate_test.value), seed=self.cfg.seed)
+        if p < self.ev.gate_alpha:
+            reason = (f"in service {np.mean(served):.1f} below its gate score "
+                      f"{np.mean(at_gate):.1f} (one-sided p={p:.3g})")
+            self.lineage.decide(version, self.world.steps, "rolled_back", reason, back_to=previous)
+            self.service_start.setdefault(previous, self.world.steps)
+            self._mark("evolve/rollback")
+            self._mark("evolve/version", previous)
+            print(f"[step {self.world.steps}] v{version} rolled back to v{previous}: {reason}")
+
+    def _promote(self, version: int, reason: str, gate_returns: list[float] | None) -> None:
+        previous = self.champion
+        self.lineage.decide(version, self.world.steps, "promoted", reason)
+        self.service_start[version] = self.world.steps
+        if gate_returns:
+            self._probation = {"version": version, "previous": previous, "gate": gate_returns, "served": []}
+        self._mark("evolve/promotion")
+        self._mark("evolve/version", version)
+        print(f"[step {self.world.steps}] v{version} promoted over v{previous}: {reason}")
+
+    def _adapt(self) -> None:
+        """Reuse an earlier version if its model explains the world and it wins the gate; else
+        fine-tune a challenger and gate it."""
+        record: dict[str, Any] = {"step": self.world.steps, "champion": self.champion}
+        champion = self.champion
+        recent = self.world.log.transitions(last=self.ev.recent_steps)
+        ranked = rank_by_surprise(self.members, recent, exclude=champion)
+        record["ranking"] = [{"version": v, "surprise": s} for s, v in ranked]
+        reuse = [v for s, v in ranked if s < self.ev.reuse_surprise][:1]
+        alpha = self.ev.gate_alpha / (2 if reuse else 1)  # Bonferroni over the gate tests of one alarm
+        test = str(self.ev.gate_test.value)
+        champion_returns = self._scores(champion)
+        if reuse and self.world.steps < self.budget:
+            returns = self._scores(reuse[0])
+            decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
+            record["reuse"] = {"version": reuse[0], **decision.as_dict()}
+            if decision.promote:
+                self._promote(reuse[0], f"reuse: {decision.reason}", returns)
+                self.adaptations.append(record)
+                return
+            self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
+        if self.world.steps >= self.budget:
+            self.adaptations.append(record)
+            return
+        start = self.world.steps
+        steps = min(self.ev.adapt_steps, self.budget - start)
+        model = fine_tune(self.cfg, self.world, self.members[champion].model, champion, len(self.members),
+                          steps, self.logger)
+        version = self._add(model, champion, "challenger", [start, self.world.steps])
+        self._fit_monitor(version, start)
+        returns = self._scores(version)
+        if not returns:
+            self.adaptations.append(record)
+            return
+        decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
+        record["challenger"] = {"version": version, **decision.as_dict()}
+        if decision.promote:
+            self._promote(version, f"challenger: {decision.reason}", returns)
+        else:
+            self.lineage.decide(version, self.world.steps, "rejected", f"challenger: {decision.reason}")
+        self.adaptations.append(record)
+
+    def _oracle_adapt(self) -> None:
+        """Told that the world changed now: fine-tune the champion and deploy it, no gate."""
+        start, champion = self.world.steps, self.champion
+        steps = min(self.ev.adapt_steps, self.budget - start)
+        if steps <= 0:
+            return
+        model = fine_tune(self.cfg, self.world, self.members[champion].model, champion, len(self.members),
+                          steps, self.logger)
+        version = self._add(model, champion, "challenger", [start, self.world.steps])
+        self._log_episodes()
+        self._promote(version, f"oracle: the world changed at step {start}", None)
+        self.adaptations.append({"step": start, "champion": champion, "oracle": version})

@@ -1,0 +1,95 @@
+"""What a deployment achieved: the episodes' normalised returns, the true change points, how
+soon alarms followed them, and where the steps went; written as ``episodes.csv`` and a PNG."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_evolve.evolve.world import Episode
+
+
+def normalise(value: float, random_return: float, best_return: float) -> float:
+    """0 = a random policy, 1 = the reference (unclipped: a world can be harder than both)."""
+    return (value - random_return) / (best_return - random_return)
+
+
+def change_points(episodes: list[Episode]) -> list[dict[str, Any]]:
+    """Episodes whose dynamics differ from the episode before: where the world really changed."""
+    return [{"episode": b.index, "step": a.end_step, "from": a.dynamics, "to": b.dynamics}
+            for a, b in zip(episodes[:-1], episodes[1:], strict=True) if a.dynamics != b.dynamics]
+
+
+def detection_delays(changes: list[dict[str, Any]], alarms: list[dict[str, Any]],
+                     signal: str | None = None) -> list[int | None]:
+    """Per change: episodes from the change to the first alarm (of ``signal``, or any) before the
+    next change; None when none came."""
+    delays: list[int | None] = []
+    for i, change in enumerate(changes):
+        end = changes[i + 1]["episode"] if i + 1 < len(changes) else float("inf")
+        hits = [a["episode"] - change["episode"] for a in alarms
+                if change["episode"] <= a["episode"] < end and (signal is None or a["signal"] == signal)]
+        delays.append(min(hits) if hits else None)
+    return delays
+
+
+def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_role: dict[str, int],
+              random_return: float, best_return: float) -> dict[str, Any]:
+    changes = change_points(episodes)
+    normalised = [normalise(e.ret, random_return, best_return) for e in episodes]
+    return {
+        "episodes": len(episodes),
+        "mean_return": float(np.mean([e.ret for e in episodes])) if episodes else None,
+        "mean_normalised_return": float(np.mean(normalised)) if episodes else None,
+        "steps_by_role": dict(steps_by_role),
+        "training_steps": int(steps_by_role.get("adapt", 0)),
+        "changes": changes,
+        "alarms": alarms,
+        "detection_delay": {"any": detection_delays(changes, alarms),
+                            "return": detection_delays(changes, alarms, "return"),
+                            "surprise": detection_delays(changes, alarms, "surprise")},
+    }
+
+
+def write_episodes(episodes: list[Episode], path: Path, random_return: float, best_return: float) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["episode", "end_step", "return", "normalised", "length", "role", "version",
+                         "dynamics"])
+        for e in episodes:
+            writer.writerow([e.index, e.end_step, e.ret, normalise(e.ret, random_return, best_return),
+                             e.length, e.role, e.version, json.dumps(e.dynamics, sort_keys=True)])
+
+
+def plot(episodes: list[Episode], changes: list[dict[str, Any]], alarms: list[dict[str, Any]],
+         promotions: list[dict[str, Any]], path: Path, title: str) -> None:
+    """The return of every episode over world steps; true changes (grey dashed), alarms (red
+    ticks) and promotions (green lines)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 4))
+    colors = {"serve": "tab:blue", "gate": "tab:orange", "adapt": "tab:purple"}
+    for role, color in colors.items():
+        mine = [e for e in episodes if e.role == role]
+        if mine:
+            ax.scatter([e.end_step for e in mine], [e.ret for e in mine], s=6, color=color, label=role)
+    for i, c in enumerate(changes):
+        ax.axvline(c["step"], color="grey", ls="--", lw=1, label="true change" if i == 0 else None)
+    for i, p in enumerate(promotions):
+        ax.axvline(p["step"], color="tab:green", lw=1.5, label="promotion" if i == 0 else None)
+    if alarms:
+        ax.plot([a["step"] for a in alarms], [ax.get_ylim()[0]] * len(alarms), "r|", ms=14, label="alarm")
+    ax.set_xlabel("world steps")
+    ax.set_ylabel("episode return")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,124 @@
+"""The deployed world: one env whose dynamics follow the run's schedule, and a log of every step
+taken in it, whoever took it (the policy in service, a candidate being gated, a challenger
+learning). Every strategy spends the same budget of these steps; nothing happens off the books.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+from rl_evolve.env_factory import make_env
+from rl_evolve.evolve.monitor import Transitions
+
+ROLES = ("serve", "gate", "adapt")
+
+
+@dataclass
+class Episode:
+    """One finished episode of the world."""
+
+    index: int
+    end_step: int  # world steps taken when it ended
+    ret: float
+    length: int
+    role: str  # serve | gate | adapt
+    version: int  # the lineage version that acted
+    dynamics: dict[str, float] = field(default_factory=dict)
+
+
+class DeploymentLog(gym.Wrapper):
+    """Counts every step of the world, keeps its recent transitions and its finished episodes.
+
+    The loop says who acts by setting ``role`` and ``version`` before it steps the world.
+    """
+
+    def __init__(self, env: gym.Env, keep_transitions: int = 50_000):
+        super().__init__(env)
+        self.role, self.version = "serve", 0
+        self.steps = 0
+        self.steps_by_role = dict.fromkeys(ROLES, 0)
+        self.episodes: list[Episode] = []
+        self._recent: deque[tuple[np.ndarray, Any, np.ndarray, int]] = deque(maxlen=keep_transitions)
+        self._obs: np.ndarray | None = None
+        self._ret, self._len = 0.0, 0
+        self._dynamics: dict[str, float] = {}
+
+    def reset(self, **kwargs: Any):
+        obs, info = self.env.reset(**kwargs)
+        self._obs, self._ret, self._len = np.asarray(obs), 0.0, 0
+        self._dynamics = dict(info.get("dynamics", {}))
+        return obs, info
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self._recent.append((self._obs, action, np.asarray(obs), self.steps))  # type: ignore[arg-type]
+        self._obs = np.asarray(obs)
+        self.steps += 1
+        self.steps_by_role[self.role] += 1
+        self._ret += float(reward)
+        self._len += 1
+        if terminated or truncated:
+            self.episodes.append(Episode(len(self.episodes), self.steps, self._ret, self._len, self.role,
+                                         self.version, self._dynamics))
+        return obs, reward, terminated, truncated, info
+
+    @property
+    def current_dynamics(self) -> dict[str, float]:
+        """The dynamics of the episode under way (or about to start)."""
+        return self._dynamics
+
+    def transitions(self, since_step: int = 0, last: int | None = None) -> Transitions:
+        """The kept transitions taken at world step ``since_step`` or later (the ``last`` n of them)."""
+        rows = [r for r in self._recent if r[3] >= since_step]
+        if last is not None:
+            rows = rows[-last:]
+        if not rows:
+            raise ValueError(f"no transitions since world step {since_step}")
+        return Transitions(np.stack([r[0] for r in rows]).astype(np.float32),
+                           np.stack([np.asarray(r[1]) for r in rows]),
+                           np.stack([r[2] for r in rows]).astype(np.float32))
+
+
+class World:
+    """The world's VecEnv (one copy, for SB3's ``learn``) and ``play`` for acting without learning."""
+
+    def __init__(self, settings: dict[str, Any], seed: int):
+        self.vec_env = make_vec_env(partial(make_env, settings), n_envs=1, seed=seed,
+                                    vec_env_cls=DummyVecEnv, wrapper_class=DeploymentLog)
+        self.log: DeploymentLog = self.vec_env.envs[0]  # type: ignore[attr-defined,assignment]
+        self._obs = self.vec_env.reset()
+
+    @property
+    def steps(self) -> int:
+        return self.log.steps
+
+    def acting(self, role: str, version: int) -> None:
+        self.log.role, self.log.version = role, version
+
+    def play(self, model: BaseAlgorithm, episodes: int, role: str, version: int, budget: int,
+             deterministic: bool = True) -> list[Episode]:
+        """``model`` acts for ``episodes`` whole episodes, or until the world's ``budget`` of
+        steps is spent; returns the episodes it finished."""
+        self.acting(role, version)
+        first = len(self.log.episodes)
+        while len(self.log.episodes) - first < episodes and self.log.steps < budget:
+            action, _ = model.predict(self._obs, deterministic=deterministic)
+            self._obs, _, _, _ = self.vec_env.step(action)
+        return self.log.episodes[first:]
+
+    def after_learning(self) -> None:
+        """``learn`` leaves the world mid-episode; the next player starts a fresh one (the cut
+        episode's steps stay counted, its return is not an episode's)."""
+        self._obs = self.vec_env.reset()
+
+    def close(self) -> None:
+        self.vec_env.close()
