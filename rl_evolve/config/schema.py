@@ -340,8 +340,9 @@ class EvolveConfig:
     model_steps: int = 2_000  # world steps a version's dynamics model is fitted on
     model_hidden: int = 64
     model_epochs: int = 30
-    recent_steps: int = 1_000  # world steps after an alarm that rank the earlier versions
-    reuse_surprise: float = 3.0  # an earlier version is gated only if its model's surprise is below
+    # the last world steps before an alarm, on which every version's dynamics model is scored: an
+    # earlier version whose model explains them better than the champion's is gated (reuse)
+    recent_steps: int = 1_000
     adapt_steps: int = 10_000  # the challenger's fine-tuning budget (taken from ``steps``)
     gate_episodes: int = 10  # episodes for each of champion and candidate
     gate_alpha: float = 0.05  # split (Bonferroni) over the candidates gated together

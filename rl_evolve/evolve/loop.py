@@ -100,13 +100,19 @@ class Deployment:
         self._log_episodes()
         return eps[0] if eps else None
 
-    def _scores(self, version: int, role: str = "gate") -> list[float]:
-        eps = self.world.play(self.members[version].model, self.ev.gate_episodes, role, version, self.budget,
-                              self.ev.deterministic)
+    def _scores(self, versions: list[int]) -> list[list[float]]:
+        """``versions`` take turns, an episode each, for ``gate_episodes`` rounds (so a world that
+        moves on meanwhile is the same for all of them); each one's returns."""
+        returns: list[list[float]] = [[] for _ in versions]
+        for _ in range(self.ev.gate_episodes):
+            for i, version in enumerate(versions):
+                eps = self.world.play(self.members[version].model, 1, "gate", version, self.budget,
+                                      self.ev.deterministic)
+                returns[i] += [e.ret for e in eps]
         self._log_episodes()
-        returns = [e.ret for e in eps]
-        if returns:
-            self.lineage.score(version, self.world.steps, float(np.mean(returns)), len(returns))
+        for version, got in zip(versions, returns, strict=True):
+            if got:
+                self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
         return returns
 
     # --- strategies --------------------------------------------------------------------------
@@ -154,9 +160,10 @@ class Deployment:
             if ep is None or strategy != "evolve":
                 continue
             if self._monitor(ep):
+                before = self.champion
                 self._adapt()
-                for detector in self.detectors.values():
-                    detector.reset()
+                if self.champion != before:  # a new policy in service: a new reference
+                    self._restart_detectors()
             self._save(folder)
 
     def _monitor(self, ep: Episode) -> bool:
@@ -183,6 +190,10 @@ class Deployment:
                 alarm = alarm or wanted in ("either", name)
         return alarm
 
+    def _restart_detectors(self) -> None:
+        for detector in self.detectors.values():
+            detector.reset()
+
     def _check_probation(self, ep: Episode) -> None:
         """A promoted version whose service returns fall below its gate returns is rolled back."""
         if self._probation is None or ep.version != self._probation["version"]:
@@ -199,6 +210,7 @@ class Deployment:
                       f"{np.mean(at_gate):.1f} (one-sided p={p:.3g})")
             self.lineage.decide(version, self.world.steps, "rolled_back", reason, back_to=previous)
             self.service_start.setdefault(previous, self.world.steps)
+            self._restart_detectors()
             self._mark("evolve/rollback")
             self._mark("evolve/version", previous)
             print(f"[step {self.world.steps}] v{version} rolled back to v{previous}: {reason}")
@@ -214,27 +226,33 @@ class Deployment:
         print(f"[step {self.world.steps}] v{version} promoted over v{previous}: {reason}")
 
     def _adapt(self) -> None:
-        """Reuse an earlier version if its model explains the world and it wins the gate; else
-        fine-tune a challenger and gate it."""
+        """An earlier version whose dynamics model explains the recent world better than the
+        champion's own is gated first (reuse, no training); if that fails and the champion's
+        return has measurably fallen, a challenger is fine-tuned and gated."""
         record: dict[str, Any] = {"step": self.world.steps, "champion": self.champion}
         champion = self.champion
         recent = self.world.log.transitions(last=self.ev.recent_steps)
         ranked = rank_by_surprise(self.members, recent, exclude=champion)
+        own = self.members[champion].monitor
+        own_surprise = own.surprise(recent) if own is not None else float("inf")
         record["ranking"] = [{"version": v, "surprise": s} for s, v in ranked]
-        reuse = [v for s, v in ranked if s < self.ev.reuse_surprise][:1]
+        record["champion_surprise"] = own_surprise
+        reuse = [v for s, v in ranked if s < own_surprise][:1]
         alpha = self.ev.gate_alpha / (2 if reuse else 1)  # Bonferroni over the gate tests of one alarm
         test = str(self.ev.gate_test.value)
-        champion_returns = self._scores(champion)
-        if reuse and self.world.steps < self.budget:
-            returns = self._scores(reuse[0])
-            decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
-            record["reuse"] = {"version": reuse[0], **decision.as_dict()}
-            if decision.promote:
-                self._promote(reuse[0], f"reuse: {decision.reason}", returns)
-                self.adaptations.append(record)
-                return
-            self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
-        if self.world.steps >= self.budget:
+        if reuse:
+            champion_returns, returns = self._scores([champion, reuse[0]])
+            if returns:
+                decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
+                record["reuse"] = {"version": reuse[0], **decision.as_dict()}
+                if decision.promote:
+                    self._promote(reuse[0], f"reuse: {decision.reason}", returns)
+                    self.adaptations.append(record)
+                    return
+                self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
+        else:
+            (champion_returns,) = self._scores([champion])
+        if self.world.steps >= self.budget or not self._degraded(champion, champion_returns, record):
             self.adaptations.append(record)
             return
         start = self.world.steps
@@ -243,7 +261,7 @@ class Deployment:
                           steps, self.logger)
         version = self._add(model, champion, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
-        returns = self._scores(version)
+        champion_returns, returns = self._scores([champion, version])
         if not returns:
             self.adaptations.append(record)
             return
@@ -254,6 +272,19 @@ class Deployment:
         else:
             self.lineage.decide(version, self.world.steps, "rejected", f"challenger: {decision.reason}")
         self.adaptations.append(record)
+
+    def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:
+        """Whether ``version`` now returns measurably less than in its first served episodes;
+        a world that surprises the model but not the policy is no reason to train."""
+        served = [e.ret for e in self.world.log.episodes if e.version == version and e.role == "serve"
+                  and e.end_step > self.service_start[version]][: self.ev.gate_episodes]
+        if len(served) < 2:
+            return True
+        p = one_sided_p(served, now, str(self.ev.gate_test.value), seed=self.cfg.seed)
+        record["champion_degraded"] = {"first_served_mean": float(np.mean(served)),
+                                       "now_mean": float(np.mean(now)), "p_value": p,
+                                       "degraded": p < self.ev.gate_alpha}
+        return p < self.ev.gate_alpha
 
     def _oracle_adapt(self) -> None:
         """Told that the world changed now: fine-tune the champion and deploy it, no gate."""

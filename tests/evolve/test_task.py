@@ -42,9 +42,15 @@ def test_every_baseline_spends_exactly_the_world_budget(strategy, tmp_path, monk
     assert (summary["training_steps"] > 0) == (strategy != "static")
 
 
+# A champion that balances a little, in a world whose pole becomes so short that it falls at
+# once: its return drops measurably and the loop trains a challenger.
+TRAINED = ["total_timesteps=2048", "evolve.steps=4000",
+           "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 8, values: {length: 0.1}}]"]
+
+
 def test_the_evolve_loop_records_alarms_versions_and_decisions(tmp_path, monkeypatch, capsys):
-    run, summary = deploy(tmp_path, monkeypatch, capsys)
-    spent_exactly_the_budget(run, summary)
+    run, summary = deploy(tmp_path, monkeypatch, capsys, *TRAINED)
+    assert summary["timesteps"] == sum(summary["steps_by_role"].values()) == 4000
     lineage = Lineage.load(run / "lineage.json")
     assert summary["alarms"] and summary["adaptations"]
     challengers = [v for v in lineage.versions if v.origin == "challenger"]
@@ -66,3 +72,26 @@ def test_a_champion_for_another_envs_spaces_is_refused_in_one_line(tmp_path, mon
     (line,) = err.strip().splitlines()
     assert "evolve.champion" in line and "does not fit algo=ppo on env=cartpole" in line
     assert not (tmp_path / "runs").exists() or not any(p.is_file() for p in (tmp_path / "runs").rglob("*"))
+
+
+def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch, capsys):
+    import torch
+
+    from rl_evolve.evolve import loop
+
+    real_fine_tune = loop.fine_tune
+
+    def sabotaged(*args, **kwargs):
+        model = real_fine_tune(*args, **kwargs)
+        with torch.no_grad():  # always push left: the pole falls in about 9 steps
+            model.policy.action_net.weight.zero_()
+            model.policy.action_net.bias.copy_(torch.tensor([10.0, -10.0]))
+        return model
+
+    monkeypatch.setattr(loop, "fine_tune", sabotaged)
+    run, summary = deploy(tmp_path, monkeypatch, capsys, *TRAINED)
+    lineage = Lineage.load(run / "lineage.json")
+    challengers = [v for v in lineage.versions if v.origin == "challenger"]
+    assert challengers, "the deployment never adapted; the test would prove nothing"
+    assert all(d["decision"] == "rejected" for v in challengers for d in v.decisions)
+    assert lineage.champion == 0 and summary["promotions"] == []

@@ -1,0 +1,210 @@
+"""``rl-evolve-evolve-report <runs folder> --out <folder>``: the self-evolution study's figures
+over seeds, from the ``task=evolve`` runs below a folder (summaries and ``episodes.csv``).
+
+Per world (the run's ``dynamics``): in-service normalised return per strategy; evolve against
+static and continual paired by seed; training steps; detection delays after harmful changes (by
+signal); false alarms on stationary dynamics; recovery on recurring contexts; promotions that
+were worse on the next fresh episodes. Means come with 95% percentile-bootstrap intervals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_evolve.curriculum.report import bootstrap_ci
+
+HARM = 0.3  # a change is harmful when the static champion loses this much normalised return
+
+
+def load_runs(root: Path) -> list[dict[str, Any]]:
+    """Completed evolve runs below ``root``, each with its episodes."""
+    runs = []
+    for path in sorted(root.rglob("summary.json")):
+        summary = json.loads(path.read_text())
+        if summary.get("task") != "evolve" or summary.get("status") != "completed":
+            continue
+        with (path.parent / "episodes.csv").open() as f:
+            summary["episode_rows"] = [
+                {**row, "return": float(row["return"]), "normalised": float(row["normalised"]),
+                 "end_step": int(row["end_step"]), "episode": int(row["episode"])}
+                for row in csv.DictReader(f)]
+        summary["lineage"] = json.loads((path.parent / "lineage.json").read_text())
+        runs.append(summary)
+    return runs
+
+
+def _context(row: dict[str, Any]) -> str:
+    return row["dynamics"]
+
+
+def context_returns(run: dict[str, Any]) -> dict[tuple[str, int], float]:
+    """Mean normalised return per (context, its n-th visit), from a run's episodes."""
+    out: dict[tuple[str, int], list[float]] = defaultdict(list)
+    visit, last = defaultdict(int), None
+    for row in run["episode_rows"]:
+        ctx = _context(row)
+        if ctx != last:
+            visit[ctx] += 1
+            last = ctx
+        out[(ctx, visit[ctx])].append(row["normalised"])
+    return {k: float(np.mean(v)) for k, v in out.items()}
+
+
+def harmful_changes(static: dict[str, Any]) -> set[int]:
+    """Indices (in order) of the changes after which the static champion's normalised return
+    falls by at least ``HARM`` against the context before."""
+    means = list(context_returns(static).values())
+    return {i for i in range(len(means) - 1) if means[i] - means[i + 1] >= HARM}
+
+
+def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
+    """(promotions, those whose next ``gate_episodes`` in service averaged below the champion's
+    gate score they beat)."""
+    n = run["evolve"]["gate_episodes"]
+    rows = run["episode_rows"]
+    total = worse = 0
+    for adaptation in run.get("adaptations", []):
+        for kind in ("reuse", "challenger"):
+            decision = adaptation.get(kind)
+            if not decision or not decision["promote"]:
+                continue
+            total += 1
+            version = decision["version"]
+            promoted_at = next(d["step"] for d in run["lineage"]["versions"][version]["decisions"]
+                               if d["decision"] == "promoted")
+            fresh = [r["return"] for r in rows if r["end_step"] > promoted_at and r["role"] == "serve"
+                     and int(r["version"]) == version][:n]
+            if fresh and np.mean(fresh) < decision["champion_mean"]:
+                worse += 1
+    return total, worse
+
+
+def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per change back to a context seen before: what answered it (``reuse``, ``challenger`` or
+    nothing), the episodes from the change to that promotion, and the training steps spent in
+    that context."""
+    rows = run["episode_rows"]
+    changes = [i for i in range(1, len(rows)) if _context(rows[i]) != _context(rows[i - 1])]
+    promotions = sorted((d["step"], v["id"]) for v in run["lineage"]["versions"] for d in v["decisions"]
+                        if d["decision"] == "promoted")
+    seen, out = {_context(rows[0])} if rows else set(), []
+    for k, i in enumerate(changes):
+        segment = rows[i: changes[k + 1] if k + 1 < len(changes) else len(rows)]
+        if _context(rows[i]) in seen:
+            start, end = rows[i - 1]["end_step"], segment[-1]["end_step"]
+            answer = next(((step, v) for step, v in promotions if start < step <= end), None)
+            kind = None
+            if answer:
+                made = run["lineage"]["versions"][answer[1]]["created_at_step"]
+                kind = "reuse" if made < start else "challenger"
+            out.append({"step": start, "answered_by": kind,
+                        "episodes_to_promotion": sum(1 for r in segment if r["end_step"] <= answer[0])
+                        if answer else None,
+                        "training_steps": sum(int(r["length"]) for r in segment if r["role"] == "adapt")})
+        seen.add(_context(rows[i]))
+    return out
+
+
+def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    by_world: dict[str, dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
+    for run in runs:
+        by_world[run["dynamics"]][run["strategy"]][run["seed"]] = run
+    out: dict[str, Any] = {}
+    for world, by_strategy in sorted(by_world.items()):
+        w: dict[str, Any] = {"strategies": {}}
+        for strategy, by_seed in sorted(by_strategy.items()):
+            values = [r["mean_normalised_return"] for r in by_seed.values()]
+            w["strategies"][strategy] = {
+                "seeds": sorted(by_seed), "normalised_return": bootstrap_ci(values),
+                "training_steps": bootstrap_ci([r["training_steps"] for r in by_seed.values()]),
+                "alarms_per_200_episodes": bootstrap_ci([200 * len(r["alarms"]) / max(r["episodes"], 1)
+                                                         for r in by_seed.values()])}
+        evolve = by_strategy.get("evolve", {})
+        for other in ("static", "continual"):
+            seeds = sorted(set(evolve) & set(by_strategy.get(other, {})))
+            if seeds:
+                w[f"evolve_minus_{other}"] = bootstrap_ci(
+                    [evolve[s]["mean_normalised_return"] - by_strategy[other][s]["mean_normalised_return"]
+                     for s in seeds])
+        continual = by_strategy.get("continual", {})
+        seeds = sorted(set(evolve) & set(continual))
+        if seeds:
+            w["training_steps_evolve_over_continual"] = bootstrap_ci(
+                [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds])
+        static = by_strategy.get("static", {})
+        delays: dict[str, list[float]] = {"any": [], "return": [], "surprise": []}
+        missed = 0
+        for seed, run in evolve.items():
+            if seed not in static:
+                continue
+            harmful = harmful_changes(static[seed])
+            w.setdefault("static_drop", {})[seed] = sorted(harmful)
+            for signal in delays:
+                for i, d in enumerate(run["detection_delay"][signal]):
+                    if i in harmful:
+                        if d is None and signal == "any":
+                            missed += 1
+                        if d is not None:
+                            delays[signal].append(d)
+        w["detection_delay_episodes"] = {k: {"median": float(np.median(v)) if v else None, "n": len(v)}
+                                         for k, v in delays.items()}
+        w["harmful_changes_missed"] = missed
+        promoted = [worse_promotions(r) for r in evolve.values()]
+        w["promotions"] = {"total": sum(p[0] for p in promoted),
+                           "worse_on_fresh_episodes": sum(p[1] for p in promoted)}
+        w["recoveries"] = {seed: recoveries(run) for seed, run in sorted(evolve.items())}
+        out[world] = w
+    return out
+
+
+def markdown(report: dict[str, Any]) -> str:
+    def ci(v: Any) -> str:
+        return "-" if not v or v[0] != v[0] else f"{v[0]:+.2f} [{v[1]:+.2f}, {v[2]:+.2f}]"
+
+    lines = []
+    for world, w in report.items():
+        lines += [f"## {world}", "", "| strategy | seeds | in-service normalised return | training steps | "
+                  "alarms / 200 episodes |", "|---|---|---|---|---|"]
+        for name, s in w["strategies"].items():
+            lines.append(f"| {name} | {len(s['seeds'])} | {ci(s['normalised_return'])} | "
+                         f"{s['training_steps'][0]:.0f} | {s['alarms_per_200_episodes'][0]:.2f} |")
+        lines += ["", f"- evolve - static: {ci(w.get('evolve_minus_static'))}",
+                  f"- evolve - continual: {ci(w.get('evolve_minus_continual'))}",
+                  "- training steps, evolve / continual: "
+                  f"{ci(w.get('training_steps_evolve_over_continual'))}",
+                  "- detection delay after harmful changes (median episodes): " + ", ".join(
+                      f"{k} {v['median']} (n={v['n']})" for k, v in w["detection_delay_episodes"].items()),
+                  f"- harmful changes never detected: {w['harmful_changes_missed']}",
+                  f"- promotions: {w['promotions']['total']}, worse on the next fresh episodes: "
+                  f"{w['promotions']['worse_on_fresh_episodes']}", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Writes ``report.json`` and ``report.md`` for the evolve runs below ``runs``."""
+    parser = argparse.ArgumentParser(prog="rl-evolve-evolve-report", description=main.__doc__)
+    parser.add_argument("runs", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    runs = load_runs(args.runs)
+    if not runs:
+        parser.error(f"no completed task=evolve runs below {args.runs}")
+    report = aggregate(runs)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        (args.out / "report.md").write_text(markdown(report))
+    except OSError as exc:
+        parser.error(f"cannot write the report to {args.out}: {exc.strerror}")
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()
