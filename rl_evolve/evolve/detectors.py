@@ -36,6 +36,9 @@ class CUSUM:
     warmup: int = 30
     direction: str = "both"
     min_std: float = 1e-6  # a constant warm-up stream would otherwise divide by zero
+    # the deviation is at least this fraction of the reference mean: a policy at an episode cap
+    # returns the same value every time, and one short episode must not count as many sigmas
+    min_relative_std: float = 0.05
     _reference: list[float] = field(default_factory=list, repr=False)
     _high: float = 0.0
     _low: float = 0.0
@@ -55,7 +58,8 @@ class CUSUM:
             return False
         n = len(self._reference)
         mean = sum(self._reference) / n
-        std = max(math.sqrt(sum((x - mean) ** 2 for x in self._reference) / (n - 1)), self.min_std)
+        std = max(math.sqrt(sum((x - mean) ** 2 for x in self._reference) / (n - 1)), self.min_std,
+                  self.min_relative_std * abs(mean))
         z = (float(value) - mean) / std
         self._high = max(0.0, self._high + z - self.drift)
         self._low = max(0.0, self._low - z - self.drift)

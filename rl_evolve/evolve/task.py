@@ -101,6 +101,7 @@ def run_evolve(cfg: DictConfig, run_dir: Path) -> float | None:
     recorder.start("evolve", cfg.seed, cfg.device, strategy=str(cfg.evolve.strategy.value),
                    algo=cfg.algo.name,
                    env=cfg.env.name, env_id=cfg.env.id, dynamics=cfg.dynamics.name,
+                   schedule=str(cfg.dynamics.get("_target_", "")).rsplit(".", 1)[-1].lower(),
                    evolve=OmegaConf.to_container(cfg.evolve, resolve=True))
     folder.checkpoints.mkdir(parents=True, exist_ok=True)
     if not cfg.evolve.champion:

@@ -15,7 +15,7 @@ TINY = ["task=evolve", "progress_bar=false", "total_timesteps=256", "n_envs=1",
         "algo.n_steps=64", "algo.batch_size=64", "algo.n_epochs=2", f"evolve.steps={BUDGET}",
         "evolve.adapt_steps=256", "evolve.model_steps=200", "evolve.recent_steps=200",
         "evolve.model_epochs=5",
-        "evolve.gate_episodes=3", "+evolve.detector_params.warmup=3", "+evolve.detector_params.threshold=1",
+        "evolve.gate_episodes=3", "evolve.detector_params.warmup=3", "+evolve.detector_params.threshold=1",
         "dynamics=piecewise", "dynamics.unit=episodes",
         "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 12, values: {length: 2.0}}]"]
 
