@@ -64,6 +64,35 @@ def harmful_changes(static: dict[str, Any]) -> set[int]:
     return {i for i in range(len(means) - 1) if means[i] - means[i + 1] >= HARM}
 
 
+def harm_onsets(evolve: dict[str, Any], static: dict[str, Any]) -> list[int]:
+    """World steps at which a harmful change happened: for switching worlds the changes that
+    hurt the static champion (same seed, same schedule); for a drift the first step after
+    which the static champion's return stays ``HARM`` below its start for 3 episodes."""
+    if evolve.get("schedule") != "linear":
+        harmful = harmful_changes(static)
+        return [c["step"] for i, c in enumerate(evolve["changes"]) if i in harmful]
+    rows = [r for r in static["episode_rows"] if r["role"] == "serve"]
+    start = float(np.mean([r["normalised"] for r in rows[:10]]))
+    low = [r["normalised"] <= start - HARM for r in rows]
+    for i in range(len(rows) - 2):
+        if all(low[i: i + 3]):
+            return [rows[i - 1]["end_step"] if i else 0]
+    return []
+
+
+def delays_after(run: dict[str, Any], onsets: list[int], signal: str | None) -> list[int | None]:
+    """Per onset: episodes from the first episode after it to the first alarm (of ``signal``,
+    or any) before the next onset; None when none came."""
+    rows, out = run["episode_rows"], []
+    for k, onset in enumerate(onsets):
+        end = onsets[k + 1] if k + 1 < len(onsets) else float("inf")
+        first = next((r["episode"] for r in rows if r["end_step"] > onset), None)
+        hits = [a["episode"] - first for a in run["alarms"] if first is not None and a["episode"] >= first
+                and a["step"] <= end and (signal is None or a["signal"] == signal)]
+        out.append(min(hits) if hits else None)
+    return out
+
+
 def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
     """(promotions, those whose next ``gate_episodes`` in service averaged below the champion's
     gate score they beat)."""
@@ -140,21 +169,20 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds])
         static = by_strategy.get("static", {})
         delays: dict[str, list[float]] = {"any": [], "return": [], "surprise": []}
-        missed = 0
+        missed, onsets_seen = 0, 0
         for seed, run in evolve.items():
             if seed not in static:
                 continue
-            harmful = harmful_changes(static[seed])
-            w.setdefault("static_drop", {})[seed] = sorted(harmful)
+            onsets = harm_onsets(run, static[seed])
+            onsets_seen += len(onsets)
             for signal in delays:
-                for i, d in enumerate(run["detection_delay"][signal]):
-                    if i in harmful:
-                        if d is None and signal == "any":
-                            missed += 1
-                        if d is not None:
-                            delays[signal].append(d)
+                found = delays_after(run, onsets, None if signal == "any" else signal)
+                delays[signal] += [d for d in found if d is not None]
+                if signal == "any":
+                    missed += sum(d is None for d in found)
         w["detection_delay_episodes"] = {k: {"median": float(np.median(v)) if v else None, "n": len(v)}
                                          for k, v in delays.items()}
+        w["harmful_changes"] = onsets_seen
         w["harmful_changes_missed"] = missed
         promoted = [worse_promotions(r) for r in evolve.values()]
         w["promotions"] = {"total": sum(p[0] for p in promoted),
@@ -181,7 +209,7 @@ def markdown(report: dict[str, Any]) -> str:
                   f"{ci(w.get('training_steps_evolve_over_continual'))}",
                   "- detection delay after harmful changes (median episodes): " + ", ".join(
                       f"{k} {v['median']} (n={v['n']})" for k, v in w["detection_delay_episodes"].items()),
-                  f"- harmful changes never detected: {w['harmful_changes_missed']}",
+                  f"- harmful changes: {w['harmful_changes']}, never detected: {w['harmful_changes_missed']}",
                   f"- promotions: {w['promotions']['total']}, worse on the next fresh episodes: "
                   f"{w['promotions']['worse_on_fresh_episodes']}", ""]
     return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""rl-evolve-evolve-report: harmful changes from the static run, delays, paired differences."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from rl_evolve.evolve.report import aggregate, delays_after, harm_onsets, main
+
+
+def rows(returns: list[float], lengths: list[float], role: str = "serve") -> list[dict]:
+    out, step = [], 0
+    for i, (ret, length) in enumerate(zip(returns, lengths, strict=True)):
+        step += 10
+        out.append({"episode": i, "end_step": step, "return": ret, "normalised": ret / 100, "length": "10",
+                    "role": role, "version": "0", "dynamics": json.dumps({"length": length})})
+    return out
+
+
+def run(strategy: str, seed: int, returns: list[float], lengths: list[float], alarms=(), training=0) -> dict:
+    episode_rows = rows(returns, lengths)
+    pairs = zip(episode_rows[:-1], episode_rows[1:], strict=True)
+    changes = [{"episode": b["episode"], "step": a["end_step"]}
+               for a, b in pairs if a["dynamics"] != b["dynamics"]]
+    return {"task": "evolve", "status": "completed", "strategy": strategy, "seed": seed, "dynamics": "w",
+            "schedule": "piecewise", "episode_rows": episode_rows, "changes": changes,
+            "alarms": [{"episode": e, "step": 10 * (e + 1), "signal": s} for e, s in alarms],
+            "episodes": len(episode_rows), "mean_normalised_return": sum(returns) / len(returns) / 100,
+            "training_steps": training, "adaptations": [], "evolve": {"gate_episodes": 2},
+            "lineage": {"versions": [{"id": 0, "created_at_step": 0, "decisions": []}]}}
+
+
+LENGTHS = [0.5] * 5 + [1.0] * 5 + [0.5] * 5
+STATIC = run("static", 0, [100] * 5 + [10] * 5 + [100] * 5, LENGTHS)
+
+
+def test_only_changes_that_hurt_the_static_champion_are_harmful():
+    evolve = run("evolve", 0, [100] * 15, LENGTHS)
+    assert harm_onsets(evolve, STATIC) == [50]  # the change back to 0.5 helped
+
+
+def test_a_drift_is_harmful_from_where_the_static_return_stays_low():
+    static = run("static", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11)
+    static["schedule"] = "linear"
+    assert harm_onsets({**static, "strategy": "evolve"}, static) == [70]  # episode 7 is the first low one
+
+
+def test_delay_counts_episodes_from_the_change_to_the_first_alarm_of_the_signal():
+    evolve = run("evolve", 0, [100] * 15, LENGTHS, alarms=[(2, "return"), (7, "return"), (6, "surprise")])
+    assert delays_after(evolve, [50], "return") == [2]
+    assert delays_after(evolve, [50], "surprise") == [1]
+    assert delays_after(evolve, [50], None) == [1]
+
+
+def test_evolve_is_compared_with_static_and_continual_of_the_same_seed():
+    runs = [STATIC, run("evolve", 0, [100] * 15, LENGTHS, alarms=[(6, "return")], training=100),
+            run("continual", 0, [90] * 15, LENGTHS, training=150)]
+    world = aggregate(runs)["w"]
+    assert world["evolve_minus_static"][0] == pytest.approx(1.0 - 0.7)
+    assert world["evolve_minus_continual"][0] == pytest.approx(0.1)
+    assert world["training_steps_evolve_over_continual"][0] == pytest.approx(100 / 150)
+    assert world["detection_delay_episodes"]["return"] == {"median": 1.0, "n": 1}
+
+
+def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
+    for i, r in enumerate([STATIC, run("evolve", 0, [100] * 15, LENGTHS)]):
+        folder = tmp_path / "runs" / str(i)
+        folder.mkdir(parents=True)
+        with (folder / "episodes.csv").open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(r["episode_rows"][0]))
+            writer.writeheader()
+            writer.writerows(r["episode_rows"])
+        (folder / "lineage.json").write_text(json.dumps(r.pop("lineage")))
+        (folder / "summary.json").write_text(json.dumps({k: v for k, v in r.items() if k != "episode_rows"}))
+    main([str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["w"]["strategies"].keys() == {
+        "evolve", "static"}
+    assert (tmp_path / "out" / "report.md").read_text().startswith("## w")
