@@ -15,6 +15,7 @@ import numpy as np
 from omegaconf import DictConfig
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from tqdm.auto import tqdm
 
 from rl_evolve.evolve.candidates import Member, StopAtBudget, agent_from, fine_tune, rank_by_surprise
 from rl_evolve.evolve.detectors import Detector, build_detector
@@ -41,8 +42,10 @@ class Deployment:
     """One deployed agent's life in a changing world, under ``cfg.evolve.strategy``."""
 
     def __init__(self, cfg: DictConfig, world: World, champion: BaseAlgorithm, checkpoints: Path,
-                 logger: StepOffsetLogger):
+                 logger: StepOffsetLogger, progress: bool = False):
         self.cfg, self.ev, self.world, self.logger = cfg, cfg.evolve, world, logger
+        self.progress = tqdm(total=int(cfg.evolve.steps), desc="world steps", unit="step",
+                             disable=not progress)
         self.budget = int(self.ev.steps)
         self.checkpoints = checkpoints
         self.lineage = Lineage()
@@ -71,8 +74,9 @@ class Deployment:
         return version.id
 
     def _log_episodes(self) -> None:
-        """New episodes of the world to TensorBoard, on the world-steps axis."""
+        """New episodes of the world to TensorBoard, on the world-steps axis; the progress bar."""
         self.logger.offset = 0
+        self.progress.update(self.world.steps - self.progress.n)
         for ep in self.world.log.episodes[self._logged:]:
             self.logger.record("evolve/return_in_service", ep.ret)
             self.logger.record("evolve/version", ep.version)
@@ -124,6 +128,7 @@ class Deployment:
             self._episodes(strategy, folder)
         self._log_episodes()
         self._save(folder)
+        self.progress.close()
 
     def _continual(self) -> None:
         """The deployed agent keeps learning from every step (plain fine-tuning, no gate)."""

@@ -107,7 +107,8 @@ def run_evolve(cfg: DictConfig, run_dir: Path) -> float | None:
     if not cfg.evolve.champion:
         champion = _pretrain(cfg, champion)
     random_return, best_return = _references(cfg, champion)
-    deployment = Deployment(cfg, world, champion, folder.checkpoints, recorder.logger(offset_axis=True))
+    deployment = Deployment(cfg, world, champion, folder.checkpoints, recorder.logger(offset_axis=True),
+                            progress=show_progress_bar(cfg.progress_bar))
 
     def progress() -> dict:
         return results.summarise(world.log.episodes, deployment.alarms, world.log.steps_by_role,
