@@ -135,10 +135,21 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for name, by_seed in by_label.items():
             base = by_label.get(name.split("+")[0]) if "+" in name else None
             if base:
-                diffs = [r["mean_forgetting"] - base[seed]["mean_forgetting"]
-                         for seed, r in by_seed.items() if seed in base]
+                paired = [(r, base[seed]) for seed, r in by_seed.items() if seed in base]
+                diffs = [r["mean_forgetting"] - b["mean_forgetting"] for r, b in paired]
+                # Forgetting R[i][i] - R[T][i] split in its two ends: a penalty can forget less by
+                # keeping more at the end, or by having learned less (or later) at the task's stage.
+                per_task = {task: {
+                    "forgetting_difference": bootstrap_ci([r["forgetting"][task] - b["forgetting"][task]
+                                                           for r, b in paired]),
+                    "after_its_stage_difference": bootstrap_ci(
+                        [r["R"][i][i] - b["R"][i][i] for r, b in paired]),
+                    "at_the_end_difference": bootstrap_ci(
+                        [r["R"][-1][i] - b["R"][-1][i] for r, b in paired]),
+                } for i, task in enumerate(tasks[:-1]) if paired}
                 penalty_effect[name] = {"against": name.split("+")[0],
-                                        "mean_forgetting_difference": bootstrap_ci(diffs)}
+                                        "mean_forgetting_difference": bootstrap_ci(diffs),
+                                        "per_task": per_task}
         out[f"{curriculum}/{algo}"] = {"tasks": tasks, "labels": table, "last_stage_target": targets,
                                        "penalty_vs_plain": penalty_effect}
     return out
@@ -179,7 +190,13 @@ def markdown(report: dict[str, Any]) -> str:
                          f"{clipped} of {entries} |")
         for name, effect in group.get("penalty_vs_plain", {}).items():
             lines += ["", f"Mean forgetting, {name} minus {effect['against']} (paired by seed; below 0: the "
-                      f"penalty forgets less): {_fmt(effect['mean_forgetting_difference'])}"]
+                      f"penalty forgets less): {_fmt(effect['mean_forgetting_difference'])}", "",
+                      "| task | forgetting difference | R[i][i] difference (after its stage) | "
+                      "R[T][i] difference (at the end) |", "|---|---|---|---|"]
+            for task, d in effect.get("per_task", {}).items():
+                lines.append(f"| {task} | {_fmt(d['forgetting_difference'])} | "
+                             f"{_fmt(d['after_its_stage_difference'])} | "
+                             f"{_fmt(d['at_the_end_difference'])} |")
         if group["last_stage_target"]:
             lines += ["", "Last stage, median steps to threshold against scratch (target: at most half):", ""]
             for name, t in group["last_stage_target"].items():

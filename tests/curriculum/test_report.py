@@ -17,7 +17,7 @@ def summary(mode: str, seed: int, steps: list[int | None], auc: list[float], jum
     return {"task": "curriculum", "status": "completed", "curriculum": "c", "algo": "ppo", "seed": seed,
             "transfer": {"mode": mode, "penalty": "none"}, "tasks": ["t0", "t1"], "stages": stages,
             "forgetting": {"t0": 0.1}, "mean_forgetting": 0.1, "average_performance": 0.9,
-            "R_raw": [[1.0, 0.0], [1.0, 1.0]],
+            "R_raw": [[1.0, 0.0], [1.0, 1.0]], "R": [[1.0, 0.0], [1.0, 1.0]],
             "reference_returns": {"t0": {"random": 0.0, "best": 1.0}, "t1": {"random": 0.0, "best": 1.0}},
             "evaluations": [{"global_step": 0, "returns": {"t0": 0.0, "t1": 0.0}},
                             {"global_step": 100, "returns": {"t0": 1.0, "t1": 1.0}}]}
@@ -94,3 +94,15 @@ def test_the_report_counts_r_entries_that_were_clipped():
     runs[0]["R"], runs[0]["R_clipped"] = [[1.0, 0.0], [1.0, 1.0]], [[0, 0]]
     runs[1]["R"], runs[1]["R_clipped"] = [[1.0, 0.0], [1.0, 1.0]], []
     assert aggregate(runs)["c/ppo"]["labels"]["full"]["R_entries_clipped"] == [1, 8]
+
+
+def test_a_penalty_forgetting_less_by_learning_less_shows_in_the_per_task_split():
+    penalised = summary("full", 0, [50, 10], [0.5, 0.6], [0.0, 0.5])
+    penalised["transfer"].update(penalty="ewc", strength=100.0)
+    penalised["forgetting"], penalised["R"] = {"t0": 0.0}, [[0.9, 0.0], [0.9, 1.0]]
+    plain = {**RUNS[2], "R": [[1.0, 0.0], [0.9, 1.0]]}  # forgetting 0.1 on t0
+    split = aggregate([RUNS[0], RUNS[1], plain, RUNS[3], penalised])["c/ppo"]["penalty_vs_plain"][
+        "full+ewc(100)"]["per_task"]["t0"]
+    assert split["forgetting_difference"][0] == pytest.approx(-0.1)
+    assert split["after_its_stage_difference"][0] == pytest.approx(-0.1)  # it learned less
+    assert split["at_the_end_difference"][0] == pytest.approx(0.0)  # and kept no more
