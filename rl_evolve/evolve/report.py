@@ -215,6 +215,25 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write_results(runs: list[dict[str, Any]], path: Path) -> None:
+    """One row per run: the raw figures the aggregates come from."""
+    fields = ["dynamics", "strategy", "seed", "episodes", "mean_return", "mean_normalised_return",
+              "training_steps", "gate_steps", "alarms", "promotions", "rollbacks", "versions"]
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for r in sorted(runs, key=lambda r: (r["dynamics"], r["strategy"], r["seed"])):
+            decisions = [d["decision"] for v in r["lineage"]["versions"] for d in v["decisions"]]
+            writer.writerow({"dynamics": r["dynamics"], "strategy": r["strategy"], "seed": r["seed"],
+                             "episodes": r["episodes"], "mean_return": r["mean_return"],
+                             "mean_normalised_return": r["mean_normalised_return"],
+                             "training_steps": r["training_steps"],
+                             "gate_steps": r["steps_by_role"]["gate"],
+                             "alarms": len(r["alarms"]), "promotions": decisions.count("promoted"),
+                             "rollbacks": decisions.count("rolled_back"),
+                             "versions": len(r["lineage"]["versions"])})
+
+
 def main(argv: list[str] | None = None) -> None:
     """Writes ``report.json`` and ``report.md`` for the evolve runs below ``runs``."""
     parser = argparse.ArgumentParser(prog="rl-evolve-evolve-report", description=main.__doc__)
@@ -229,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
         (args.out / "report.md").write_text(markdown(report))
+        write_results(runs, args.out / "results.csv")
     except OSError as exc:
         parser.error(f"cannot write the report to {args.out}: {exc.strerror}")
     print(markdown(report))

@@ -29,6 +29,8 @@ def run(strategy: str, seed: int, returns: list[float], lengths: list[float], al
             "alarms": [{"episode": e, "step": 10 * (e + 1), "signal": s} for e, s in alarms],
             "episodes": len(episode_rows), "mean_normalised_return": sum(returns) / len(returns) / 100,
             "training_steps": training, "adaptations": [], "evolve": {"gate_episodes": 2},
+            "mean_return": sum(returns) / len(returns),
+            "steps_by_role": {"serve": 150, "gate": 0, "adapt": training},
             "lineage": {"versions": [{"id": 0, "created_at_step": 0, "decisions": []}]}}
 
 
@@ -78,3 +80,4 @@ def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
     assert json.loads((tmp_path / "out" / "report.json").read_text())["w"]["strategies"].keys() == {
         "evolve", "static"}
     assert (tmp_path / "out" / "report.md").read_text().startswith("## w")
+    assert len((tmp_path / "out" / "results.csv").read_text().splitlines()) == 1 + 2
