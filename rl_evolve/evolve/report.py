@@ -36,6 +36,9 @@ def load_runs(root: Path) -> list[dict[str, Any]]:
                  "end_step": int(row["end_step"]), "episode": int(row["episode"])}
                 for row in csv.DictReader(f)]
         summary["lineage"] = json.loads((path.parent / "lineage.json").read_text())
+        rows = summary["episode_rows"]
+        summary["time_weighted_normalised_return"] = float(np.average(
+            [r["normalised"] for r in rows], weights=[int(r["length"]) for r in rows])) if rows else None
         runs.append(summary)
     return runs
 
@@ -65,12 +68,23 @@ def harmful_changes(static: dict[str, Any]) -> set[int]:
 
 
 def harm_onsets(evolve: dict[str, Any], static: dict[str, Any]) -> list[int]:
-    """World steps at which a harmful change happened: for switching worlds the changes that
-    hurt the static champion (same seed, same schedule); for a drift the first step after
-    which the static champion's return stays ``HARM`` below its start for 3 episodes."""
+    """World steps at which a change hurt the policy in service. For switching worlds: the
+    changes after which the champion of the moment averages ``HARM`` less over its first 3
+    episodes than over its last 3 before (a change the champion handles needs no alarm). For a
+    drift: the first step after which the static champion (same seed) stays ``HARM`` below its
+    start for 3 episodes."""
     if evolve.get("schedule") != "linear":
-        harmful = harmful_changes(static)
-        return [c["step"] for i, c in enumerate(evolve["changes"]) if i in harmful]
+        rows, onsets = evolve["episode_rows"], []
+        for change in evolve["changes"]:
+            served = [r for r in rows if r["end_step"] <= change["step"] and r["role"] == "serve"]
+            if not served:
+                continue
+            mine = [r for r in rows if r["version"] == served[-1]["version"]]  # the champion's
+            before = [r["normalised"] for r in mine if r["end_step"] <= change["step"]][-3:]
+            after = [r["normalised"] for r in mine if r["end_step"] > change["step"]][:3]
+            if before and after and np.mean(before) - np.mean(after) >= HARM:
+                onsets.append(change["step"])
+        return onsets
     rows = [r for r in static["episode_rows"] if r["role"] == "serve"]
     start = float(np.mean([r["normalised"] for r in rows[:10]]))
     low = [r["normalised"] <= start - HARM for r in rows]
@@ -78,6 +92,13 @@ def harm_onsets(evolve: dict[str, Any], static: dict[str, Any]) -> list[int]:
         if all(low[i: i + 3]):
             return [rows[i - 1]["end_step"] if i else 0]
     return []
+
+
+def during_adaptation(run: dict[str, Any], onset: int) -> bool:
+    """Whether the world changed while the loop was gating or training (not monitoring): it then
+    answers through that adaptation's gate, and no detection delay is defined."""
+    first = next((r for r in run["episode_rows"] if r["end_step"] > onset), None)
+    return first is not None and first["role"] != "serve"
 
 
 def delays_after(run: dict[str, Any], onsets: list[int], signal: str | None) -> list[int | None]:
@@ -152,6 +173,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             values = [r["mean_normalised_return"] for r in by_seed.values()]
             w["strategies"][strategy] = {
                 "seeds": sorted(by_seed), "normalised_return": bootstrap_ci(values),
+                "time_weighted_normalised_return": bootstrap_ci(
+                    [r["time_weighted_normalised_return"] for r in by_seed.values()]),
                 "training_steps": bootstrap_ci([r["training_steps"] for r in by_seed.values()]),
                 "alarms_per_200_episodes": bootstrap_ci([200 * len(r["alarms"]) / max(r["episodes"], 1)
                                                          for r in by_seed.values()])}
@@ -159,9 +182,9 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for other in ("static", "continual"):
             seeds = sorted(set(evolve) & set(by_strategy.get(other, {})))
             if seeds:
-                w[f"evolve_minus_{other}"] = bootstrap_ci(
-                    [evolve[s]["mean_normalised_return"] - by_strategy[other][s]["mean_normalised_return"]
-                     for s in seeds])
+                for key, name in (("mean_normalised_return", f"evolve_minus_{other}"),
+                                  ("time_weighted_normalised_return", f"evolve_minus_{other}_time_weighted")):
+                    w[name] = bootstrap_ci([evolve[s][key] - by_strategy[other][s][key] for s in seeds])
         continual = by_strategy.get("continual", {})
         seeds = sorted(set(evolve) & set(continual))
         if seeds:
@@ -175,6 +198,10 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 continue
             onsets = harm_onsets(run, static[seed])
             onsets_seen += len(onsets)
+            busy = [o for o in onsets if during_adaptation(run, o)]
+            onsets = [o for o in onsets if o not in busy]
+            w.setdefault("harmful_changes_during_adaptation", 0)
+            w["harmful_changes_during_adaptation"] += len(busy)
             for signal in delays:
                 found = delays_after(run, onsets, None if signal == "any" else signal)
                 delays[signal] += [d for d in found if d is not None]
@@ -194,22 +221,27 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def markdown(report: dict[str, Any]) -> str:
     def ci(v: Any) -> str:
-        return "-" if not v or v[0] != v[0] else f"{v[0]:+.2f} [{v[1]:+.2f}, {v[2]:+.2f}]"
+        return "-" if not v or v[0] != v[0] else f"{v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]"
 
     lines = []
     for world, w in report.items():
-        lines += [f"## {world}", "", "| strategy | seeds | in-service normalised return | training steps | "
-                  "alarms / 200 episodes |", "|---|---|---|---|---|"]
+        lines += [f"## {world}", "", "| strategy | seeds | normalised return per episode | per world step "
+                  "| training steps | alarms / 200 episodes |", "|---|---|---|---|---|---|"]
         for name, s in w["strategies"].items():
             lines.append(f"| {name} | {len(s['seeds'])} | {ci(s['normalised_return'])} | "
+                         f"{ci(s['time_weighted_normalised_return'])} | "
                          f"{s['training_steps'][0]:.0f} | {s['alarms_per_200_episodes'][0]:.2f} |")
-        lines += ["", f"- evolve - static: {ci(w.get('evolve_minus_static'))}",
-                  f"- evolve - continual: {ci(w.get('evolve_minus_continual'))}",
+        lines += ["", f"- evolve - static: per episode {ci(w.get('evolve_minus_static'))}, per world step "
+                  f"{ci(w.get('evolve_minus_static_time_weighted'))}",
+                  f"- evolve - continual: per episode {ci(w.get('evolve_minus_continual'))}, per world step "
+                  f"{ci(w.get('evolve_minus_continual_time_weighted'))}",
                   "- training steps, evolve / continual: "
                   f"{ci(w.get('training_steps_evolve_over_continual'))}",
                   "- detection delay after harmful changes (median episodes): " + ", ".join(
                       f"{k} {v['median']} (n={v['n']})" for k, v in w["detection_delay_episodes"].items()),
-                  f"- harmful changes: {w['harmful_changes']}, never detected: {w['harmful_changes_missed']}",
+                  f"- harmful changes: {w['harmful_changes']} (while gating or training: "
+                  f"{w.get('harmful_changes_during_adaptation', 0)}), never detected: "
+                  f"{w['harmful_changes_missed']}",
                   f"- promotions: {w['promotions']['total']}, worse on the next fresh episodes: "
                   f"{w['promotions']['worse_on_fresh_episodes']}", ""]
     return "\n".join(lines)

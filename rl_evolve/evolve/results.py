@@ -45,6 +45,10 @@ def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_ro
         "episodes": len(episodes),
         "mean_return": float(np.mean([e.ret for e in episodes])) if episodes else None,
         "mean_normalised_return": float(np.mean(normalised)) if episodes else None,
+        # the same weighted by episode length: per unit of deployment time rather than per episode
+        # (a failing policy plays many short episodes, which the plain mean counts many times)
+        "time_weighted_normalised_return": float(np.average(normalised, weights=[e.length for e in episodes]))
+        if episodes else None,
         "steps_by_role": dict(steps_by_role),
         "training_steps": int(steps_by_role.get("adapt", 0)),
         "changes": changes,
