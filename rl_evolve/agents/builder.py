@@ -14,17 +14,17 @@ from stable_baselines3.common.vec_env import VecEnv
 from rl_evolve.errors import ConfigError
 
 # Schema fields that are not constructor arguments of the SB3 class.
-_NOT_KWARGS = {"name", "cls", "net_arch", "extra", "learning_rate_schedule", "clip_range_schedule"}
+_NOT_KWARGS = {"name", "_target_", "net_arch", "extra", "learning_rate_schedule", "clip_range_schedule"}
 
 
 def algorithm_class(algo_cfg: DictConfig) -> type[BaseAlgorithm]:
-    """The ``BaseAlgorithm`` subclass named by ``algo.cls``."""
+    """The ``BaseAlgorithm`` subclass named by ``algo._target_``."""
     try:
-        cls = get_class(algo_cfg.cls)
+        cls = get_class(algo_cfg._target_)
     except Exception as exc:  # hydra raises ImportError or ValueError depending on the case
-        raise ConfigError(f"algo.cls '{algo_cfg.cls}' cannot be imported: {exc}") from exc
+        raise ConfigError(f"algo._target_ '{algo_cfg._target_}' cannot be imported: {exc}") from exc
     if not issubclass(cls, BaseAlgorithm):
-        raise ConfigError(f"algo.cls '{algo_cfg.cls}' is not a stable_baselines3 BaseAlgorithm")
+        raise ConfigError(f"algo._target_ '{algo_cfg._target_}' is not a stable_baselines3 BaseAlgorithm")
     return cls
 
 
@@ -55,13 +55,13 @@ def replay_variant(cfg: DictConfig) -> tuple[type[BaseAlgorithm], dict[str, Any]
     cls = algorithm_class(cfg.algo)
     if cfg.replay.name == "uniform":
         return cls, {}
-    variant = get_class(cfg.replay.algo_cls)
+    variant = get_class(cfg.replay.algorithm)
     if not issubclass(variant, cls):
         raise ConfigError(f"replay={cfg.replay.name} needs {variant.__name__}'s base algorithm "
                           f"({variant.__mro__[1].__name__}); algo={cfg.algo.name} is {cls.__name__}")
     buffer_kwargs = {"alpha": cfg.replay.alpha, "beta0": cfg.replay.beta0, "eps": cfg.replay.eps,
                      "seed": cfg.seed}
-    return variant, {"replay_buffer_class": get_class(cfg.replay.buffer_cls),
+    return variant, {"replay_buffer_class": get_class(cfg.replay._target_),
                      "replay_buffer_kwargs": buffer_kwargs,
                      "double_q": cfg.replay.double_q}
 

@@ -39,10 +39,11 @@ class Task(str, Enum):
 
 @dataclass
 class AlgoConfig:
-    """Fields common to every SB3 algorithm; ``cls`` is the ``BaseAlgorithm`` subclass to build."""
+    """Fields common to every SB3 algorithm; ``_target_`` is the ``BaseAlgorithm`` subclass to
+    build (like every class a config names: the replay buffer, the schedules)."""
 
     name: str = MISSING
-    cls: str = MISSING
+    _target_: str = MISSING
     policy: str = "MlpPolicy"
     learning_rate: float = 3e-4
     learning_rate_schedule: Schedule = Schedule.constant
@@ -57,7 +58,7 @@ class AlgoConfig:
 @dataclass
 class PPOConfig(AlgoConfig):
     name: str = "ppo"
-    cls: str = "stable_baselines3.PPO"
+    _target_: str = "stable_baselines3.PPO"
     n_steps: int = 2048
     batch_size: int = 64
     n_epochs: int = 10
@@ -76,7 +77,7 @@ class PPOConfig(AlgoConfig):
 @dataclass
 class DQNConfig(AlgoConfig):
     name: str = "dqn"
-    cls: str = "stable_baselines3.DQN"
+    _target_: str = "stable_baselines3.DQN"
     learning_rate: float = 1e-4
     buffer_size: int = 1_000_000
     learning_starts: int = 100
@@ -100,12 +101,13 @@ class ReplayConfig:
 
 @dataclass
 class PrioritizedReplayConfig(ReplayConfig):
-    """Proportional PER (Schaul et al. 2016): a ReplayBuffer subclass and the DQN variant whose
-    training step uses its weights and sets its priorities."""
+    """Proportional PER (Schaul et al. 2016): a ReplayBuffer subclass (``_target_``; SB3 builds it
+    from the class) and the DQN variant whose training step uses its weights and sets its
+    priorities (``algorithm``)."""
 
     name: str = "prioritized"
-    buffer_cls: str = "rl_evolve.replay.prioritized.PrioritizedReplayBuffer"
-    algo_cls: str = "rl_evolve.agents.per_dqn.PERDQN"
+    _target_: str = "rl_evolve.replay.prioritized.PrioritizedReplayBuffer"
+    algorithm: str = "rl_evolve.agents.per_dqn.PERDQN"
     alpha: float = 0.6
     beta0: float = 0.4  # annealed linearly to 1.0 over training
     eps: float = 1e-6
