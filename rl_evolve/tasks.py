@@ -7,6 +7,21 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 
+def check_rl_run(cfg: DictConfig, what: str) -> None:
+    """What a curriculum and a deployment check before building anything: no ``resume=`` (only
+    train runs continue), then the config, the agent and the transfer settings."""
+    from rl_evolve.agents import check_agent_config
+    from rl_evolve.config.validate import validate
+    from rl_evolve.errors import ConfigError
+    from rl_evolve.transfer import check_transfer
+
+    if cfg.resume is not None:
+        raise ConfigError(f"resume= continues train runs only; start the {what} again")
+    validate(cfg)
+    check_agent_config(cfg)
+    check_transfer(cfg.transfer)
+
+
 def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
     """Runs ``cfg.task``; returns the final evaluation return (what a sweeper optimises)."""
     task = str(getattr(cfg.task, "value", cfg.task))

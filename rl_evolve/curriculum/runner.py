@@ -16,14 +16,14 @@ from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
-from rl_evolve.agents import build_agent, check_agent_config
-from rl_evolve.config.validate import validate
+from rl_evolve.agents import build_agent
 from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator, random_policy_return
 from rl_evolve.curriculum.stages import Stage, build_stages
 from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
+from rl_evolve.tasks import check_rl_run
 from rl_evolve.tracking.callbacks import DivergenceCallback, DynamicsLogCallback, StopOnInterrupt
 from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
@@ -31,7 +31,6 @@ from rl_evolve.tracking.step_axis import StepOffsetLogger
 from rl_evolve.transfer import (
     PenaltyLogCallback,
     SourceWeights,
-    check_transfer,
     fine_tune_config,
     load_source,
     policy_fisher,
@@ -148,11 +147,7 @@ def _reference_returns(cfg: DictConfig, stages: list[Stage]) -> dict[str, float]
 
 def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
     """Trains through ``cfg.curriculum``; returns the final average normalised performance."""
-    if cfg.resume is not None:
-        raise ConfigError("resume= continues single runs only; start the curriculum again")
-    validate(cfg)
-    check_agent_config(cfg)
-    check_transfer(cfg.transfer)
+    check_rl_run(cfg, "curriculum")
     stages = build_stages(cfg)
     mode, penalty_kind = str(cfg.transfer.mode.value), str(cfg.transfer.penalty.value)
     folder = RunFolder(run_dir)

@@ -9,8 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
 
-from rl_evolve.agents import build_agent, check_agent_config
-from rl_evolve.config.validate import validate
+from rl_evolve.agents import build_agent
 from rl_evolve.curriculum.evaluation import random_policy_return
 from rl_evolve.env_factory import build_vec_env, check_env_exists, env_settings
 from rl_evolve.errors import ConfigError, invalid_choice
@@ -19,10 +18,11 @@ from rl_evolve.evolve.detectors import build_detector
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.world import World
 from rl_evolve.runtime import show_progress_bar
+from rl_evolve.tasks import check_rl_run
 from rl_evolve.tracking.callbacks import DivergenceCallback
 from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
-from rl_evolve.transfer import apply_transfer, check_transfer, load_source
+from rl_evolve.transfer import apply_transfer, load_source
 
 REFERENCE_SEED_OFFSET = 30_000
 SIGNALS = ("either", "return", "surprise")  # the reference episodes (random policy, champion at home)
@@ -86,11 +86,7 @@ def _references(cfg: DictConfig, model: BaseAlgorithm) -> tuple[float, float]:
 
 def run_evolve(cfg: DictConfig, run_dir: Path) -> float | None:
     """Deploys, monitors and adapts; returns the mean normalised return of every episode."""
-    if cfg.resume is not None:
-        raise ConfigError("resume= continues train runs only; start the deployment again")
-    validate(cfg)
-    check_agent_config(cfg)
-    check_transfer(cfg.transfer)
+    check_rl_run(cfg, "deployment")
     check_evolve(cfg.evolve)
     settings = {**env_settings(cfg.env), "schedule": OmegaConf.to_container(cfg.dynamics, resolve=True)}
     check_env_exists(settings)
