@@ -78,6 +78,7 @@ def test_a_long_sweep_folder_name_is_cut_with_a_hash_and_stays_unique():
 
     long_a, long_b = "x=" + "a" * 300, "x=" + "a" * 299 + "b"
     assert short_dirname("seed=1") == "seed=1"
+    assert short_dirname("evolve.champion=runs/a/s0,seed=0") == "evolve.champion=runs%a%s0,seed=0"
     assert len(short_dirname(long_a)) == MAX_DIRNAME and short_dirname(long_a) != short_dirname(long_b)
 
 

@@ -99,7 +99,9 @@ MAX_DIRNAME = 200  # file systems refuse names over 255 bytes
 
 
 def short_dirname(name: str) -> str:
-    """A sweep job's folder name (its overrides), cut with a hash suffix when too long."""
+    """A sweep job's folder name (its overrides), one folder deep (a path in a value, e.g.
+    ``evolve.champion=runs/x``, has its slashes replaced), cut with a hash suffix when too long."""
+    name = name.replace("/", "%")
     if len(name) <= MAX_DIRNAME:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:10]
