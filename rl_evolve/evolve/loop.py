@@ -56,7 +56,6 @@ class Deployment:
         self.detectors = {"return": _detector(self.ev, "down"), "surprise": _detector(self.ev, "up")}
         self.alarms: list[dict[str, Any]] = []
         self.adaptations: list[dict[str, Any]] = []
-        self.surprise: list[tuple[int, float]] = []  # (world step, surprise) per served episode
         self._logged = 0
         self._probation: dict[str, Any] | None = None  # a promotion still proving its gate score
 
@@ -183,7 +182,6 @@ class Deployment:
             episode = self.world.log.transitions(since_step=ep.end_step - ep.length)
             surprise = champion.monitor.surprise(episode)
             signals["surprise"] = surprise
-            self.surprise.append((ep.end_step, surprise))
             self._mark("evolve/model_surprise", surprise)
         wanted = self.ev.signal
         alarm = False

@@ -1,5 +1,6 @@
-"""What a deployment achieved: the episodes' normalised returns, the true change points, how
-soon alarms followed them, and where the steps went; written as ``episodes.csv`` and a PNG."""
+"""What a deployment achieved: the episodes' normalised returns, the true change points, the
+alarms, and where the steps went; written as ``episodes.csv`` and a PNG. How soon alarms followed
+the changes that hurt is the study report's (``report.py``): it needs the static run as well."""
 
 from __future__ import annotations
 
@@ -24,19 +25,6 @@ def change_points(episodes: list[Episode]) -> list[dict[str, Any]]:
             for a, b in zip(episodes[:-1], episodes[1:], strict=True) if a.dynamics != b.dynamics]
 
 
-def detection_delays(changes: list[dict[str, Any]], alarms: list[dict[str, Any]],
-                     signal: str | None = None) -> list[int | None]:
-    """Per change: episodes from the change to the first alarm (of ``signal``, or any) before the
-    next change; None when none came."""
-    delays: list[int | None] = []
-    for i, change in enumerate(changes):
-        end = changes[i + 1]["episode"] if i + 1 < len(changes) else float("inf")
-        hits = [a["episode"] - change["episode"] for a in alarms
-                if change["episode"] <= a["episode"] < end and (signal is None or a["signal"] == signal)]
-        delays.append(min(hits) if hits else None)
-    return delays
-
-
 def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_role: dict[str, int],
               random_return: float, best_return: float) -> dict[str, Any]:
     changes = change_points(episodes)
@@ -53,9 +41,6 @@ def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_ro
         "training_steps": int(steps_by_role.get("adapt", 0)),
         "changes": changes,
         "alarms": alarms,
-        "detection_delay": {"any": detection_delays(changes, alarms),
-                            "return": detection_delays(changes, alarms, "return"),
-                            "surprise": detection_delays(changes, alarms, "surprise")},
     }
 
 
