@@ -44,9 +44,8 @@ class Deployment:
     def __init__(self, cfg: DictConfig, world: World, champion: BaseAlgorithm, checkpoints: Path,
                  logger: StepOffsetLogger, progress: bool = False):
         self.cfg, self.ev, self.world, self.logger = cfg, cfg.evolve, world, logger
-        self.progress = tqdm(total=int(cfg.evolve.steps), desc="world steps", unit="step",
-                             disable=not progress)
         self.budget = int(self.ev.steps)
+        self.progress = tqdm(total=self.budget, desc="world steps", unit="step", disable=not progress)
         self.checkpoints = checkpoints
         self.lineage = Lineage()
         self.members: dict[int, Member] = {}
@@ -66,9 +65,9 @@ class Deployment:
 
     def _add(self, model: BaseAlgorithm, parent: int | None, origin: str,
              window: list[int] | None) -> int:
-        version = self.lineage.add(parent, origin, self.world.steps, "", window)
-        version.checkpoint = f"checkpoints/v{version.id}.zip"
-        model.save(self.checkpoints / f"v{version.id}.zip")
+        name = f"v{len(self.lineage.versions)}.zip"
+        version = self.lineage.add(parent, origin, self.world.steps, f"checkpoints/{name}", window)
+        model.save(self.checkpoints / name)
         self.members[version.id] = Member(model)
         return version.id
 
@@ -149,7 +148,6 @@ class Deployment:
         model.learn(self.budget - self.world.steps, callback=CallbackList([*callbacks, LogEpisodes(), stop]),
                     progress_bar=False)
         self.world.after_learning()
-        self.members[0] = Member(model)
 
     def _episodes(self, strategy: str, folder: Path) -> None:
         last_change = dict(self.world.log.current_dynamics)

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from rl_evolve.curriculum.report import bootstrap_ci
+from rl_evolve.evolve.results import normalised_means
 
-HARM = 0.3  # a change is harmful when the static champion loses this much normalised return
+HARM = 0.3  # a change is harmful when the policy in service loses this much normalised return
 
 
 def load_runs(root: Path) -> list[dict[str, Any]]:
@@ -36,35 +37,15 @@ def load_runs(root: Path) -> list[dict[str, Any]]:
                  "end_step": int(row["end_step"]), "episode": int(row["episode"])}
                 for row in csv.DictReader(f)]
         summary["lineage"] = json.loads((path.parent / "lineage.json").read_text())
-        rows = summary["episode_rows"]
-        summary["time_weighted_normalised_return"] = float(np.average(
-            [r["normalised"] for r in rows], weights=[int(r["length"]) for r in rows])) if rows else None
+        rows = summary["episode_rows"]  # the raw record: both means from it, for runs of any version
+        summary["mean_normalised_return"], summary["time_weighted_normalised_return"] = normalised_means(
+            [r["normalised"] for r in rows], [int(r["length"]) for r in rows])
         runs.append(summary)
     return runs
 
 
 def _context(row: dict[str, Any]) -> str:
     return row["dynamics"]
-
-
-def context_returns(run: dict[str, Any]) -> dict[tuple[str, int], float]:
-    """Mean normalised return per (context, its n-th visit), from a run's episodes."""
-    out: dict[tuple[str, int], list[float]] = defaultdict(list)
-    visit, last = defaultdict(int), None
-    for row in run["episode_rows"]:
-        ctx = _context(row)
-        if ctx != last:
-            visit[ctx] += 1
-            last = ctx
-        out[(ctx, visit[ctx])].append(row["normalised"])
-    return {k: float(np.mean(v)) for k, v in out.items()}
-
-
-def harmful_changes(static: dict[str, Any]) -> set[int]:
-    """Indices (in order) of the changes after which the static champion's normalised return
-    falls by at least ``HARM`` against the context before."""
-    means = list(context_returns(static).values())
-    return {i for i in range(len(means) - 1) if means[i] - means[i + 1] >= HARM}
 
 
 def harm_onsets(evolve: dict[str, Any], static: dict[str, Any]) -> list[int]:
@@ -128,7 +109,7 @@ def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
             total += 1
             version = decision["version"]
             promoted_at = next(d["step"] for d in run["lineage"]["versions"][version]["decisions"]
-                               if d["decision"] == "promoted")
+                               if d["decision"] == "promoted" and d["step"] >= adaptation["step"])
             fresh = [r["return"] for r in rows if r["end_step"] > promoted_at and r["role"] == "serve"
                      and int(r["version"]) == version][:n]
             if fresh and np.mean(fresh) < decision["champion_mean"]:
@@ -141,7 +122,7 @@ def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
     nothing), the episodes from the change to that promotion, and the training steps spent in
     that context."""
     rows = run["episode_rows"]
-    changes = [i for i in range(1, len(rows)) if _context(rows[i]) != _context(rows[i - 1])]
+    changes = [c["episode"] for c in run["changes"]]
     promotions = sorted((d["step"], v["id"]) for v in run["lineage"]["versions"] for d in v["decisions"]
                         if d["decision"] == "promoted")
     seen, out = {_context(rows[0])} if rows else set(), []

@@ -19,6 +19,14 @@ def normalise(value: float, random_return: float, best_return: float) -> float:
     return (value - random_return) / (best_return - random_return)
 
 
+def normalised_means(normalised: list[float], lengths: list[int]) -> tuple[float | None, float | None]:
+    """The mean normalised return per episode, and per world step (each episode weighted by its
+    length: a failing policy plays many short episodes, which the plain mean counts many times)."""
+    if not normalised:
+        return None, None
+    return float(np.mean(normalised)), float(np.average(normalised, weights=lengths))
+
+
 def change_points(episodes: list[Episode]) -> list[dict[str, Any]]:
     """Episodes whose dynamics differ from the episode before: where the world really changed."""
     return [{"episode": b.index, "step": a.end_step, "from": a.dynamics, "to": b.dynamics}
@@ -28,15 +36,13 @@ def change_points(episodes: list[Episode]) -> list[dict[str, Any]]:
 def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_role: dict[str, int],
               random_return: float, best_return: float) -> dict[str, Any]:
     changes = change_points(episodes)
-    normalised = [normalise(e.ret, random_return, best_return) for e in episodes]
+    per_episode, per_step = normalised_means(
+        [normalise(e.ret, random_return, best_return) for e in episodes], [e.length for e in episodes])
     return {
         "episodes": len(episodes),
         "mean_return": float(np.mean([e.ret for e in episodes])) if episodes else None,
-        "mean_normalised_return": float(np.mean(normalised)) if episodes else None,
-        # the same weighted by episode length: per unit of deployment time rather than per episode
-        # (a failing policy plays many short episodes, which the plain mean counts many times)
-        "time_weighted_normalised_return": float(np.average(normalised, weights=[e.length for e in episodes]))
-        if episodes else None,
+        "mean_normalised_return": per_episode,
+        "time_weighted_normalised_return": per_step,
         "steps_by_role": dict(steps_by_role),
         "training_steps": int(steps_by_role.get("adapt", 0)),
         "changes": changes,

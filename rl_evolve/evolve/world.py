@@ -60,8 +60,9 @@ class DeploymentLog(gym.Wrapper):
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        self._recent.append((self._obs, action, np.asarray(obs), self.steps))  # type: ignore[arg-type]
-        self._obs = np.asarray(obs)
+        next_obs = np.asarray(obs)
+        self._recent.append((self._obs, action, next_obs, self.steps))  # type: ignore[arg-type]
+        self._obs = next_obs
         self.steps += 1
         self.steps_by_role[self.role] += 1
         self._ret += float(reward)
@@ -77,10 +78,11 @@ class DeploymentLog(gym.Wrapper):
         return self._dynamics
 
     def transitions(self, since_step: int = 0, last: int | None = None) -> Transitions:
-        """The kept transitions taken at world step ``since_step`` or later (the ``last`` n of them)."""
-        rows = [r for r in self._recent if r[3] >= since_step]
-        if last is not None:
-            rows = rows[-last:]
+        """The kept transitions taken at world step ``since_step`` or later (the ``last`` n of them).
+        Every step is kept in order, so they are the newest ``steps - since_step``: read from the
+        right end of the deque, not by scanning it (this runs after every served episode)."""
+        n = min(self.steps - since_step, len(self._recent), last if last is not None else len(self._recent))
+        rows = [self._recent[i] for i in range(len(self._recent) - max(n, 0), len(self._recent))]
         if not rows:
             raise ValueError(f"no transitions since world step {since_step}")
         return Transitions(np.stack([r[0] for r in rows]).astype(np.float32),
