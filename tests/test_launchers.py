@@ -1,0 +1,55 @@
+"""Sweeps leave the basic launcher for Ray and submitit and give the same runs, folder for folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hydra import compose, initialize_config_module
+
+from rl_evolve.config import register
+from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders
+
+SWEEP = ["-m", *FAST_PPO, "seed=0,1,2,3", "eval.deterministic=false"]
+
+
+def _returns_by_seed(root) -> dict[int, tuple[float, list[float]]]:
+    """Per seed: the final evaluation and every periodic evaluation episode's return."""
+    runs = run_folders(root)
+    assert len(runs) == 4 and all(read_summary(r)["status"] == "completed" for r in runs)
+    return {read_summary(r)["seed"]: (read_summary(r)["final_eval"]["mean"],
+                                      np.load(r / "evaluations.npz")["results"].ravel().tolist())
+            for r in runs}
+
+
+@pytest.fixture(scope="module")
+def basic_sweep(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("basic")
+    result = run_cli(*SWEEP, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return _returns_by_seed(cwd / "runs")
+
+
+@pytest.mark.parametrize("launcher", [
+    ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
+     "+hydra.launcher.ray.init.include_dashboard=false"],
+    ["hydra/launcher=submitit_local"],
+], ids=["ray", "submitit_local"])
+def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_path, basic_sweep, launcher):
+    result = run_cli(*SWEEP, *launcher, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _returns_by_seed(tmp_path / "runs") == basic_sweep
+    names = sorted(p.parent.name for p in (tmp_path / "runs").rglob("summary.json"))
+    assert [n.split("seed=")[1].split(",")[0] for n in names] == ["0", "1", "2", "3"], \
+        "each job's folder is named by its overrides, as with the basic launcher"
+
+
+def test_the_slurm_preset_composes_onto_submitits_slurm_launcher():
+    register()
+    with initialize_config_module("rl_evolve.conf", version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu"],
+                      return_hydra_config=True)
+    launcher = cfg.hydra.launcher
+    assert launcher._target_.endswith("submitit_launcher.SlurmLauncher")
+    assert (launcher.partition, launcher.cpus_per_task, launcher.timeout_min) == ("cpu", 1, 240)
+    assert launcher.submitit_folder.endswith("/.submitit/%j")
