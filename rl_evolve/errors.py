@@ -14,6 +14,13 @@ class Diverged(ArithmeticError):
     """A loss or a weight became NaN or infinite: the run stops, its last good checkpoint kept."""
 
 
+class RunStopped(Exception):
+    """A callback ended a run early on purpose (a pruned tuning trial); the summary records
+    ``status`` and the exception passes on to whoever asked for the stop."""
+
+    status = "stopped"
+
+
 class RunInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped a run cleanly: its folder, and whether ``resume=`` can continue it."""
 

@@ -46,4 +46,8 @@ def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
         from rl_evolve.evolve.task import run_evolve
 
         return run_evolve(cfg, run_dir)
+    if task == "tune":
+        from rl_evolve.tune.task import run_tune
+
+        return run_tune(cfg, run_dir)
     raise NotImplementedError(task)  # unreachable: the schema's Task enum lists the tasks

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import CallbackList, EvalCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList, EvalCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from rl_evolve.agents import build_agent, check_agent_config, load_agent, replay_variant
@@ -52,9 +52,11 @@ def _hparams(cfg: DictConfig) -> dict[str, Any]:
     return flat
 
 
-def _eval_callback(cfg: DictConfig, folder: RunFolder, eval_env, resumed: bool) -> EvalCallback:
+def _eval_callback(cfg: DictConfig, folder: RunFolder, eval_env, resumed: bool,
+                   after_eval: BaseCallback | None = None) -> EvalCallback:
     callback = EvalCallback(
         eval_env,
+        callback_after_eval=after_eval,
         n_eval_episodes=cfg.eval.n_episodes,
         eval_freq=max(cfg.eval.freq // cfg.n_envs, 1),
         deterministic=cfg.eval.deterministic,
@@ -159,10 +161,12 @@ def _learn(model: BaseAlgorithm, cfg: DictConfig, callbacks: list, resumed: bool
     return stop.requested
 
 
-def train(cfg: DictConfig, run_dir: Path) -> float | None:
+def train(cfg: DictConfig, run_dir: Path, after_eval: BaseCallback | None = None) -> float | None:
     """Trains, evaluates and checkpoints one agent; returns the final mean evaluation return.
 
     With ``cfg.resume`` set, continues that run folder from its last checkpoint instead.
+    ``after_eval`` runs after every periodic evaluation (SB3's ``callback_after_eval``; a tuning
+    trial reports to its pruner there).
     """
     resumed = cfg.resume is not None
     cfg, folder = _run_folder(cfg, run_dir)
@@ -183,29 +187,32 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
                    env_id=cfg.env.id, total_timesteps=cfg.total_timesteps, n_envs=cfg.n_envs)
     model.set_logger(recorder.logger())
     folder.checkpoints.mkdir(parents=True, exist_ok=True)
-    eval_callback = _eval_callback(cfg, folder, eval_env, resumed)
+    eval_callback = _eval_callback(cfg, folder, eval_env, resumed, after_eval)
     callbacks = _callbacks(cfg, folder, env, eval_callback, penalty, resumed,
                            bool(settings.get("dynamics_spec")))
 
     steps_before, start = model.num_timesteps, time.perf_counter()
-    with recorder.ending(progress=lambda: {"timesteps": int(model.num_timesteps),
-                                           "best_eval": _best_eval(eval_callback)}):
-        interrupted = _learn(model, cfg, callbacks, resumed)
-        wall = time.perf_counter() - start
-        _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
-        if interrupted:
-            raise RunInterrupted(folder.root)
-        mean, std = evaluate_policy(model, eval_env, n_eval_episodes=cfg.eval.n_episodes,
-                                    deterministic=cfg.eval.deterministic)
-    model.logger.record("eval/final_mean_reward", float(mean))
-    model.logger.dump(model.num_timesteps)
-    recorder.finish(timesteps=int(model.num_timesteps),
-                    final_eval={"mean": float(mean), "std": float(std), "n_episodes": cfg.eval.n_episodes},
-                    best_eval=_best_eval(eval_callback),
-                    fps=round((model.num_timesteps - steps_before) / max(wall, 1e-9), 1))
-    env.close()
-    eval_env.close()
-    model.logger.close()
+    try:
+        with recorder.ending(progress=lambda: {"timesteps": int(model.num_timesteps),
+                                               "best_eval": _best_eval(eval_callback)}):
+            interrupted = _learn(model, cfg, callbacks, resumed)
+            wall = time.perf_counter() - start
+            _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
+            if interrupted:
+                raise RunInterrupted(folder.root)
+            mean, std = evaluate_policy(model, eval_env, n_eval_episodes=cfg.eval.n_episodes,
+                                        deterministic=cfg.eval.deterministic)
+        model.logger.record("eval/final_mean_reward", float(mean))
+        model.logger.dump(model.num_timesteps)
+        recorder.finish(timesteps=int(model.num_timesteps),
+                        final_eval={"mean": float(mean), "std": float(std),
+                                    "n_episodes": cfg.eval.n_episodes},
+                        best_eval=_best_eval(eval_callback),
+                        fps=round((model.num_timesteps - steps_before) / max(wall, 1e-9), 1))
+    finally:
+        env.close()
+        eval_env.close()
+        model.logger.close()
     print(f"run folder: {folder.root}")
     print(f"final evaluation: {mean:.1f} +/- {std:.1f} over {cfg.eval.n_episodes} episodes")
     print(f"look at it: tensorboard --logdir {folder.root.parent}")

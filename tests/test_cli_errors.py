@@ -44,6 +44,18 @@ CASES = {
     "gate of one episode": (["task=evolve", "evolve.gate_episodes=1"],
                             "evolve.gate_episodes must be at least 2"),
     "unknown strategy": (["task=evolve", "evolve.strategy=evolv"], "evolve.strategy"),
+    "unknown parameter in a search space": (["task=tune", "tune.space={learnin_rate: {type: float, low: 0.1, "
+                                             "high: 1}}"], "did you mean 'tune.space.learning_rate'?"),
+    "search space of another algorithm": (["task=tune", "algo=ppo", "tune=dqn"],
+                                          "unknown tune.space key (a field of algo=ppo) 'buffer_size'"),
+    "empty range in a search space": (["task=tune", "tune.space.learning_rate.high=1e-6"],
+                                      "tune.space.learning_rate: empty range"),
+    "log range from zero": (["task=tune", "tune.space.exploration_fraction.log=true"],
+                            "tune.space.exploration_fraction: a log range needs low > 0"),
+    "unknown sampler": (["task=tune", "tune.sampler=cmaes"], "expected one of [tpe, random]"),
+    "unknown pruner": (["task=tune", "tune.pruner=hyperband"], "expected one of [median, halving, none]"),
+    "storage that cannot be opened": (["task=tune", "tune.storage=notaurl"],
+                                      "tune.storage 'notaurl' cannot be opened"),
 }
 if not torch.cuda.is_available():
     CASES["a gpu that is not there"] = (["device=cuda"], "torch sees no GPU here")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hydra import compose, initialize_config_module
 
 from rl_evolve.config import register
@@ -47,8 +46,8 @@ def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_pat
 def test_the_slurm_preset_composes_onto_submitits_slurm_launcher():
     register()
     with initialize_config_module("rl_evolve.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu"],
-                      return_hydra_config=True)
+        cfg = compose(config_name="config", return_hydra_config=True,
+                      overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu"])
     launcher = cfg.hydra.launcher
     assert launcher._target_.endswith("submitit_launcher.SlurmLauncher")
     assert (launcher.partition, launcher.cpus_per_task, launcher.timeout_min) == ("cpu", 1, 240)

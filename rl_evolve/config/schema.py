@@ -35,6 +35,7 @@ class Task(str, Enum):
     train = "train"  # reinforcement learning: one SB3 agent on one env
     supervised = "supervised"  # a CNN or LSTM classifier on the backprop core
     evolve = "evolve"  # a deployed agent that detects a change of its world and adapts
+    tune = "tune"  # an Optuna study over an algorithm's hyperparameters, with pruning
 
 
 @dataclass
@@ -356,6 +357,58 @@ class EvolveConfig:
     best_return: float | None = None
 
 
+class ParamType(str, Enum):
+    float = "float"
+    int = "int"
+    categorical = "categorical"
+
+
+@dataclass
+class ParamSpace:
+    """How one ``algo`` key is sampled: a ``float`` or ``int`` range (``log``: on a log scale), or
+    ``categorical`` choices (a list of values, or ``{name: value}`` when values are lists, e.g.
+    ``net_arch``, as Optuna records only plain values)."""
+
+    type: ParamType = MISSING
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: Any = None
+    one_minus: bool = False  # the range is of 1 - value (zoo's one_minus_gamma, log-sampled)
+    # the key's value is max(<algo.divides> // sampled, 1): zoo's subsample_steps for gradient_steps
+    divides: str | None = None
+
+
+class SamplerKind(str, Enum):
+    tpe = "tpe"  # Optuna's TPESampler (random for the first n_startup_trials)
+    random = "random"
+
+
+class PrunerKind(str, Enum):
+    median = "median"  # stop a trial whose evaluation is below the median of earlier trials at that step
+    halving = "halving"  # asynchronous successive halving
+    none = "none"
+
+
+@dataclass
+class TuneConfig:
+    """``task=tune``: an Optuna study of ``algo``'s hyperparameters on ``env``, each trial trained
+    for ``total_timesteps`` on each of ``seeds``; its objective is the mean final evaluation."""
+
+    study_name: str = MISSING
+    dir: str = MISSING  # the study's folder: storage, trial run folders, best parameters, plots
+    storage: str | None = None  # an RDB URL; None: sqlite:///<dir>/study.db
+    n_trials: int = 40  # finished (complete or pruned) trials in the study, over all workers
+    timeout: float | None = None  # seconds this worker starts new trials for
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    sampler: SamplerKind = SamplerKind.tpe
+    pruner: PrunerKind = PrunerKind.median
+    n_startup_trials: int = 5  # random trials before TPE; trials finished before pruning starts
+    warmup_steps: int = 5_000  # of a trial's first seed: evaluations before it are never pruned
+    worker: int = 0  # several workers share a study; each seeds its sampler with seed + worker
+    space: dict[str, ParamSpace] = field(default_factory=dict)  # keys: fields of ``algo``
+
+
 @dataclass
 class Config:
     task: Task = Task.train
@@ -384,3 +437,4 @@ class Config:
     data: Any = None
     fit: FitConfig | None = None
     evolve: EvolveConfig | None = None
+    tune: TuneConfig | None = None

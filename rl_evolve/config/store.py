@@ -30,6 +30,7 @@ from rl_evolve.config.schema import (
     ScheduleConfig,
     SineConfig,
     TransferConfig,
+    TuneConfig,
 )
 
 _NO_DEFAULT = object()
@@ -112,12 +113,14 @@ def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum:
               transfer: Any = None, strategy: Any = None) -> str:
     """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, for
     a curriculum ``<algo>_<curriculum>_<transfer mode>``, for a deployment
-    ``<algo>_<env>_<strategy>``."""
+    ``<algo>_<env>_<strategy>``, for a tuning worker ``<algo>_<env>_tune``."""
     task = str(getattr(task, "value", task))
     if task == "supervised":
         return f"{model}_{data}"
     if task == "evolve":
         return f"{algo}_{env}_{getattr(strategy, 'value', strategy)}"
+    if task == "tune":
+        return f"{algo}_{env}_tune"
     if curriculum:
         return f"{algo}_{curriculum}_{getattr(transfer, 'value', transfer)}"
     return f"{algo}_{env}"
@@ -138,6 +141,7 @@ def register() -> None:
     cs.store(group="curriculum", name="curriculum_schema", node=CurriculumConfig)
     cs.store(group="transfer", name="transfer_schema", node=TransferConfig)
     cs.store(group="evolve", name="evolve_schema", node=EvolveConfig)
+    cs.store(group="tune", name="tune_schema", node=TuneConfig)
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)

@@ -2,7 +2,8 @@
 
 ``start`` writes ``summary.json`` as ``running`` with the run's provenance (package versions, git
 revision, torch threads, device, seed); ``ending`` turns how the work stopped into the summary's
-final status: ``interrupted`` (Ctrl-C), ``diverged`` (NaN/inf) or ``failed`` (any other error);
+final status: ``interrupted`` (Ctrl-C), ``diverged`` (NaN/inf), a deliberate early stop's own
+(``pruned``) or ``failed`` (any other error);
 ``finish`` records ``completed``. Every write is atomic (``RunFolder.write_summary``).
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 import torch
 from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoardOutputFormat
 
-from rl_evolve.errors import Diverged, RunInterrupted
+from rl_evolve.errors import Diverged, RunInterrupted, RunStopped
 from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.tracking.step_axis import StepOffsetLogger
@@ -81,6 +82,9 @@ class RunRecorder:
         except Diverged as exc:
             self.finish("diverged", diverged=str(exc), **(progress() if progress else {}))
             raise Diverged(f"{exc}; the last good checkpoints are kept in {self.folder.checkpoints}") from exc
+        except RunStopped as exc:
+            self.finish(exc.status, **(progress() if progress else {}))
+            raise
         except Exception as exc:
             self.finish("failed", error=f"{type(exc).__name__}: {exc}", **(progress() if progress else {}))
             raise

@@ -1,0 +1,1 @@
+"""Hyperparameter tuning (``task=tune``): Optuna studies with pruning on periodic evaluations."""
