@@ -32,14 +32,19 @@ def study_table(study: Path, budget: int) -> dict:
         unpruned += wall * budget / steps if r["state"] == "PRUNED" and steps else wall
     complete = [r for r in rows if r["state"] == "COMPLETE"]
     best = max(complete, key=lambda r: float(r["value"]))
-    return {"trials": len(rows), "states": {s: states.count(s) for s in sorted(set(states))},
-            "pruned_fraction": states.count("PRUNED") / len(rows),
-            "diverged": sum(1 for r in rows if r.get("user_attrs_diverged")),
-            "wall_s": round(spent, 1), "wall_s_unpruned_estimate": round(unpruned, 1),
-            "saved_fraction": round(1 - spent / unpruned, 3) if unpruned else 0.0,
-            "best_trial": int(best["number"]), "best_value": float(best["value"]),
-            "best_algo": best["user_attrs_algo"],
-            "complete_values": sorted((float(r["value"]) for r in complete), reverse=True)}
+    return {
+        "trials": len(rows),
+        "states": {s: states.count(s) for s in sorted(set(states))},
+        "pruned_fraction": states.count("PRUNED") / len(rows),
+        "diverged": sum(1 for r in rows if r.get("user_attrs_diverged")),
+        "wall_s": round(spent, 1),
+        "wall_s_unpruned_estimate": round(unpruned, 1),
+        "saved_fraction": round(1 - spent / unpruned, 3) if unpruned else 0.0,
+        "best_trial": int(best["number"]),
+        "best_value": float(best["value"]),
+        "best_algo": best["user_attrs_algo"],
+        "complete_values": sorted((float(r["value"]) for r in complete), reverse=True),
+    }
 
 
 def fresh_runs(root: Path) -> list[dict]:
@@ -50,9 +55,15 @@ def fresh_runs(root: Path) -> list[dict]:
         data = np.load(summary_path.parent / "evaluations.npz")
         means = data["results"].mean(axis=1)
         reached = [int(t) for t, m in zip(data["timesteps"], means, strict=True) if m >= SOLVED]
-        runs.append({"group": root.name, "seed": summary["seed"], "final_return": summary["final_eval"]["mean"],
-                     "steps_to_475": reached[0] if reached else None,
-                     "curve": [data["timesteps"].tolist(), means.tolist()]})
+        runs.append(
+            {
+                "group": root.name,
+                "seed": summary["seed"],
+                "final_return": summary["final_eval"]["mean"],
+                "steps_to_475": reached[0] if reached else None,
+                "curve": [data["timesteps"].tolist(), means.tolist()],
+            }
+        )
     return runs
 
 
@@ -60,9 +71,15 @@ def group_table(runs: list[dict], budget: int) -> dict:
     finals = [r["final_return"] for r in runs]
     # A run that never reached 475 counts as the budget: a lower bound on its true cost.
     steps = [r["steps_to_475"] if r["steps_to_475"] is not None else budget for r in runs]
-    return {"seeds": [r["seed"] for r in runs], "final_return": bootstrap_ci(finals),
-            "steps_to_475": bootstrap_ci(steps), "reached_475": sum(r["steps_to_475"] is not None for r in runs),
-            "per_seed": {r["seed"]: {"final": r["final_return"], "steps_to_475": r["steps_to_475"]} for r in runs}}
+    return {
+        "seeds": [r["seed"] for r in runs],
+        "final_return": bootstrap_ci(finals),
+        "steps_to_475": bootstrap_ci(steps),
+        "reached_475": sum(r["steps_to_475"] is not None for r in runs),
+        "per_seed": {
+            r["seed"]: {"final": r["final_return"], "steps_to_475": r["steps_to_475"]} for r in runs
+        },
+    }
 
 
 def _ci(c: list[float] | tuple, digits: int = 1) -> str:
@@ -82,8 +99,11 @@ def plot(groups: dict[str, list[dict]], path: Path) -> None:
         ax.plot(steps, curves.mean(axis=0), color=color, label=f"{name} (mean of {len(runs)} seeds)")
         ax.fill_between(steps, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.2)
     ax.axhline(SOLVED, color="k", lw=0.8, ls="--")
-    ax.set(xlabel="environment steps", ylabel="evaluation return (10 episodes)",
-           title="DQN CartPole-v1, 20k steps: tuned vs zoo (band: min-max over seeds)")
+    ax.set(
+        xlabel="environment steps",
+        ylabel="evaluation return (10 episodes)",
+        title="DQN CartPole-v1, 20k steps: tuned vs zoo (band: min-max over seeds)",
+    )
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -101,9 +121,14 @@ def main() -> None:
     study = study_table(args.runs / "study", args.budget * args.seeds)
     groups = {name: fresh_runs(args.runs / name) for name in ("zoo", "tuned")}
     table = {name: group_table(runs, args.budget) for name, runs in groups.items()}
-    diff = [t - z for t, z in zip((r["final_return"] for r in sorted(groups["tuned"], key=lambda r: r["seed"])),
-                                  (r["final_return"] for r in sorted(groups["zoo"], key=lambda r: r["seed"])),
-                                  strict=True)]
+    diff = [
+        t - z
+        for t, z in zip(
+            (r["final_return"] for r in sorted(groups["tuned"], key=lambda r: r["seed"])),
+            (r["final_return"] for r in sorted(groups["zoo"], key=lambda r: r["seed"])),
+            strict=True,
+        )
+    ]
     report = {"study": study, "fresh": table, "tuned_minus_zoo_final": bootstrap_ci(diff)}
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     with open(args.out / "results.csv", "w", newline="") as f:
@@ -119,18 +144,23 @@ def main() -> None:
     plot(groups, args.out / "tuned_vs_zoo.png")
     s = study
     lines = [
-        "| study | value |", "|---|---|",
+        "| study | value |",
+        "|---|---|",
         f"| trials | {s['trials']} ({', '.join(f'{k.lower()} {v}' for k, v in s['states'].items())}) |",
         f"| pruned | {s['pruned_fraction']:.0%} ({s['diverged']} of them diverged) |",
         f"| wall time of all trials (sum over workers) | {s['wall_s'] / 60:.1f} min |",
         f"| the same trials unpruned (estimate) | {s['wall_s_unpruned_estimate'] / 60:.1f} min |",
         f"| saved by pruning | {s['saved_fraction']:.0%} |",
         f"| best trial | {s['best_trial']}: mean final return {s['best_value']:.1f} over the study's seeds |",
-        "", "| 5 fresh seeds, 20k steps | final return | steps to 475 | reached 475 |", "|---|---|---|---|",
+        "",
+        "| 5 fresh seeds, 20k steps | final return | steps to 475 | reached 475 |",
+        "|---|---|---|---|",
     ]
     for name, t in table.items():
-        lines.append(f"| {name} | {_ci(t['final_return'])} | {_ci(t['steps_to_475'], 0)} | "
-                     f"{t['reached_475']} of {len(t['seeds'])} |")
+        lines.append(
+            f"| {name} | {_ci(t['final_return'])} | {_ci(t['steps_to_475'], 0)} | "
+            f"{t['reached_475']} of {len(t['seeds'])} |"
+        )
     lines.append(f"| tuned - zoo (paired by seed) | {_ci(report['tuned_minus_zoo_final'])} | | |")
     (args.out / "tables.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

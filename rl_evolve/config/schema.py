@@ -153,6 +153,10 @@ class EnvConfig:
     observe: list[str] = field(default_factory=list)
     # hyperparams[<algo name>][<field>]: tuned values, e.g. from rl-baselines3-zoo.
     hyperparams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The 0 and 1 of the normalised return in reports: a uniformly random policy's mean return
+    # (benchmarks/random_returns.py) and the "solved" level (gymnasium's reward_threshold).
+    random_return: float | None = None
+    reference_return: float | None = None
 
 
 @dataclass

@@ -1,17 +1,17 @@
-"""Aggregates curriculum runs across seeds, against the ``transfer=none`` (scratch) runs.
+"""The curriculum section of a report: curriculum runs across seeds, against the
+``transfer=none`` (scratch) runs.
 
     rl-evolve -m curriculum=cartpole_pole_length transfer=none,full,trunk seed=0,1,2,3,4
-    rl-evolve-report runs/default --out experiments/my_study
+    rl-evolve-report runs/default --out experiments/my_study      # rl_evolve/report/cli.py
 
 Runs are grouped by curriculum, algorithm and transfer (``mode`` or ``mode+penalty``) and paired
 with the scratch run of the same seed for forward transfer and jumpstart. Writes ``results.csv``
-(one row per run and stage), ``report.json``, ``report.md`` and ``curves.png``; prints the
-tables. Confidence intervals are 95% percentile bootstraps of the mean over seeds.
+(one row per run and stage) and ``curves.png``; its tables become the report's curriculum
+section. Confidence intervals are 95% percentile bootstraps of the mean over seeds.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from collections import defaultdict
@@ -167,7 +167,7 @@ def _ft_cells(ft: dict[str, Any] | None) -> list[str]:
 def markdown(report: dict[str, Any]) -> str:
     lines = []
     for key, group in report.items():
-        lines += [f"## {key}", "",
+        lines += [f"## Curriculum: {key}", "",
                   "| transfer | stage | reached | steps to threshold: median [IQR] | jumpstart vs scratch "
                   "| AUC minus scratch's | forward transfer: mean [CI] | FT median / IQM | forgetting |",
                   "|---|---|---|---|---|---|---|---|---|"]
@@ -259,34 +259,3 @@ def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="rl-evolve-report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("roots", nargs="+", type=Path, help="folders holding curriculum run folders")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="folder for results.csv, report.* and curves.png")
-    args = parser.parse_args(argv)
-    runs = load_runs(args.roots)
-    if not runs:
-        parser.error(f"no completed curriculum runs under {', '.join(map(str, args.roots))}")
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        probe = args.out / ".write_test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        parser.error(f"--out {args.out} cannot be written: {exc.strerror or exc}")
-    report = aggregate(runs)
-    write_csv(runs, args.out / "results.csv")
-    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    text = markdown(report)
-    (args.out / "report.md").write_text(text)
-    for curriculum in sorted({r["curriculum"] for r in runs}):
-        suffix = "" if len({r["curriculum"] for r in runs}) == 1 else f"_{curriculum}"
-        plot_curves([r for r in runs if r["curriculum"] == curriculum], args.out / f"curves{suffix}.png")
-    print(text)
-
-
-if __name__ == "__main__":
-    main()

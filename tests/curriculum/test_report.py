@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from rl_evolve.curriculum.report import aggregate, bootstrap_ci, main
+from rl_evolve.curriculum.report import aggregate, bootstrap_ci
+from rl_evolve.report.cli import main
 
 
 def summary(mode: str, seed: int, steps: list[int | None], auc: list[float], jump: list[float]) -> dict:
@@ -53,7 +54,7 @@ def test_bootstrap_interval_brackets_the_mean():
     assert mean == 2.5 and low < mean < high
 
 
-def test_report_writes_its_files(tmp_path):
+def test_rl_evolve_report_writes_the_curriculum_section_and_its_files(tmp_path):
     for i, run in enumerate(RUNS):
         (tmp_path / "runs" / str(i)).mkdir(parents=True)
         (tmp_path / "runs" / str(i) / "summary.json").write_text(json.dumps(run))

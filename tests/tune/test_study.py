@@ -13,8 +13,10 @@ import yaml
 from rl_evolve.tune.study import Objective
 from tests.conftest import read_summary, run_cli, run_folders
 
+# zoo's DQN space, less its slowest corners (1000 gradient steps of 512 samples at a time)
 TINY = ["task=tune", "total_timesteps=300", "eval.freq=100", "eval.n_episodes=2", "tune.seeds=[0,1]",
-        "tune.n_startup_trials=1", "tune.warmup_steps=0", "tune.dir=study"]
+        "tune.n_startup_trials=1", "tune.warmup_steps=0", "tune.dir=study",
+        "tune.space.train_freq.choices=[4,16]", "tune.space.batch_size.choices=[16,64]"]
 
 
 def study_trials(folder) -> list[dict]:

@@ -1,0 +1,1 @@
+"""``rl-evolve-report``: aggregates any set of runs across seeds, with honest uncertainty."""

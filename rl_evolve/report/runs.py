@@ -1,0 +1,108 @@
+"""Run folders under the folders a report is given, and their grouping by what differs between them."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+# Overrides that never make runs different: where they are written and how they are shown.
+IGNORED = {"seed", "experiment", "runs_dir", "progress_bar", "hydra.run.dir", "device", "torch_threads"}
+
+
+@dataclass
+class Run:
+    """One finished RL training run: what it was, its evaluations, and its env's reference returns."""
+
+    path: Path
+    summary: dict[str, Any]
+    overrides: dict[str, str]
+    env: str
+    steps: np.ndarray  # evaluation timesteps
+    returns: np.ndarray  # mean evaluation return at each of them
+    random_return: float | None = None
+    reference_return: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int:
+        return int(self.summary["seed"])
+
+    @property
+    def final(self) -> float:
+        return float(self.summary["final_eval"]["mean"])
+
+    @property
+    def best(self) -> float:
+        return float(self.returns.max()) if len(self.returns) else self.final
+
+    def normalise(self, value: float | np.ndarray) -> float | np.ndarray | None:
+        if self.random_return is None or self.reference_return is None:
+            return None
+        return (value - self.random_return) / (self.reference_return - self.random_return)
+
+
+def _overrides(folder: Path) -> dict[str, str]:
+    path = folder / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return {}
+    items = yaml.safe_load(path.read_text()) or []
+    return dict(item.lstrip("+~").split("=", 1) for item in items if "=" in item)
+
+
+def _env_node(folder: Path) -> dict[str, Any]:
+    path = folder / ".hydra" / "config.yaml"
+    if not path.is_file():
+        return {}
+    return (yaml.safe_load(path.read_text()) or {}).get("env") or {}
+
+
+def summaries(roots: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    """Every run folder (one holding ``summary.json``) under ``roots``, with its summary."""
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("summary.json")):
+            found.append((path.parent, json.loads(path.read_text())))
+    return found
+
+
+def load_train_runs(roots: list[Path]) -> list[Run]:
+    """Completed ``task=train`` runs (single or sweep jobs) that kept their evaluations."""
+    runs = []
+    for folder, summary in summaries(roots):
+        if summary.get("task") != "train" or summary.get("status") != "completed":
+            continue
+        if not (folder / "evaluations.npz").is_file():
+            continue
+        data = np.load(folder / "evaluations.npz")
+        env = _env_node(folder)
+        runs.append(
+            Run(
+                folder,
+                summary,
+                _overrides(folder),
+                summary.get("env") or env.get("name", "?"),
+                data["timesteps"].astype(int),
+                data["results"].mean(axis=1),
+                env.get("random_return"),
+                env.get("reference_return"),
+            )
+        )
+    return runs
+
+
+def group(runs: list[Run]) -> dict[str, list[Run]]:
+    """Runs grouped by the overrides that differ between them (the seed and where a run was
+    written excepted); the group's name lists them, ``all`` when nothing differs."""
+    keys = sorted({k for r in runs for k in r.overrides} - IGNORED)
+    varying = [k for k in keys if len({r.overrides.get(k) for r in runs}) > 1]
+    groups: dict[str, list[Run]] = defaultdict(list)
+    for run in runs:
+        name = ",".join(f"{k}={run.overrides.get(k, '-')}" for k in varying) or "all"
+        groups[name].append(run)
+    return dict(sorted(groups.items()))
