@@ -50,4 +50,8 @@ def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
         from rl_evolve.tune.task import run_tune
 
         return run_tune(cfg, run_dir)
+    if task == "evaluate":
+        from rl_evolve.evaluate.task import run_evaluate
+
+        return run_evaluate(cfg, run_dir)
     raise NotImplementedError(task)  # unreachable: the schema's Task enum lists the tasks

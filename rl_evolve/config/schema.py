@@ -36,6 +36,7 @@ class Task(str, Enum):
     supervised = "supervised"  # a CNN or LSTM classifier on the backprop core
     evolve = "evolve"  # a deployed agent that detects a change of its world and adapts
     tune = "tune"  # an Optuna study over an algorithm's hyperparameters, with pruning
+    evaluate = "evaluate"  # score a trained agent, over a grid of physics, on video
 
 
 @dataclass
@@ -166,6 +167,10 @@ class EvalConfig:
     deterministic: bool = True
     # Evaluate on other dynamics than training (e.g. {length: 2.0}); no schedule runs in eval.
     dynamics: dict[str, Any] = field(default_factory=dict)
+    # task=evaluate: every combination of these physical parameter values (a generalisation map)
+    grid: dict[str, list[float]] = field(default_factory=dict)
+    video: bool = False  # task=evaluate: record episodes as MP4 (Gymnasium's RecordVideo)
+    video_episodes: int = 1
 
 
 @dataclass
@@ -428,6 +433,7 @@ class Config:
     torch_threads: int | None = 1
     progress_bar: bool = True
     resume: str | None = None
+    source: str | None = None  # task=evaluate: the run folder or SB3 .zip to score
     eval: EvalConfig = field(default_factory=EvalConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     # The nodes below are composed by the task that uses them (conf/task/); null otherwise.

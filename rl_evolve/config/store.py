@@ -113,14 +113,14 @@ def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum:
               transfer: Any = None, strategy: Any = None) -> str:
     """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, for
     a curriculum ``<algo>_<curriculum>_<transfer mode>``, for a deployment
-    ``<algo>_<env>_<strategy>``, for a tuning worker ``<algo>_<env>_tune``."""
+    ``<algo>_<env>_<strategy>``, for a tuning worker or an evaluation ``<algo>_<env>_<task>``."""
     task = str(getattr(task, "value", task))
     if task == "supervised":
         return f"{model}_{data}"
     if task == "evolve":
         return f"{algo}_{env}_{getattr(strategy, 'value', strategy)}"
-    if task == "tune":
-        return f"{algo}_{env}_tune"
+    if task in ("tune", "evaluate"):
+        return f"{algo}_{env}_{task}"
     if curriculum:
         return f"{algo}_{curriculum}_{getattr(transfer, 'value', transfer)}"
     return f"{algo}_{env}"

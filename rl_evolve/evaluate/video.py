@@ -1,0 +1,56 @@
+"""Episodes of the agent recorded as MP4 with Gymnasium's ``RecordVideo``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.wrappers import RecordVideo
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+from rl_evolve.env_factory import make_env
+from rl_evolve.errors import ConfigError
+
+
+def check_renders(settings: dict[str, Any]) -> None:
+    """Fails in one line when the env cannot render ``rgb_array`` frames."""
+    env = make_env(settings)
+    modes = env.metadata.get("render_modes") or []
+    env.close()
+    if "rgb_array" not in modes:
+        raise ConfigError(
+            f"env={settings.get('name', settings['id'])} cannot render rgb_array frames "
+            f"(its render modes: {', '.join(modes) or 'none'}); eval.video needs them"
+        )
+
+
+def record(
+    model: BaseAlgorithm,
+    settings: dict[str, Any],
+    folder: Path,
+    episodes: int,
+    deterministic: bool,
+    seed: int,
+) -> list[Path]:
+    """Plays ``episodes`` episodes into ``folder`` (one MP4 each); returns the files."""
+    # Frames are drawn off-screen: pygame needs no display or sound device for rgb_array.
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    env: gym.Env = RecordVideo(
+        make_env(settings, render_mode="rgb_array"),
+        str(folder),
+        name_prefix="eval",
+        episode_trigger=lambda _: True,
+        disable_logger=True,
+    )
+    for episode in range(episodes):
+        obs, _ = env.reset(seed=seed + episode)
+        done = False
+        while not done:
+            action, _ = model.predict(obs, deterministic=deterministic)
+            obs, _, terminated, truncated, _ = env.step(action)
+            done = terminated or truncated
+    env.close()
+    return sorted(folder.glob("*.mp4"))
