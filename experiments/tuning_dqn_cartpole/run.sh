@@ -20,3 +20,5 @@ fresh=(algo=dqn env=cartpole total_timesteps=20000 eval.freq=1000 eval.n_episode
 .venv/bin/rl-evolve -m "${fresh[@]}" experiment=tuning_dqn_cartpole/tuned \
     "hydra.searchpath=[file://$STUDY]" +tuned=best
 .venv/bin/python "$OUT/report.py" "$RUNS" --out "$OUT"
+# The same comparison as any sweep report (IQM, probability of improvement, curves).
+.venv/bin/rl-evolve-report "$RUNS/zoo" "$RUNS/tuned" --out "$OUT/sweep_report"

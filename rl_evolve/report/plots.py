@@ -16,6 +16,14 @@ def _colors(n: int) -> list:
     return [plt.get_cmap("tab10")(i % 10) for i in range(n)]
 
 
+def _save(fig, ax, path: Path, **labels: str) -> None:
+    ax.set(**labels)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def aggregates(report: dict[str, Any], path: Path) -> None:
     groups = list(report["groups"])
     metrics = list(next(iter(report["groups"].values()))["aggregates"])
@@ -42,15 +50,8 @@ def profiles(report: dict[str, Any], path: Path) -> None:
         p = report["profiles"][name]
         ax.plot(taus, p["fraction"], color=color, label=name)
         ax.fill_between(taus, p["low"], p["high"], color=color, alpha=0.2)
-    ax.set(
-        xlabel="score threshold" + (" (normalised)" if report["normalised"] else ""),
-        ylabel="fraction of runs above",
-        title="performance profiles (95% bands)",
-    )
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(fig, ax, path, xlabel="score threshold" + (" (normalised)" if report["normalised"] else ""),
+          ylabel="fraction of runs above", title="performance profiles (95% bands)")
 
 
 def curves(report: dict[str, Any], path: Path) -> None:
@@ -61,15 +62,9 @@ def curves(report: dict[str, Any], path: Path) -> None:
             continue
         ax.plot(c["steps"], c["iqm"], color=color, label=f"{name} ({report['groups'][name]['runs']} runs)")
         ax.fill_between(c["steps"], c["low"], c["high"], color=color, alpha=0.2)
-    ax.set(
-        xlabel="environment steps",
-        ylabel="IQM of " + ("normalised " if report["normalised"] else "") + "evaluation return",
-        title="sample efficiency (IQM over runs, 95% band)",
-    )
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(fig, ax, path, xlabel="environment steps",
+          ylabel="IQM of " + ("normalised " if report["normalised"] else "") + "evaluation return",
+          title="sample efficiency (IQM over runs, 95% band)")
 
 
 def tensorboard(report: dict[str, Any], folder: Path) -> None:

@@ -32,18 +32,17 @@ def trained(tmp_path_factory):
     return run
 
 
-def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(trained, tmp_path):
-    result = run_cli(
-        "task=evaluate",
-        f"source={trained}",
-        "eval.n_episodes=2",
-        "progress_bar=false",
-        "+eval.grid.length=[0.5,1.5]",
-        "+eval.grid.masspole=[0.1,0.4]",
-        cwd=tmp_path,
-    )
+def evaluate(trained, cwd, *overrides: str):
+    """``rl-evolve task=evaluate source=<trained> <overrides>``; its run folder."""
+    result = run_cli("task=evaluate", f"source={trained}", "progress_bar=false", *overrides, cwd=cwd)
     assert result.returncode == 0, result.stderr
-    (run,) = run_folders(tmp_path / "runs")
+    (run,) = run_folders(cwd / "runs")
+    return run
+
+
+def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(trained, tmp_path):
+    run = evaluate(trained, tmp_path, "eval.n_episodes=2", "+eval.grid.length=[0.5,1.5]",
+                   "+eval.grid.masspole=[0.1,0.4]")
     with open(run / "grid.csv") as f:
         rows = list(csv.DictReader(f))
     assert [(float(r["length"]), float(r["masspole"])) for r in rows] == [
@@ -63,16 +62,7 @@ def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(train
 
 
 def test_a_video_of_an_episode_is_written(trained, tmp_path):
-    result = run_cli(
-        "task=evaluate",
-        f"source={trained}",
-        "eval.n_episodes=1",
-        "eval.video=true",
-        "progress_bar=false",
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    (run,) = run_folders(tmp_path / "runs")
+    run = evaluate(trained, tmp_path, "eval.n_episodes=1", "eval.video=true")
     (video,) = (run / "videos").glob("*.mp4")
     assert video.stat().st_size > 1000
     assert read_summary(run)["videos"] == [f"videos/{video.name}"]
