@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+
+from rl_evolve.config.groups import CONF_PACKAGE
 
 # Overrides that never make runs different: where they are written and how they are shown.
 IGNORED = {"seed", "experiment", "runs_dir", "progress_bar", "hydra.run.dir", "device", "torch_threads"}
@@ -56,10 +59,16 @@ def _overrides(folder: Path) -> dict[str, str]:
 
 
 def _env_node(folder: Path) -> dict[str, Any]:
+    """The run's env node; the reference returns of a run saved before they existed come from
+    the shipped ``conf/env/<name>.yaml`` (they describe the env, not the run)."""
     path = folder / ".hydra" / "config.yaml"
-    if not path.is_file():
-        return {}
-    return (yaml.safe_load(path.read_text()) or {}).get("env") or {}
+    env = ((yaml.safe_load(path.read_text()) or {}).get("env") or {}) if path.is_file() else {}
+    shipped = resources.files(CONF_PACKAGE) / "env" / f"{env.get('name')}.yaml"
+    if "random_return" not in env and shipped.is_file():
+        table = yaml.safe_load(shipped.read_text()) or {}
+        env = {**env, "random_return": table.get("random_return"),
+               "reference_return": table.get("reference_return")}
+    return env
 
 
 def summaries(roots: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -103,6 +112,6 @@ def group(runs: list[Run]) -> dict[str, list[Run]]:
     varying = [k for k in keys if len({r.overrides.get(k) for r in runs}) > 1]
     groups: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
-        name = ",".join(f"{k}={run.overrides.get(k, '-')}" for k in varying) or "all"
+        name = ",".join(f"{k}={run.overrides.get(k, '(not set)')}" for k in varying) or "all"
         groups[name].append(run)
     return dict(sorted(groups.items()))
