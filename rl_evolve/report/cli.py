@@ -1,5 +1,6 @@
 """``rl-evolve-report``: one report for any set of runs: a sweep section for RL training runs
-(grouped by the overrides that differ between them) and a curriculum section for curriculum runs.
+(grouped by the overrides that differ between them), a curriculum section for curriculum runs,
+and an evaluations section linking each ``task=evaluate`` run's map and videos.
 
     rl-evolve -m algo=dqn replay=uniform,prioritized seed=0,1,2,3,4
     rl-evolve-report runs/default/multirun_<time> --out experiments/my_study
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rl_evolve.curriculum import report as curriculum
-from rl_evolve.report import plots, sweep
+from rl_evolve.report import evaluations, plots, sweep
 from rl_evolve.report.runs import group, load_train_runs
 
 
@@ -73,10 +74,18 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(problem)
     sweep_report, sweep_text = _sweep_section(args.roots, args.out)
     curriculum_report, curriculum_text = _curriculum_section(args.roots, args.out)
-    if sweep_report is None and curriculum_report is None:
-        parser.error(f"no completed training or curriculum runs under {', '.join(map(str, args.roots))}")
+    found = evaluations.collect(args.roots)
+    if sweep_report is None and curriculum_report is None and not found:
+        parser.error(
+            f"no completed training, curriculum or evaluation runs under {', '.join(map(str, args.roots))}"
+        )
+    evaluations_text = evaluations.markdown(found, args.out) if found else ""
     text = (
-        "# Report\n\n" + f"Runs under: {', '.join(map(str, args.roots))}\n\n" + sweep_text + curriculum_text
+        "# Report\n\n"
+        + f"Runs under: {', '.join(map(str, args.roots))}\n\n"
+        + sweep_text
+        + curriculum_text
+        + evaluations_text
     )
     (args.out / "report.md").write_text(text)
     (args.out / "report.json").write_text(

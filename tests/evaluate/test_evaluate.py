@@ -101,3 +101,15 @@ def test_the_trained_range_covers_a_schedule_and_a_curriculum():
     )
     assert trained_ranges(stages, defaults)["length"] == (0.3, 2.0)
     assert trained_ranges(None, defaults)["length"] == (0.5, 0.5), "a bare zip: the env's defaults"
+
+
+def test_the_report_links_an_evaluations_map_and_videos(trained, tmp_path):
+    from rl_evolve.report.cli import main
+
+    run = evaluate(trained, tmp_path, "eval.n_episodes=1", "eval.video=true", "+eval.grid.length=[0.5,1.0]")
+    main([str(tmp_path / "runs"), "--out", str(tmp_path / "report")])
+    text = (tmp_path / "report" / "report.md").read_text()
+    (video,) = (run / "videos").glob("*.mp4")
+    assert "## Evaluations" in text
+    assert f"[generalisation.png](../runs/default/{run.name}/generalisation.png)" in text
+    assert f"[{video.name}](../runs/default/{run.name}/videos/{video.name})" in text

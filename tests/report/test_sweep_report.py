@@ -92,7 +92,7 @@ def test_a_folder_without_runs_fails_in_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         main([str(tmp_path / "empty"), "--out", str(tmp_path / "out")])
     assert stopped.value.code == 2
-    assert "no completed training or curriculum runs" in capsys.readouterr().err
+    assert "no completed training, curriculum or evaluation runs" in capsys.readouterr().err
 
 
 def test_an_out_folder_that_cannot_be_written_fails_in_one_line(tmp_path, capsys):
