@@ -359,6 +359,10 @@ class EvolveConfig:
     gate_episodes: int = 10  # episodes for each of champion and candidate
     gate_alpha: float = 0.05  # split (Bonferroni) over the candidates gated together
     gate_test: GateTest = GateTest.welch
+    # A champion whose last gate_episodes served episodes average below this normalised return
+    # is adapted without an alarm, and counts as needing a challenger (a steady drift never
+    # shows as a change against a champion's own, already degraded, start). None: alarms only.
+    improve_below: float | None = None
     # oracle: fine-tune when a true parameter has moved by more than this fraction since the last time
     oracle_tolerance: float = 0.05
     # the normalised return's 0 and 1: a random policy's (measured) and this; None: the champion's

@@ -42,8 +42,10 @@ class Deployment:
     """One deployed agent's life in a changing world, under ``cfg.evolve.strategy``."""
 
     def __init__(self, cfg: DictConfig, world: World, champion: BaseAlgorithm, checkpoints: Path,
-                 logger: StepOffsetLogger, progress: bool = False):
+                 logger: StepOffsetLogger, progress: bool = False,
+                 references: tuple[float, float] | None = None):
         self.cfg, self.ev, self.world, self.logger = cfg, cfg.evolve, world, logger
+        self.references = references  # the normalised scale's random and best returns
         self.budget = int(self.ev.steps)
         self.progress = tqdm(total=self.budget, desc="world steps", unit="step", disable=not progress)
         self.checkpoints = checkpoints
@@ -161,9 +163,10 @@ class Deployment:
             ep = self._serve()
             if ep is None or strategy != "evolve":
                 continue
-            if self._monitor(ep):
+            trigger = "alarm" if self._monitor(ep) else "below_level" if self._below_level() else None
+            if trigger:
                 before = self.champion
-                self._adapt()
+                self._adapt(trigger)
                 if self.champion != before:  # a new policy in service: a new reference
                     self._restart_detectors()
             self._save(folder)
@@ -190,6 +193,24 @@ class Deployment:
                 print(f"[step {ep.end_step}] alarm: {name} = {value:.3g}")
                 alarm = alarm or wanted in ("either", name)
         return alarm
+
+    def _normalised(self, returns: list[float]) -> float:
+        random_return, best = self.references  # type: ignore[misc]
+        return (float(np.mean(returns)) - random_return) / (best - random_return)
+
+    def _below_level(self) -> bool:
+        """``improve_below``: the champion's last ``gate_episodes`` served episodes (since it took
+        service, and since its last adaptation) average below the level."""
+        if self.ev.improve_below is None or self.references is None:
+            return False
+        since = max([self.service_start[self.champion], *(a["step"] for a in self.adaptations)])
+        served = [e.ret for e in self.world.log.episodes if e.version == self.champion and e.role == "serve"
+                  and e.end_step > since][-self.ev.gate_episodes:]
+        if len(served) < self.ev.gate_episodes or self._normalised(served) >= self.ev.improve_below:
+            return False
+        print(f"[step {self.world.steps}] v{self.champion} below the level: normalised "
+              f"{self._normalised(served):.2f} < {self.ev.improve_below}")
+        return True
 
     def _restart_detectors(self) -> None:
         for detector in self.detectors.values():
@@ -226,11 +247,11 @@ class Deployment:
         self._mark("evolve/version", version)
         print(f"[step {self.world.steps}] v{version} promoted over v{previous}: {reason}")
 
-    def _adapt(self) -> None:
+    def _adapt(self, trigger: str = "alarm") -> None:
         """An earlier version whose dynamics model explains the recent world better than the
         champion's own is gated first (reuse, no training); if that fails and the champion's
         return has measurably fallen, a challenger is fine-tuned and gated."""
-        record: dict[str, Any] = {"step": self.world.steps, "champion": self.champion}
+        record: dict[str, Any] = {"step": self.world.steps, "champion": self.champion, "trigger": trigger}
         champion = self.champion
         recent = self.world.log.transitions(last=self.ev.recent_steps)
         ranked = rank_by_surprise(self.members, recent, exclude=champion)
@@ -275,8 +296,14 @@ class Deployment:
         self.adaptations.append(record)
 
     def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:
-        """Whether ``version`` now returns measurably less than in its first served episodes;
-        a world that surprises the model but not the policy is no reason to train."""
+        """Whether ``version`` now returns measurably less than in its first served episodes, or
+        (``improve_below``) its gate returns are below the level; a world that surprises the
+        model but not the policy is no reason to train."""
+        if self.ev.improve_below is not None and self.references is not None and now:
+            level = self._normalised(now)
+            record["champion_level"] = {"normalised": level, "below": level < self.ev.improve_below}
+            if level < self.ev.improve_below:
+                return True
         served = [e.ret for e in self.world.log.episodes if e.version == version and e.role == "serve"
                   and e.end_step > self.service_start[version]][: self.ev.gate_episodes]
         if len(served) < 2:

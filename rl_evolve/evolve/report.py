@@ -37,6 +37,9 @@ def load_runs(root: Path) -> list[dict[str, Any]]:
                  "end_step": int(row["end_step"]), "episode": int(row["episode"])}
                 for row in csv.DictReader(f)]
         summary["lineage"] = json.loads((path.parent / "lineage.json").read_text())
+        level = (summary.get("evolve") or {}).get("improve_below")
+        if summary["strategy"] == "evolve" and level is not None:  # a variant: its own row
+            summary["strategy"] = f"evolve+improve_below={level:g}"
         rows = summary["episode_rows"]  # the raw record: both means from it, for runs of any version
         summary["mean_normalised_return"], summary["time_weighted_normalised_return"] = normalised_means(
             [r["normalised"] for r in rows], [int(r["length"]) for r in rows])
@@ -159,18 +162,21 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 "training_steps": bootstrap_ci([r["training_steps"] for r in by_seed.values()]),
                 "alarms_per_200_episodes": bootstrap_ci([200 * len(r["alarms"]) / max(r["episodes"], 1)
                                                          for r in by_seed.values()])}
-        evolve = by_strategy.get("evolve", {})
-        for other in ("static", "continual"):
-            seeds = sorted(set(evolve) & set(by_strategy.get(other, {})))
+        for variant in [v for v in by_strategy if v.startswith("evolve")]:
+            evolve, prefix = by_strategy[variant], variant
+            for other in ("static", "continual"):
+                seeds = sorted(set(evolve) & set(by_strategy.get(other, {})))
+                if seeds:
+                    for key, name in (("mean_normalised_return", f"{prefix}_minus_{other}"),
+                                      ("time_weighted_normalised_return",
+                                       f"{prefix}_minus_{other}_time_weighted")):
+                        w[name] = bootstrap_ci([evolve[s][key] - by_strategy[other][s][key] for s in seeds])
+            continual = by_strategy.get("continual", {})
+            seeds = sorted(set(evolve) & set(continual))
             if seeds:
-                for key, name in (("mean_normalised_return", f"evolve_minus_{other}"),
-                                  ("time_weighted_normalised_return", f"evolve_minus_{other}_time_weighted")):
-                    w[name] = bootstrap_ci([evolve[s][key] - by_strategy[other][s][key] for s in seeds])
-        continual = by_strategy.get("continual", {})
-        seeds = sorted(set(evolve) & set(continual))
-        if seeds:
-            w["training_steps_evolve_over_continual"] = bootstrap_ci(
-                [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds])
+                w[f"training_steps_{prefix}_over_continual"] = bootstrap_ci(
+                    [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds])
+        evolve = by_strategy.get("evolve", {})
         static = by_strategy.get("static", {})
         delays: dict[str, list[float]] = {"any": [], "return": [], "surprise": []}
         missed, onsets_seen = 0, 0
@@ -220,6 +226,11 @@ def markdown(report: dict[str, Any]) -> str:
                   f"{ci(w.get('training_steps_evolve_over_continual'))}",
                   "- detection delay after harmful changes (median episodes): " + ", ".join(
                       f"{k} {v['median']} (n={v['n']})" for k, v in w["detection_delay_episodes"].items()),
+                  *(f"- {v} - {o}: per episode {ci(w.get(f'{v}_minus_{o}'))}, per world step "
+                    f"{ci(w.get(f'{v}_minus_{o}_time_weighted'))}"
+                    for v in w["strategies"] if v.startswith("evolve+") for o in ("static", "continual")),
+                  *(f"- training steps, {v} / continual: {ci(w.get(f'training_steps_{v}_over_continual'))}"
+                    for v in w["strategies"] if v.startswith("evolve+")),
                   f"- harmful changes: {w['harmful_changes']} (while gating or training: "
                   f"{w.get('harmful_changes_during_adaptation', 0)}), never detected: "
                   f"{w['harmful_changes_missed']}",

@@ -104,6 +104,7 @@ def run_evolve(cfg: DictConfig, run_dir: Path) -> float | None:
         champion = _pretrain(cfg, champion)
     random_return, best_return = _references(cfg, champion)
     deployment = Deployment(cfg, world, champion, folder.checkpoints, recorder.logger(offset_axis=True),
+                            references=(random_return, best_return),
                             progress=show_progress_bar(cfg.progress_bar))
 
     def progress() -> dict:

@@ -95,3 +95,16 @@ def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch, capsys)
     assert challengers, "the deployment never adapted; the test would prove nothing"
     assert all(d["decision"] == "rejected" for v in challengers for d in v.decisions)
     assert lineage.champion == 0 and summary["promotions"] == []
+
+
+def test_a_champion_below_the_level_is_adapted_without_an_alarm(tmp_path, monkeypatch, capsys):
+    # A barely trained champion measured against a return of 500: far below 0.8 of the scale,
+    # in a world that never changes (so no detector has anything to see).
+    run, summary = deploy(tmp_path, monkeypatch, capsys, "dynamics.switches=[{at: 0, values: {length: 0.5}}]",
+                          "evolve.best_return=500", "evolve.improve_below=0.8",
+                          "evolve.detector_params.threshold=1000")
+    assert summary["timesteps"] == sum(summary["steps_by_role"].values()) == BUDGET
+    assert not summary["alarms"]
+    below = [a for a in summary["adaptations"] if a["trigger"] == "below_level"]
+    assert below and all(a["champion_level"]["below"] for a in below)
+    assert summary["training_steps"] > 0, "a challenger was fine-tuned"
