@@ -23,4 +23,7 @@ common=(task=evolve experiment=self_evolution progress_bar=false seed="$seeds"
 .venv/bin/rl-evolve -m "${common[@]}" dynamics=cartpole_recurring,cartpole_pole_drift \
     evolve.strategy=evolve,static,continual,oracle
 .venv/bin/rl-evolve -m "${common[@]}" dynamics=constant evolve.strategy=evolve
+# The variant that also adapts a champion below 0.8 of the normalised scale without an alarm.
+.venv/bin/rl-evolve -m "${common[@]}" dynamics=cartpole_recurring,cartpole_pole_drift \
+    evolve.strategy=evolve evolve.improve_below=0.8
 .venv/bin/rl-evolve-evolve-report "$RUNS" --out "$OUT"
