@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import fcntl
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +34,6 @@ def open_storage(tune: DictConfig) -> RDBStorage:
     """The study's storage; a trial whose worker died (no heartbeat for 2 minutes) is failed and
     retried once, so a study continues after a crash. One line when it cannot be opened."""
     url = storage_url(tune)
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
     try:
         with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 4 and 5
@@ -62,12 +63,34 @@ def _pruner(tune: DictConfig) -> optuna.pruners.BasePruner:
     return optuna.pruners.NopPruner()
 
 
+@contextmanager
+def _one_at_a_time(url: str) -> Iterator[None]:
+    """Workers starting together would race to create an SQLite file's tables (alembic's version
+    row is unique): they take turns on a lock file beside it."""
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(path.with_name(path.name + ".lock"), "w")  # noqa: SIM115
+    except OSError as exc:
+        raise ConfigError(f"tune.storage '{url}' cannot be opened: {exc.strerror or exc}") from exc
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def open_study(cfg: DictConfig) -> optuna.Study:
     """Creates the study or loads it (a restart, or another worker's), maximising the return."""
     tune = cfg.tune
-    return optuna.create_study(study_name=tune.study_name, storage=open_storage(tune),
-                               sampler=_sampler(tune, cfg.seed + tune.worker), pruner=_pruner(tune),
-                               direction="maximize", load_if_exists=True)
+    with _one_at_a_time(storage_url(tune)):
+        return optuna.create_study(study_name=tune.study_name, storage=open_storage(tune),
+                                   sampler=_sampler(tune, cfg.seed + tune.worker), pruner=_pruner(tune),
+                                   direction="maximize", load_if_exists=True)
 
 
 def finished(study: optuna.Study) -> int:
