@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 from functools import partial
 from pathlib import Path
@@ -17,6 +16,7 @@ from rl_evolve.envs.dynamics import load_spec
 from rl_evolve.envs.schedules import build_schedule
 from rl_evolve.envs.wrapper import DynamicsWrapper
 from rl_evolve.errors import ConfigError, invalid_choice
+from rl_evolve.tracking.run_folder import atomic_write_text
 
 
 def env_settings(env_cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
@@ -127,9 +127,7 @@ def save_dynamics_clocks(vec_env, path: Path) -> None:
     for envs without dynamics."""
     if not vec_env.has_attr("schedule_clock"):
         return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(vec_env.env_method("schedule_clock")))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(vec_env.env_method("schedule_clock")))
 
 
 def restore_dynamics_clocks(vec_env, path: Path) -> None:

@@ -22,7 +22,7 @@ def _key(override: str) -> str:
 def resume_config(cfg: DictConfig) -> tuple[DictConfig, RunFolder]:
     """The config the run was started with (plus allowed overrides) and its folder."""
     folder = RunFolder(Path(cfg.resume))
-    overrides_file = folder.root / ".hydra" / "overrides.yaml"
+    overrides_file = folder.overrides
     if not overrides_file.is_file():
         raise ConfigError(f"resume='{cfg.resume}' is not a run folder (no .hydra/overrides.yaml)")
     now = [o for o in HydraConfig.get().overrides.task if not o.startswith("hydra")]

@@ -113,6 +113,17 @@ def load_source(source: str, what: str = "transfer.source") -> SourceWeights:
                          origin=str(path))
 
 
+def load_weights_into(model: BaseAlgorithm, source: str, what: str, fits: str) -> None:
+    """Every policy tensor of ``source`` (a run folder or .zip; tensors only) into ``model``: a
+    deployed champion, an agent to evaluate. One line when the source is unreadable, or when
+    its network does not fit ``model`` (``fits`` says what it had to fit)."""
+    weights = load_source(source, what)
+    try:
+        apply_transfer(model, weights, "full")
+    except ConfigError as exc:
+        raise ConfigError(f"{what} '{source}' does not fit {fits}: {exc}") from exc
+
+
 def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
                    carry_optimizer: bool = False) -> TransferReport:
     """Copies ``source`` into ``model.policy`` as ``mode`` says and reports what it did."""

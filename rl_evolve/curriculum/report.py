@@ -13,7 +13,6 @@ section. Confidence intervals are 95% percentile bootstraps of the mean over see
 from __future__ import annotations
 
 import csv
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from rl_evolve.curriculum.metrics import forward_transfer, normalise
+from rl_evolve.tracking.run_folder import find_runs
 
 SCRATCH = "none"
 
@@ -61,13 +61,8 @@ def spread(values: list[float]) -> dict[str, Any]:
 
 
 def load_runs(roots: list[Path]) -> list[dict[str, Any]]:
-    runs = []
-    for root in roots:
-        for path in sorted(root.rglob("summary.json")):
-            summary = json.loads(path.read_text())
-            if summary.get("task") == "curriculum" and summary.get("status") == "completed":
-                runs.append(summary)
-    return runs
+    return [summary for _, summary in find_runs(roots)
+            if summary.get("task") == "curriculum" and summary.get("status") == "completed"]
 
 
 def _steps(stage: dict[str, Any]) -> int:

@@ -108,10 +108,12 @@ def plot(
     else:
         xname, yname = names[1], names[0]
         xs, ys = sorted(grid[xname]), sorted(grid[yname])
-        table = np.full((len(ys), len(xs)), np.nan)
+        total, count = np.zeros((len(ys), len(xs))), np.zeros((len(ys), len(xs)))
         for r in rows:  # a third parameter and more: the mean over them
             i, j = ys.index(r[yname]), xs.index(r[xname])
-            table[i, j] = r["mean_return"] if np.isnan(table[i, j]) else (table[i, j] + r["mean_return"]) / 2
+            total[i, j] += r["mean_return"]
+            count[i, j] += 1
+        table = total / count
         fig, ax = plt.subplots(figsize=(1.4 * len(xs) + 3, 0.9 * len(ys) + 2.5))
         image = ax.imshow(table, origin="lower", cmap="viridis", aspect="auto")
         bright = np.nanmin(table) + 0.6 * (np.nanmax(table) - np.nanmin(table))

@@ -22,13 +22,13 @@ from rl_evolve.evaluate.trained_range import trained_ranges
 from rl_evolve.tasks import check_rl_run
 from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
-from rl_evolve.transfer import apply_transfer, load_source
+from rl_evolve.transfer import load_weights_into
 
 
 def source_config(source: str) -> DictConfig | None:
     """A run folder's config, re-composed from its overrides on today's config tree (as
     ``resume=`` does), so a run saved by an older version still loads; None for a bare .zip."""
-    overrides = Path(source) / ".hydra" / "overrides.yaml"
+    overrides = RunFolder(Path(source)).overrides
     if not overrides.is_file():
         return None
     original = [str(o) for o in OmegaConf.load(overrides) if not str(o).startswith("hydra")]
@@ -70,14 +70,7 @@ def _load(cfg: DictConfig, env) -> object:
     with warnings.catch_warnings():  # SB3's mini-batch advice concerns training, not this
         warnings.simplefilter("ignore", UserWarning)
         model = build_agent(cfg, env)
-    try:
-        apply_transfer(model, load_source(cfg.source, "source"), "full")
-    except ConfigError as exc:
-        if "source '" in str(exc):
-            raise
-        raise ConfigError(
-            f"source '{cfg.source}' does not fit algo={cfg.algo.name} on env={cfg.env.name}: {exc}"
-        ) from exc
+    load_weights_into(model, cfg.source, "source", f"algo={cfg.algo.name} on env={cfg.env.name}")
     return model
 
 
@@ -97,6 +90,7 @@ def run_evaluate(cfg: DictConfig, run_dir: Path) -> float | None:
     env = build_vec_env(settings, 1, seed)
     model = _load(cfg, env)
     folder = RunFolder(run_dir)
+    changed = {k: v for k, v in (settings.get("dynamics") or {}).items() if v is not None}
     recorder = RunRecorder(folder)
     recorder.start(
         "evaluate",
@@ -106,7 +100,7 @@ def run_evaluate(cfg: DictConfig, run_dir: Path) -> float | None:
         algo=cfg.algo.name,
         env=cfg.env.name,
         env_id=cfg.env.id,
-        dynamics={k: v for k, v in (settings.get("dynamics") or {}).items() if v is not None},
+        dynamics=changed,
         deterministic=cfg.eval.deterministic,
     )
     with recorder.ending(resumable=False):
@@ -133,7 +127,6 @@ def run_evaluate(cfg: DictConfig, run_dir: Path) -> float | None:
             )
             fields["videos"] = [str(p.relative_to(folder.root)) for p in files]
     mean, std = float(np.mean(returns)), float(np.std(returns))
-    changed = {k: v for k, v in (settings.get("dynamics") or {}).items() if v is not None}
     recorder.finish(mean_return=mean, std_return=std, n_episodes=len(returns), **fields)
     env.close()
     print(f"run folder: {folder.root}")

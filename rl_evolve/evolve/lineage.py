@@ -4,10 +4,11 @@ decision about it and why (``lineage.json`` in the run folder; ``rl-evolve-linea
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rl_evolve.tracking.run_folder import atomic_write_text
 
 
 @dataclass
@@ -49,10 +50,8 @@ class Lineage:
             self.champion = self.versions[version].parent if back_to is None else back_to
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"champion": self.champion,
-                                   "versions": [asdict(v) for v in self.versions]}, indent=2) + "\n")
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps({"champion": self.champion,
+                                            "versions": [asdict(v) for v in self.versions]}, indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Lineage:

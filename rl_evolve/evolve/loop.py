@@ -17,6 +17,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from tqdm.auto import tqdm
 
+from rl_evolve.curriculum.metrics import normalise
 from rl_evolve.evolve.candidates import Member, StopAtBudget, agent_from, fine_tune, rank_by_surprise
 from rl_evolve.evolve.detectors import Detector, build_detector
 from rl_evolve.evolve.gate import gate, one_sided_p
@@ -195,8 +196,7 @@ class Deployment:
         return alarm
 
     def _normalised(self, returns: list[float]) -> float:
-        random_return, best = self.references  # type: ignore[misc]
-        return (float(np.mean(returns)) - random_return) / (best - random_return)
+        return normalise(float(np.mean(returns)), *self.references, clip=False)  # type: ignore[misc]
 
     def _below_level(self) -> bool:
         """``improve_below``: the champion's last ``gate_episodes`` served episodes (since it took
@@ -206,10 +206,13 @@ class Deployment:
         since = max([self.service_start[self.champion], *(a["step"] for a in self.adaptations)])
         served = [e.ret for e in self.world.log.episodes if e.version == self.champion and e.role == "serve"
                   and e.end_step > since][-self.ev.gate_episodes:]
-        if len(served) < self.ev.gate_episodes or self._normalised(served) >= self.ev.improve_below:
+        if len(served) < self.ev.gate_episodes:
+            return False
+        level = self._normalised(served)
+        if level >= self.ev.improve_below:
             return False
         print(f"[step {self.world.steps}] v{self.champion} below the level: normalised "
-              f"{self._normalised(served):.2f} < {self.ev.improve_below}")
+              f"{level:.2f} < {self.ev.improve_below}")
         return True
 
     def _restart_detectors(self) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from rl_evolve.curriculum.report import bootstrap_ci
 from rl_evolve.evolve.results import normalised_means
+from rl_evolve.tracking.run_folder import find_runs
 
 HARM = 0.3  # a change is harmful when the policy in service loses this much normalised return
 
@@ -27,16 +28,15 @@ HARM = 0.3  # a change is harmful when the policy in service loses this much nor
 def load_runs(root: Path) -> list[dict[str, Any]]:
     """Completed evolve runs below ``root``, each with its episodes."""
     runs = []
-    for path in sorted(root.rglob("summary.json")):
-        summary = json.loads(path.read_text())
+    for folder, summary in find_runs([root]):
         if summary.get("task") != "evolve" or summary.get("status") != "completed":
             continue
-        with (path.parent / "episodes.csv").open() as f:
+        with (folder / "episodes.csv").open() as f:
             summary["episode_rows"] = [
                 {**row, "return": float(row["return"]), "normalised": float(row["normalised"]),
                  "end_step": int(row["end_step"]), "episode": int(row["episode"])}
                 for row in csv.DictReader(f)]
-        summary["lineage"] = json.loads((path.parent / "lineage.json").read_text())
+        summary["lineage"] = json.loads((folder / "lineage.json").read_text())
         level = (summary.get("evolve") or {}).get("improve_below")
         if summary["strategy"] == "evolve" and level is not None:  # a variant: its own row
             summary["strategy"] = f"evolve+improve_below={level:g}"

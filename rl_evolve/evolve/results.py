@@ -11,12 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from rl_evolve.curriculum.metrics import normalise
 from rl_evolve.evolve.world import Episode
-
-
-def normalise(value: float, random_return: float, best_return: float) -> float:
-    """0 = a random policy, 1 = the reference (unclipped: a world can be harder than both)."""
-    return (value - random_return) / (best_return - random_return)
 
 
 def normalised_means(normalised: list[float], lengths: list[int]) -> tuple[float | None, float | None]:
@@ -36,8 +32,8 @@ def change_points(episodes: list[Episode]) -> list[dict[str, Any]]:
 def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_role: dict[str, int],
               random_return: float, best_return: float) -> dict[str, Any]:
     changes = change_points(episodes)
-    per_episode, per_step = normalised_means(
-        [normalise(e.ret, random_return, best_return) for e in episodes], [e.length for e in episodes])
+    scaled = [normalise(e.ret, random_return, best_return, clip=False) for e in episodes]
+    per_episode, per_step = normalised_means(scaled, [e.length for e in episodes])
     return {
         "episodes": len(episodes),
         "mean_return": float(np.mean([e.ret for e in episodes])) if episodes else None,
@@ -56,8 +52,9 @@ def write_episodes(episodes: list[Episode], path: Path, random_return: float, be
         writer.writerow(["episode", "end_step", "return", "normalised", "length", "role", "version",
                          "dynamics"])
         for e in episodes:
-            writer.writerow([e.index, e.end_step, e.ret, normalise(e.ret, random_return, best_return),
-                             e.length, e.role, e.version, json.dumps(e.dynamics, sort_keys=True)])
+            scaled = normalise(e.ret, random_return, best_return, clip=False)
+            writer.writerow([e.index, e.end_step, e.ret, scaled, e.length, e.role, e.version,
+                             json.dumps(e.dynamics, sort_keys=True)])
 
 
 def plot(episodes: list[Episode], changes: list[dict[str, Any]], alarms: list[dict[str, Any]],

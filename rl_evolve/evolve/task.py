@@ -22,7 +22,7 @@ from rl_evolve.tasks import check_rl_run
 from rl_evolve.tracking.callbacks import DivergenceCallback
 from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
 from rl_evolve.tracking.run_folder import RunFolder
-from rl_evolve.transfer import apply_transfer, load_source
+from rl_evolve.transfer import load_weights_into
 
 REFERENCE_SEED_OFFSET = 30_000
 SIGNALS = ("either", "return", "surprise")  # the reference episodes (random policy, champion at home)
@@ -47,12 +47,8 @@ def _champion(cfg: DictConfig, world: World) -> BaseAlgorithm:
     """``evolve.champion`` (tensors only, checked against this env and algo) or a fresh agent."""
     model = build_agent(cfg, world.vec_env)
     if cfg.evolve.champion:
-        source = load_source(cfg.evolve.champion, "evolve.champion")
-        try:
-            apply_transfer(model, source, "full")
-        except ConfigError as exc:
-            raise ConfigError(f"evolve.champion '{cfg.evolve.champion}' does not fit algo={cfg.algo.name} "
-                              f"on env={cfg.env.name}: {exc}") from exc
+        load_weights_into(model, cfg.evolve.champion, "evolve.champion",
+                          f"algo={cfg.algo.name} on env={cfg.env.name}")
     return model
 
 

@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rl_evolve.report.runs import summaries
+from rl_evolve.tracking.run_folder import find_runs
 
 
 def collect(roots: list[Path]) -> list[dict[str, Any]]:
     found = []
-    for folder, summary in summaries(roots):
+    for folder, summary in find_runs(roots):
         if summary.get("task") == "evaluate" and summary.get("status") == "completed":
             found.append(
                 {

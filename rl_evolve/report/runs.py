@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ import numpy as np
 import yaml
 
 from rl_evolve.config.groups import CONF_PACKAGE
+from rl_evolve.curriculum.metrics import normalise
+from rl_evolve.tracking.run_folder import RunFolder, find_runs
 
 # Overrides that never make runs different: where they are written and how they are shown.
 IGNORED = {"seed", "experiment", "runs_dir", "progress_bar", "hydra.run.dir", "device", "torch_threads"}
@@ -30,7 +31,6 @@ class Run:
     returns: np.ndarray  # mean evaluation return at each of them
     random_return: float | None = None
     reference_return: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -44,24 +44,23 @@ class Run:
     def best(self) -> float:
         return float(self.returns.max()) if len(self.returns) else self.final
 
-    def normalise(self, value: float | np.ndarray) -> float | np.ndarray | None:
-        if self.random_return is None or self.reference_return is None:
-            return None
-        return (value - self.random_return) / (self.reference_return - self.random_return)
+    def normalise(self, value: float) -> float:
+        """On the env's scale (0: a random policy, 1: its reference return), unclipped."""
+        return normalise(value, self.random_return, self.reference_return, clip=False)  # type: ignore[arg-type]
 
 
-def _overrides(folder: Path) -> dict[str, str]:
-    path = folder / ".hydra" / "overrides.yaml"
+def _overrides(folder: RunFolder) -> dict[str, str]:
+    path = folder.overrides
     if not path.is_file():
         return {}
     items = yaml.safe_load(path.read_text()) or []
     return dict(item.lstrip("+~").split("=", 1) for item in items if "=" in item)
 
 
-def _env_node(folder: Path) -> dict[str, Any]:
+def _env_node(folder: RunFolder) -> dict[str, Any]:
     """The run's env node; the reference returns of a run saved before they existed come from
     the shipped ``conf/env/<name>.yaml`` (they describe the env, not the run)."""
-    path = folder / ".hydra" / "config.yaml"
+    path = folder.config
     env = ((yaml.safe_load(path.read_text()) or {}).get("env") or {}) if path.is_file() else {}
     shipped = resources.files(CONF_PACKAGE) / "env" / f"{env.get('name')}.yaml"
     if "random_return" not in env and shipped.is_file():
@@ -71,37 +70,20 @@ def _env_node(folder: Path) -> dict[str, Any]:
     return env
 
 
-def summaries(roots: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
-    """Every run folder (one holding ``summary.json``) under ``roots``, with its summary."""
-    found = []
-    for root in roots:
-        for path in sorted(root.rglob("summary.json")):
-            found.append((path.parent, json.loads(path.read_text())))
-    return found
-
-
 def load_train_runs(roots: list[Path]) -> list[Run]:
     """Completed ``task=train`` runs (single or sweep jobs) that kept their evaluations."""
     runs = []
-    for folder, summary in summaries(roots):
+    for root, summary in find_runs(roots):
+        folder = RunFolder(root)
         if summary.get("task") != "train" or summary.get("status") != "completed":
             continue
-        if not (folder / "evaluations.npz").is_file():
+        if not folder.evaluations.is_file():
             continue
-        data = np.load(folder / "evaluations.npz")
+        data = np.load(folder.evaluations)
         env = _env_node(folder)
-        runs.append(
-            Run(
-                folder,
-                summary,
-                _overrides(folder),
-                summary.get("env") or env.get("name", "?"),
-                data["timesteps"].astype(int),
-                data["results"].mean(axis=1),
-                env.get("random_return"),
-                env.get("reference_return"),
-            )
-        )
+        runs.append(Run(root, summary, _overrides(folder), summary.get("env") or env.get("name", "?"),
+                        data["timesteps"].astype(int), data["results"].mean(axis=1),
+                        env.get("random_return"), env.get("reference_return")))
     return runs
 
 

@@ -27,9 +27,9 @@ def score_matrix(runs: list[Run], values: list[float | np.ndarray]) -> np.ndarra
     return np.array(values, dtype=float)[:, None]
 
 
-def _scores(runs: list[Run], norm: bool, at: str = "final") -> list[float]:
-    raw = [r.final if at == "final" else r.best for r in runs]
-    return [float(r.normalise(v)) for r, v in zip(runs, raw, strict=True)] if norm else raw
+def _scores(runs: list[Run], norm: bool) -> list[float]:
+    """Each run's final evaluation, normalised where every env has its reference returns."""
+    return [r.normalise(r.final) if norm else r.final for r in runs]
 
 
 def _curves(runs: list[Run], norm: bool) -> dict[str, list[float]] | None:
@@ -40,7 +40,7 @@ def _curves(runs: list[Run], norm: bool) -> dict[str, list[float]] | None:
     per_step = []
     for step in common:
         values = [float(r.returns[r.steps.tolist().index(step)]) for r in runs]
-        values = [float(r.normalise(v)) for r, v in zip(runs, values, strict=True)] if norm else values
+        values = [r.normalise(v) for r, v in zip(runs, values, strict=True)] if norm else values
         per_step.append(score_matrix(runs, values))
     point, low, high = stats.curve(np.array(per_step), reps=500)
     return {"steps": common, "iqm": point.tolist(), "low": low.tolist(), "high": high.tolist()}

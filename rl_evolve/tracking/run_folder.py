@@ -9,6 +9,20 @@ from pathlib import Path
 from typing import Any
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Written to a temporary name, then renamed: a crash mid-write never leaves a truncated file
+    (and readers of a shared file, such as a study's workers, never see half of one)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def find_runs(roots: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    """Every run folder (one holding ``summary.json``) below ``roots``, with its summary."""
+    return [(path.parent, json.loads(path.read_text()))
+            for root in roots for path in sorted(root.rglob("summary.json"))]
+
+
 @dataclass(frozen=True)
 class RunFolder:
     """``runs/<experiment>/<run>/``: Hydra's ``.hydra/``, TensorBoard events, checkpoints."""
@@ -51,11 +65,12 @@ class RunFolder:
     def config(self) -> Path:
         return self.root / ".hydra" / "config.yaml"
 
+    @property
+    def overrides(self) -> Path:
+        return self.root / ".hydra" / "overrides.yaml"
+
     def read_summary(self) -> dict[str, Any]:
         return json.loads(self.summary.read_text()) if self.summary.is_file() else {}
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        """Atomic write: a crash mid-write never leaves a truncated summary."""
-        tmp = self.summary.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
-        os.replace(tmp, self.summary)
+        atomic_write_text(self.summary, json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")

@@ -3,13 +3,14 @@ table of trials, and Optuna's history, intermediate-value and importance plots."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import optuna
 import yaml
 from omegaconf import DictConfig
 from optuna.trial import TrialState
+
+from rl_evolve.tracking.run_folder import atomic_write_text
 
 TUNED_GROUP = "tuned"  # <study>/tuned/best.yaml is option `best` of this group
 
@@ -19,12 +20,6 @@ def reuse_command(cfg: DictConfig) -> str:
     folder = Path(cfg.tune.dir).resolve()
     return (f"rl-evolve algo={cfg.algo.name} env={cfg.env.name} "
             f"'hydra.searchpath=[file://{folder}]' +{TUNED_GROUP}=best")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def write_best(study: optuna.Study, cfg: DictConfig) -> Path:
@@ -38,7 +33,7 @@ def write_best(study: optuna.Study, cfg: DictConfig) -> Path:
               f"over seeds [{seeds}], {cfg.total_timesteps} steps each.\n"
               f"# Train with it: {reuse_command(cfg)}\n")
     body = yaml.safe_dump({"algo": best.user_attrs["algo"]}, sort_keys=True, default_flow_style=None)
-    _atomic_write(path, header + body)
+    atomic_write_text(path, header + body)
     return path
 
 
@@ -46,7 +41,7 @@ def write_trials(study: optuna.Study, folder: Path) -> Path:
     """``trials.csv``: one row per trial (number, state, value, parameters, returns, cost)."""
     frame = study.trials_dataframe(attrs=("number", "state", "value", "params", "user_attrs", "duration"))
     path = folder / "trials.csv"
-    _atomic_write(path, frame.to_csv(index=False))
+    atomic_write_text(path, frame.to_csv(index=False))
     return path
 
 

@@ -18,6 +18,7 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 from rl_evolve.errors import ConfigError, Diverged
+from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.tune.pruning import ReportToTrial
 from rl_evolve.tune.space import sample
 
@@ -124,16 +125,15 @@ class Objective:
         try:
             for i, seed in enumerate(self.cfg.tune.seeds):
                 run = trial_config(self.cfg, values, seed)
-                folder = Path(self.cfg.tune.dir) / "trials" / f"{trial.number:04d}" / f"s{seed}"
-                (folder / ".hydra").mkdir(parents=True, exist_ok=True)
-                OmegaConf.save(run, folder / ".hydra" / "config.yaml")  # what `rl-evolve` would keep
+                folder = RunFolder(Path(self.cfg.tune.dir) / "trials" / f"{trial.number:04d}" / f"s{seed}")
+                folder.config.parent.mkdir(parents=True, exist_ok=True)
+                OmegaConf.save(run, folder.config)  # what `rl-evolve` would keep
                 reporter = ReportToTrial(trial, offset=i * run.total_timesteps)
-                steps = reporter.offset  # + the pruned seed's steps, or the whole budget below
                 try:
-                    returns.append(float(train(run, folder, reporter)))
-                finally:
-                    steps += reporter.num_timesteps
-                steps = reporter.offset + int(run.total_timesteps)
+                    returns.append(float(train(run, folder.root, reporter)))
+                finally:  # the steps this seed took, to its end or to where it was pruned
+                    model = getattr(reporter, "model", None)  # set once SB3 starts the run
+                    steps = reporter.offset + (model.num_timesteps if model is not None else 0)
                 trial.set_user_attr(f"return_s{seed}", returns[-1])
         except Diverged as exc:  # a learning rate of 1: bad parameters; zoo prunes them too
             trial.set_user_attr("diverged", str(exc).split(";")[0])

@@ -88,14 +88,15 @@ def test_the_trained_range_covers_a_schedule_and_a_curriculum():
     drift = OmegaConf.create(
         {
             "env": {"dynamics": {"gravity": None}},
-            "dynamics": {"name": "linear", "start": {"length": 0.5}, "end": {"length": 1.5}},
+            "dynamics": {"_target_": "rl_evolve.envs.schedules.Linear", "start": {"length": 0.5},
+                         "end": {"length": 1.5}},
         }
     )
     assert trained_ranges(drift, defaults) == {"length": (0.5, 1.5), "gravity": (9.8, 9.8)}
     stages = OmegaConf.create(
         {
             "env": {"dynamics": {}},
-            "dynamics": {"name": "constant"},
+            "dynamics": {"_target_": "rl_evolve.envs.schedules.Constant"},
             "curriculum": {"stages": [{"dynamics": {"length": 0.3}}, {"dynamics": {"length": 2.0}}]},
         }
     )
