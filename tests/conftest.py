@@ -1,20 +1,27 @@
-"""Shared helpers: run the real CLI in a subprocess, compose configs with Hydra's compose()."""
+"""Shared helpers: run the real CLI (in this process or its own), compose configs with Hydra's compose()."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
 from rl_evolve.config import register
+
+# Every core runs a test worker (pytest-xdist): one compute thread each, as every run of ours uses.
+torch.set_num_threads(1)
 
 # Tiny budgets: enough for every code path (rollout, update, eval, checkpoint), seconds each.
 FAST = ["progress_bar=false", "eval.n_episodes=2", "eval.freq=256", "checkpoint.freq=256"]
@@ -24,24 +31,42 @@ FAST_DQN = [*FAST, "algo=dqn", "total_timesteps=512", "algo.learning_starts=128"
             "algo.train_freq=16", "algo.gradient_steps=4", "algo.buffer_size=2000"]
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``rl-evolve <args>`` from ``cwd``, as a user would type it."""
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``rl-evolve <args>`` from ``cwd``, as a user would type it, in this process: the exit code,
+    stdout and stderr a subprocess would give, without a new interpreter's ~8 s of imports.
+    Tests of what only a process has (signals, ``kill -9``, the installed command, launchers)
+    use ``run_subprocess``."""
+    from rl_evolve.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = os.getcwd(), list(sys.argv), list(sys.path), os.environ.get("HYDRA_FULL_ERROR")
+    os.chdir(cwd)
+    sys.argv = ["rl-evolve", *args]
+    code = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as stopped:
+                if isinstance(stopped.code, str):
+                    print(stopped.code, file=sys.stderr)
+                code = stopped.code if isinstance(stopped.code, int) else int(stopped.code is not None)
+            except Exception:  # noqa: BLE001 - what the interpreter does with an uncaught error
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(saved[0])
+        sys.argv[:], sys.path[:] = saved[1], saved[2]
+        if saved[3] is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.CompletedProcess(["rl-evolve", *args], code, out.getvalue(), err.getvalue())
+
+
+def run_subprocess(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``rl-evolve <args>`` from ``cwd`` in a process of its own (``python -m rl_evolve``)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
-
-
-def run_in_process(args: list[str], cwd, monkeypatch, capsys) -> tuple[int, str]:
-    """``rl-evolve <args>`` in this process (no interpreter start-up): exit code and stderr."""
-    from rl_evolve.cli import main
-
-    monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", ["rl-evolve", *args])
-    try:
-        main()
-    except SystemExit as stopped:
-        return int(stopped.code or 0), capsys.readouterr().err
-    return 0, capsys.readouterr().err
 
 
 def install_copy(base: Path) -> Path:
@@ -84,3 +109,10 @@ def composed() -> Iterator:
 
     with initialize_config_module("rl_evolve.conf", version_base="1.3"):
         yield _compose
+
+
+@pytest.fixture(autouse=True, scope="session")
+def sb3_default_log_folder(tmp_path_factory) -> None:
+    """SB3 gives a model that has no logger of its own a new folder in /tmp at every ``learn``
+    (tests train such models directly): keep them in pytest's temporary folder instead."""
+    os.environ["SB3_LOGDIR"] = str(tmp_path_factory.mktemp("sb3_logs"))

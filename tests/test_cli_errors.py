@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.conftest import run_cli, run_in_process
+from tests.conftest import run_cli, run_subprocess
 
 CASES = {
     "unknown group option": (["algo=dqnn"], "unknown algo option 'dqnn'; did you mean 'dqn'?"),
@@ -39,8 +39,10 @@ CASES = {
     "typo in one table of a drift": (["dynamics=linear", "+dynamics.start.gravty=5",
                                       "+dynamics.end.gravity=15"], "only dynamics.start has gravty"),
     "ppo rollout smaller than a mini-batch": (["n_envs=2"], "set algo.n_steps=128"),
-    "unknown change detector": (["task=evolve", "evolve.detector=cusm"],
-                                "unknown evolve.detector 'cusm'; did you mean 'cusum'?"),
+    "unknown change detector": (["task=evolve", "evolve/detector=cusm"],
+                                "unknown evolve/detector option 'cusm'; did you mean 'cusum'?"),
+    "a detector named as a value": (["task=evolve", "evolve.detector=adwin"],
+                                    "evolve.detector is a config group: evolve/detector=adwin"),
     "champion that is neither a run nor a zip": (["task=evolve", "evolve.champion=nowhere"],
                                                  "evolve.champion 'nowhere' is neither an SB3 .zip"),
     "gate of one episode": (["task=evolve", "evolve.gate_episodes=1"],
@@ -71,9 +73,10 @@ if not torch.cuda.is_available():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_fails_with_one_line(case, tmp_path, monkeypatch, capsys):
+def test_bad_input_fails_with_one_line(case, tmp_path):
     overrides, expected = CASES[case]
-    code, err = run_in_process(overrides, tmp_path, monkeypatch, capsys)
+    result = run_cli(*overrides, cwd=tmp_path)
+    code, err = result.returncode, result.stderr
     assert code == 2, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -85,7 +88,7 @@ def test_bad_input_fails_with_one_line(case, tmp_path, monkeypatch, capsys):
 
 def test_the_installed_command_reports_bad_input_in_one_line(tmp_path):
     """The same path end to end, through a fresh interpreter, for one case."""
-    result = run_cli("algo=dqnn", cwd=tmp_path, timeout=60)
+    result = run_subprocess("algo=dqnn", cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "rl-evolve: error: unknown algo option 'dqnn'; did you mean 'dqn'? valid: dqn, ppo"]

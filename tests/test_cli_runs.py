@@ -13,6 +13,7 @@ import pytest
 from stable_baselines3 import DQN, PPO
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from rl_evolve.tracking.callbacks import StopOnInterrupt
 from tests.conftest import FAST, FAST_DQN, FAST_PPO, read_summary, run_cli, run_folders
 
 
@@ -119,6 +120,24 @@ def interrupt_after_first_checkpoint(args: list[str], cwd) -> tuple:
     return run, read_summary(run)
 
 
+def interrupted_in_process(args: list[str], cwd, monkeypatch) -> tuple:
+    """The run a Ctrl-C after its first rolling checkpoint leaves, made in this process: the
+    interrupt handler is called as the signal would call it (the tests above send real ones)."""
+    real = StopOnInterrupt._on_step
+
+    def on_step(self) -> bool:
+        if not self.requested and self.n_calls % 32 == 0 and list((cwd / "runs").rglob("last.zip")):
+            self._handle(signal.SIGINT, None)
+        return real(self)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(StopOnInterrupt, "_on_step", on_step)
+        result = run_cli(*args, cwd=cwd)
+    assert result.returncode == 130, result.stderr
+    (run,) = run_folders(cwd / "runs")
+    return run, read_summary(run)
+
+
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
     args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
             "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500"]
@@ -160,11 +179,11 @@ def test_a_run_killed_hard_resumes_from_its_rolling_checkpoint(tmp_path):
 
 
 @pytest.mark.parametrize("vec_env", ["dummy", "subproc"])
-def test_resume_continues_the_dynamics_schedule_where_it_stopped(tmp_path, vec_env):
+def test_resume_continues_the_dynamics_schedule_where_it_stopped(tmp_path, vec_env, monkeypatch):
     switches = "dynamics.switches=[{at:0,values:{length:0.5}},{at:600,values:{length:1.0}}]"
     args = [*FAST_PPO, "total_timesteps=200000", "checkpoint.freq=1024", "eval.freq=100000",
             "dynamics=piecewise", "dynamics.apply_at=step", switches, f"vec_env={vec_env}"]
-    run, interrupted = interrupt_after_first_checkpoint(args, tmp_path)
+    run, interrupted = interrupted_in_process(args, tmp_path, monkeypatch)
     stopped_at = interrupted["timesteps"]
     assert stopped_at >= 1024
     result = run_cli(f"resume={run}", f"total_timesteps={stopped_at + 1024}", "progress_bar=false",

@@ -7,15 +7,15 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from rl_evolve.config import register
-from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders
+from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders, run_subprocess
 
-SWEEP = ["-m", *FAST_PPO, "seed=0,1,2,3", "eval.deterministic=false"]
+SWEEP = ["-m", *FAST_PPO, "seed=0,1", "eval.deterministic=false"]
 
 
 def _returns_by_seed(root) -> dict[int, tuple[float, list[float]]]:
     """Per seed: the final evaluation and every periodic evaluation episode's return."""
     runs = run_folders(root)
-    assert len(runs) == 4 and all(read_summary(r)["status"] == "completed" for r in runs)
+    assert len(runs) == 2 and all(read_summary(r)["status"] == "completed" for r in runs)
     return {read_summary(r)["seed"]: (read_summary(r)["final_eval"]["mean"],
                                       np.load(r / "evaluations.npz")["results"].ravel().tolist())
             for r in runs}
@@ -36,11 +36,11 @@ def basic_sweep(tmp_path_factory):
 ], ids=["ray", "submitit_local"])
 def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_path, basic_sweep, launcher):
     # Ray runs its workers niced: on a busy machine they wait, hence the longer limit.
-    result = run_cli(*SWEEP, *launcher, cwd=tmp_path, timeout=600)
+    result = run_subprocess(*SWEEP, *launcher, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     assert _returns_by_seed(tmp_path / "runs") == basic_sweep
     names = sorted(p.parent.name for p in (tmp_path / "runs").rglob("summary.json"))
-    assert [n.split("seed=")[1].split(",")[0] for n in names] == ["0", "1", "2", "3"], \
+    assert [n.split("seed=")[1].split(",")[0] for n in names] == ["0", "1"], \
         "each job's folder is named by its overrides, as with the basic launcher"
 
 

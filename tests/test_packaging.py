@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_python_package_is_listed_in_pyproject():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "rl_evolve").rglob("__init__.py")}
-    found |= {"rl_evolve.envs"} | {f"rl_evolve.conf.{p.name}" for p in (ROOT / "conf").iterdir() if p.is_dir()
-                                    and p.name != "__pycache__"}
+    conf = ROOT / "conf"
+    found |= {"rl_evolve.envs"} | {".".join(("rl_evolve.conf", *p.parent.relative_to(conf).parts))
+                                    for p in conf.rglob("*.yaml") if p.parent != conf}
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 

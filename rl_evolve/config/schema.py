@@ -346,8 +346,9 @@ class EvolveConfig:
     champion: str | None = None
     steps: int = 100_000  # the deployment's budget: every step in the world counts, any role
     deterministic: bool = True  # the policy in service acts greedily
-    detector: str = "cusum"  # cusum | adwin | page_hinkley
-    detector_params: dict[str, Any] = field(default_factory=dict)  # e.g. {threshold: 8, warmup: 20}
+    # the change detector, one per signal: a ``_target_`` node from the group evolve/detector
+    # (cusum | adwin | page_hinkley), its settings beside it (evolve.detector.threshold=8)
+    detector: Any = field(default_factory=lambda: {"_target_": "rl_evolve.evolve.detectors.CUSUM"})
     signal: str = "either"  # whose alarm starts an adaptation: either | return | surprise
     model_steps: int = 2_000  # world steps a version's dynamics model is fitted on
     model_hidden: int = 64

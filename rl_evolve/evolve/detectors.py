@@ -2,14 +2,20 @@
 
 ``CUSUM`` is written here (a standardised two-sided cumulative sum, Page 1954); ``ADWIN``
 (Bifet & Gavaldà 2007) and ``PageHinkley`` are river's, behind the same two-method interface:
-``update(value) -> bool`` (True when this value raises an alarm) and ``reset()``.
+``update(value) -> bool`` (True when this value raises an alarm) and ``reset()``. Which one, and
+its settings: the ``_target_`` node ``evolve.detector`` (``conf/evolve/detector/``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
 
 from rl_evolve.errors import ConfigError, invalid_choice
 
@@ -71,31 +77,36 @@ class CUSUM:
 
 
 class RiverDetector:
-    """A river ``drift`` detector behind ``update``/``reset``; ``reset`` builds a fresh one."""
+    """A river ``drift`` detector behind ``update``/``reset``; ``reset`` starts a fresh clone."""
 
-    def __init__(self, name: str, **params: Any):
-        from river import drift
-
-        self._factory = {"adwin": drift.ADWIN, "page_hinkley": drift.PageHinkley}[name]
-        self._params = params
-        self._detector = self._factory(**params)
+    def __init__(self, detector: Any):
+        self._fresh = detector.clone()
+        self._detector = detector
 
     def reset(self) -> None:
-        self._detector = self._factory(**self._params)
+        self._detector = self._fresh.clone()
 
     def update(self, value: float) -> bool:
         self._detector.update(float(value))
         return bool(self._detector.drift_detected)
 
 
-DETECTORS = ("cusum", "adwin", "page_hinkley")
-
-
-def build_detector(name: str, **params: Any) -> Detector:
-    """``cusum``, ``adwin`` or ``page_hinkley`` with its parameters; unknown ones fail in one line."""
-    if name not in DETECTORS:
-        raise invalid_choice("evolve.detector", name, DETECTORS)
+def build_detector(node: Mapping[str, Any], direction: str = "both") -> Detector:
+    """The detector ``node``'s ``_target_`` names (``conf/evolve/detector/``), built by Hydra: a
+    CUSUM watching ``direction`` unless the node sets one, or a river drift detector wrapped in
+    the loop's interface. Settings it does not take fail in one line."""
     try:
-        return CUSUM(**params) if name == "cusum" else RiverDetector(name, **params)
-    except TypeError as exc:
-        raise ConfigError(f"evolve.detector={name}: {exc}") from exc
+        made = instantiate(node)
+    except InstantiationException as exc:
+        cause = exc.__cause__ or exc
+        raise ConfigError(f"evolve.detector ({node.get('_target_')}): {str(cause).splitlines()[0]}") from exc
+    if isinstance(made, CUSUM):
+        if "direction" not in node:
+            made = dataclasses.replace(made, direction=direction)
+        return made
+    if hasattr(made, "drift_detected"):
+        return RiverDetector(made)
+    if callable(getattr(made, "update", None)) and callable(getattr(made, "reset", None)):
+        return made
+    raise ConfigError(f"evolve.detector: {node.get('_target_')} is not a change detector "
+                      "(neither update/reset nor a river drift detector)")

@@ -27,13 +27,6 @@ from rl_evolve.evolve.world import Episode, World
 from rl_evolve.tracking.step_axis import StepOffsetLogger
 
 
-def _detector(ev: DictConfig, direction: str) -> Detector:
-    params = dict(ev.detector_params)
-    if ev.detector == "cusum":
-        params.setdefault("direction", direction)
-    return build_detector(ev.detector, **params)
-
-
 def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
     """Whether any parameter differs by more than ``tolerance`` (a fraction of its old value)."""
     return any(abs(now[k] - then[k]) > tolerance * max(abs(then[k]), 1e-12) for k in now)
@@ -55,7 +48,8 @@ class Deployment:
         self.service_start: dict[int, int] = {}
         self._add(champion, None, "initial", None)
         self.service_start[0] = 0
-        self.detectors = {"return": _detector(self.ev, "down"), "surprise": _detector(self.ev, "up")}
+        self.detectors: dict[str, Detector] = {"return": build_detector(self.ev.detector, "down"),
+                                                "surprise": build_detector(self.ev.detector, "up")}
         self.alarms: list[dict[str, Any]] = []
         self.adaptations: list[dict[str, Any]] = []
         self._logged = 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
 
 from rl_evolve.agents import build_agent
 from rl_evolve.curriculum.evaluation import random_policy_return
@@ -30,7 +31,10 @@ SIGNALS = ("either", "return", "surprise")  # the reference episodes (random pol
 
 def check_evolve(ev: DictConfig) -> None:
     """Settings that cannot work fail before anything is built."""
-    build_detector(ev.detector, **dict(ev.detector_params))
+    if not isinstance(ev.detector, DictConfig):
+        raise ConfigError(f"evolve.detector is a config group: evolve/detector={ev.detector} "
+                          "(cusum, adwin or page_hinkley; its settings then as evolve.detector.<name>=...)")
+    build_detector(ev.detector)
     if ev.signal not in SIGNALS:
         raise invalid_choice("evolve.signal", ev.signal, SIGNALS)
     for name in ("steps", "adapt_steps", "model_steps", "recent_steps"):
@@ -52,14 +56,17 @@ def _champion(cfg: DictConfig, world: World) -> BaseAlgorithm:
     return model
 
 
-def _pretrain(cfg: DictConfig, model: BaseAlgorithm) -> BaseAlgorithm:
-    """Trains the champion on the env's own dynamics (outside the deployment's budget)."""
+def _pretrain(cfg: DictConfig, model: BaseAlgorithm, folder: RunFolder) -> BaseAlgorithm:
+    """Trains the champion on the env's own dynamics (outside the deployment's budget); its
+    curves go to ``tb/champion``, a TensorBoard run of their own beside the deployment's."""
     home = build_vec_env(env_settings(cfg.env), cfg.n_envs, cfg.seed, str(cfg.vec_env.value),
                          cfg.torch_threads)
     champion = build_agent(cfg, home)
+    champion.set_logger(Logger(None, [TensorBoardOutputFormat(str(folder.tensorboard / "champion"))]))
     print(f"training the champion: {cfg.total_timesteps} steps of {cfg.algo.name} on {cfg.env.id}")
     champion.learn(cfg.total_timesteps, callback=DivergenceCallback(),
                    progress_bar=show_progress_bar(cfg.progress_bar))
+    champion.logger.close()
     model.policy.load_state_dict(champion.policy.state_dict())
     home.close()
     return model
@@ -97,7 +104,7 @@ def run_evolve(cfg: DictConfig, run_dir: Path) -> float | None:
                    evolve=OmegaConf.to_container(cfg.evolve, resolve=True))
     folder.checkpoints.mkdir(parents=True, exist_ok=True)
     if not cfg.evolve.champion:
-        champion = _pretrain(cfg, champion)
+        champion = _pretrain(cfg, champion, folder)
     random_return, best_return = _references(cfg, champion)
     deployment = Deployment(cfg, world, champion, folder.checkpoints, recorder.logger(offset_axis=True),
                             references=(random_return, best_return),
@@ -123,7 +130,9 @@ def run_evolve(cfg: DictConfig, run_dir: Path) -> float | None:
                     timesteps=world.steps)
     world.close()
     print(f"run folder: {folder.root}")
-    print(f"{len(episodes)} episodes, mean normalised return {summary['mean_normalised_return']:.3f}, "
+    mean = summary["mean_normalised_return"]
+    print(f"{len(episodes)} episodes, mean normalised return "
+          f"{'n/a (no episode ended)' if mean is None else f'{mean:.3f}'}, "
           f"{len(deployment.alarms)} alarms, {len(promotions)} promotions, "
           f"{summary['training_steps']} training steps; lineage: rl-evolve-lineage {folder.root}")
     return summary["mean_normalised_return"]

@@ -1,8 +1,8 @@
 """docs/environments.md's "Adding an environment" walk-through, performed as written.
 
-The files and commands come from the page itself, so the two cannot drift apart. The project is
-installed as it is (not editable) into a temporary folder; the files go into a user's own
-project folder beside it, and the commands run from there.
+The files and commands come from the page itself, so the two cannot drift apart. The files go
+into a user's own project folder and the commands run from there; one of them through the
+project installed as it is (not editable) into a temporary folder, the rest in this process.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["total_timesteps=300", "eval.freq=150", "eval.n_episodes=1", "checkpoint.freq=150",
@@ -57,9 +59,9 @@ def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
     run = project_with(files)
     commands = [shlex.split(line) for line in blocks["commands"].strip().splitlines()]
     assert len(commands) == 3
-    for command in commands:
+    for command in commands:  # in this process: the other test starts the installed command
         assert command[0] == "rl-evolve"
-        result = run([*command[1:], *FAST])
+        result = run_cli(*command[1:], *FAST, cwd=run.work)
         assert result.returncode == 0, f"{command}: {result.stderr[-2000:]}"
     summaries = list((run.work / "runs").rglob("summary.json"))
     assert len(summaries) == 1 + 1 + 4  # a run, a scheduled run, a 2x2 sweep
@@ -75,10 +77,12 @@ def test_a_registered_third_party_env_runs_from_yaml_alone(project_with):
                                  "max_episode_steps: 100\n"),
     })
     mine = ["--config-dir", "myconf"]
-    for env in ("frozenlake", "taxi"):
-        result = run([*mine, "algo=dqn", f"env={env}", *FAST])
-        assert result.returncode == 0, result.stderr[-2000:]
-    result = run([*mine, "env=taxi", "env.dynamics.gravity=1", *FAST])
+    result = run([*mine, "algo=dqn", "env=frozenlake", *FAST])  # the installed command, end to end
+    assert result.returncode == 0, result.stderr[-2000:]
+    # the rest needs no new interpreter: the same project folder, in this process
+    result = run_cli(*mine, "algo=dqn", "env=taxi", *FAST, cwd=run.work)
+    assert result.returncode == 0, result.stderr[-2000:]
+    result = run_cli(*mine, "env=taxi", "env.dynamics.gravity=1", *FAST, cwd=run.work)
     assert result.returncode == 2 and "unknown key" in result.stderr
-    result = run([*mine, "env=taxi", "dynamics=cartpole_longer_pole", *FAST])
+    result = run_cli(*mine, "env=taxi", "dynamics=cartpole_longer_pole", *FAST, cwd=run.work)
     assert result.returncode == 2 and "has no dynamics_spec" in result.stderr

@@ -8,21 +8,21 @@ from stable_baselines3 import PPO
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rl_evolve.evolve.lineage import Lineage
-from tests.conftest import read_summary, run_folders, run_in_process
+from tests.conftest import read_summary, run_cli, run_folders
 
 BUDGET = 1500
 TINY = ["task=evolve", "progress_bar=false", "total_timesteps=256", "n_envs=1",
         "algo.n_steps=64", "algo.batch_size=64", "algo.n_epochs=2", f"evolve.steps={BUDGET}",
         "evolve.adapt_steps=256", "evolve.model_steps=200", "evolve.recent_steps=200",
         "evolve.model_epochs=5",
-        "evolve.gate_episodes=3", "evolve.detector_params.warmup=3", "+evolve.detector_params.threshold=1",
+        "evolve.gate_episodes=3", "evolve.detector.warmup=3", "evolve.detector.threshold=1",
         "dynamics=piecewise", "dynamics.unit=episodes",
         "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 12, values: {length: 2.0}}]"]
 
 
-def deploy(tmp_path, monkeypatch, capsys, *overrides: str):
-    code, err = run_in_process([*TINY, *overrides], tmp_path, monkeypatch, capsys)
-    assert code == 0, err
+def deploy(tmp_path, *overrides: str):
+    result = run_cli(*TINY, *overrides, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
     (run,) = run_folders(tmp_path / "runs")
     return run, read_summary(run)
 
@@ -36,8 +36,8 @@ def spent_exactly_the_budget(run, summary: dict) -> None:
 
 
 @pytest.mark.parametrize("strategy", ["static", "continual", "oracle"])
-def test_every_baseline_spends_exactly_the_world_budget(strategy, tmp_path, monkeypatch, capsys):
-    run, summary = deploy(tmp_path, monkeypatch, capsys, f"evolve.strategy={strategy}")
+def test_every_baseline_spends_exactly_the_world_budget(strategy, tmp_path):
+    run, summary = deploy(tmp_path, f"evolve.strategy={strategy}")
     spent_exactly_the_budget(run, summary)
     assert (summary["training_steps"] > 0) == (strategy != "static")
 
@@ -48,8 +48,8 @@ TRAINED = ["total_timesteps=2048", "evolve.steps=4000",
            "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 8, values: {length: 0.1}}]"]
 
 
-def test_the_evolve_loop_records_alarms_versions_and_decisions(tmp_path, monkeypatch, capsys):
-    run, summary = deploy(tmp_path, monkeypatch, capsys, *TRAINED)
+def test_the_evolve_loop_records_alarms_versions_and_decisions(tmp_path):
+    run, summary = deploy(tmp_path, *TRAINED)
     assert summary["timesteps"] == sum(summary["steps_by_role"].values()) == 4000
     lineage = Lineage.load(run / "lineage.json")
     assert summary["alarms"] and summary["adaptations"]
@@ -62,19 +62,21 @@ def test_the_evolve_loop_records_alarms_versions_and_decisions(tmp_path, monkeyp
     acc.Reload()
     assert {"evolve/return_in_service", "evolve/version", "evolve/alarm",
             "evolve/model_surprise"} <= set(acc.Tags()["scalars"])
+    champion = EventAccumulator(str(run / "tb" / "champion"))
+    champion.Reload()
+    assert "train/loss" in champion.Tags()["scalars"], "the champion's own training is a run of its own"
 
 
-def test_a_champion_for_another_envs_spaces_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+def test_a_champion_for_another_envs_spaces_is_refused_in_one_line(tmp_path):
     PPO("MlpPolicy", "Acrobot-v1", n_steps=64, batch_size=64).save(tmp_path / "acrobot.zip")
-    code, err = run_in_process([*TINY, f"evolve.champion={tmp_path / 'acrobot.zip'}"], tmp_path,
-                               monkeypatch, capsys)
-    assert code == 2
-    (line,) = err.strip().splitlines()
+    result = run_cli(*TINY, f"evolve.champion={tmp_path / 'acrobot.zip'}", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
     assert "evolve.champion" in line and "does not fit algo=ppo on env=cartpole" in line
     assert not (tmp_path / "runs").exists() or not any(p.is_file() for p in (tmp_path / "runs").rglob("*"))
 
 
-def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch, capsys):
+def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch):
     import torch
 
     from rl_evolve.evolve import loop
@@ -89,7 +91,7 @@ def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch, capsys)
         return model
 
     monkeypatch.setattr(loop, "fine_tune", sabotaged)
-    run, summary = deploy(tmp_path, monkeypatch, capsys, *TRAINED)
+    run, summary = deploy(tmp_path, *TRAINED)
     lineage = Lineage.load(run / "lineage.json")
     challengers = [v for v in lineage.versions if v.origin == "challenger"]
     assert challengers, "the deployment never adapted; the test would prove nothing"
@@ -97,12 +99,12 @@ def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch, capsys)
     assert lineage.champion == 0 and summary["promotions"] == []
 
 
-def test_a_champion_below_the_level_is_adapted_without_an_alarm(tmp_path, monkeypatch, capsys):
+def test_a_champion_below_the_level_is_adapted_without_an_alarm(tmp_path):
     # A barely trained champion measured against a return of 500: far below 0.8 of the scale,
     # in a world that never changes (so no detector has anything to see).
-    run, summary = deploy(tmp_path, monkeypatch, capsys, "dynamics.switches=[{at: 0, values: {length: 0.5}}]",
+    run, summary = deploy(tmp_path, "dynamics.switches=[{at: 0, values: {length: 0.5}}]",
                           "evolve.best_return=500", "evolve.improve_below=0.8",
-                          "evolve.detector_params.threshold=1000")
+                          "evolve.detector.threshold=1000")
     assert summary["timesteps"] == sum(summary["steps_by_role"].values()) == BUDGET
     assert not summary["alarms"]
     below = [a for a in summary["adaptations"] if a["trigger"] == "below_level"]

@@ -6,7 +6,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.conftest import read_summary, run_cli, run_folders, run_in_process
+from tests.conftest import read_summary, run_cli, run_folders
 
 FAST = ["task=supervised", "fit.epochs=2", "progress_bar=false", "data.size=240"]
 
@@ -51,8 +51,8 @@ def test_fine_tuning_from_an_earlier_run_with_a_penalty(tmp_path):
     (["model=lstm", "data=synthetic_images"], "model=lstm needs text data"),
     (["model.source=/nowhere/best.pt", "data=synthetic_images"], "does not exist"),
 ])
-def test_bad_supervised_input_fails_with_one_line(tmp_path, overrides, expected, monkeypatch, capsys):
-    code, err = run_in_process([*FAST, *overrides], tmp_path, monkeypatch, capsys)
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and expected in lines[0], err
+def test_bad_supervised_input_fails_with_one_line(tmp_path, overrides, expected):
+    result = run_cli(*FAST, *overrides, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
