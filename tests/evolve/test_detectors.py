@@ -73,3 +73,8 @@ def test_every_shipped_detector_config_builds_one_that_resets(composed, choice):
     assert alarms(detector, stream(-3.0, 0)), "a drop of three deviations goes unnoticed"
     detector.reset()
     assert alarms(detector, stream(0.0, 1)) == []
+
+
+def test_a_target_that_is_no_detector_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match="collections.Counter is not a change detector"):
+        build_detector({"_target_": "collections.Counter"})
