@@ -331,6 +331,11 @@ class Strategy(str, Enum):
     evolve = "evolve"  # monitor, detect, adapt (reuse or challenger), gate, record
 
 
+class ChallengerSource(str, Enum):
+    champion = "champion"  # every challenger starts from the champion in service
+    latest = "latest"  # from the newest challenger rejected since the champion took service, if any
+
+
 class GateTest(str, Enum):
     welch = "welch"  # Welch's one-sided t-test (unequal variances)
     bootstrap = "bootstrap"  # one-sided bootstrap of the difference of means
@@ -357,6 +362,9 @@ class EvolveConfig:
     # earlier version whose model explains them better than the champion's is gated (reuse)
     recent_steps: int = 1_000
     adapt_steps: int = 10_000  # the challenger's fine-tuning budget (taken from ``steps``)
+    # where a challenger starts: the champion, or (latest) the newest challenger rejected since the
+    # champion took service, so that a drifting world's training accumulates as continual's does
+    challenger_from: ChallengerSource = ChallengerSource.champion
     gate_episodes: int = 10  # episodes for each of champion and candidate
     gate_alpha: float = 0.05  # split (Bonferroni) over the candidates gated together
     gate_test: GateTest = GateTest.welch

@@ -10,6 +10,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
 from rl_evolve.agents import build_agent
+from rl_evolve.evolve.lineage import Lineage
 from rl_evolve.evolve.monitor import SurpriseMonitor, Transitions
 from rl_evolve.evolve.world import World
 from rl_evolve.tracking.callbacks import DivergenceCallback
@@ -58,6 +59,17 @@ def fine_tune(cfg: DictConfig, world: World, champion: BaseAlgorithm, parent: in
                 progress_bar=False)
     world.after_learning()
     return model
+
+
+def challenger_source(lineage: Lineage, champion: int, since: int, mode: str) -> int:
+    """The version a new challenger is fine-tuned from: the champion, or (``mode`` ``latest``) the
+    newest challenger made since ``since`` (the champion's start of service) and rejected, so its
+    training goes on instead of starting again from the champion."""
+    if mode != "latest":
+        return champion
+    rejected = [v.id for v in lineage.versions if v.origin == "challenger" and v.created_at_step >= since
+                and v.decisions and v.decisions[-1]["decision"] == "rejected"]
+    return rejected[-1] if rejected else champion
 
 
 def rank_by_surprise(members: dict[int, Member], recent: Transitions,

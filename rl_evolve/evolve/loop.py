@@ -18,7 +18,14 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from tqdm.auto import tqdm
 
 from rl_evolve.curriculum.metrics import normalise
-from rl_evolve.evolve.candidates import Member, StopAtBudget, agent_from, fine_tune, rank_by_surprise
+from rl_evolve.evolve.candidates import (
+    Member,
+    StopAtBudget,
+    agent_from,
+    challenger_source,
+    fine_tune,
+    rank_by_surprise,
+)
 from rl_evolve.evolve.detectors import Detector, build_detector
 from rl_evolve.evolve.gate import gate, one_sided_p
 from rl_evolve.evolve.lineage import Lineage
@@ -276,16 +283,18 @@ class Deployment:
             return
         start = self.world.steps
         steps = min(self.ev.adapt_steps, self.budget - start)
-        model = fine_tune(self.cfg, self.world, self.members[champion].model, champion, len(self.members),
+        source = challenger_source(self.lineage, champion, self.service_start[champion],
+                                   str(self.ev.challenger_from.value))
+        model = fine_tune(self.cfg, self.world, self.members[source].model, source, len(self.members),
                           steps, self.logger)
-        version = self._add(model, champion, "challenger", [start, self.world.steps])
+        version = self._add(model, source, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
         champion_returns, returns = self._scores([champion, version])
         if not returns:
             self.adaptations.append(record)
             return
         decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
-        record["challenger"] = {"version": version, **decision.as_dict()}
+        record["challenger"] = {"version": version, "from": source, **decision.as_dict()}
         if decision.promote:
             self._promote(version, f"challenger: {decision.reason}", returns)
         else:
