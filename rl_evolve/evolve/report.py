@@ -37,14 +37,24 @@ def load_runs(root: Path) -> list[dict[str, Any]]:
                  "end_step": int(row["end_step"]), "episode": int(row["episode"])}
                 for row in csv.DictReader(f)]
         summary["lineage"] = json.loads((folder / "lineage.json").read_text())
-        level = (summary.get("evolve") or {}).get("improve_below")
-        if summary["strategy"] == "evolve" and level is not None:  # a variant: its own row
-            summary["strategy"] = f"evolve+improve_below={level:g}"
+        if summary["strategy"] == "evolve":  # a variant of the loop gets its own row
+            summary["strategy"] = variant_name(summary.get("evolve") or {})
         rows = summary["episode_rows"]  # the raw record: both means from it, for runs of any version
         summary["mean_normalised_return"], summary["time_weighted_normalised_return"] = normalised_means(
             [r["normalised"] for r in rows], [int(r["length"]) for r in rows])
         runs.append(summary)
     return runs
+
+
+def variant_name(settings: dict[str, Any]) -> str:
+    """``evolve``, or ``evolve+`` the opt-in settings a run changed (``improve_below``,
+    ``challenger_from``), as one row of the report."""
+    changed = []
+    if settings.get("improve_below") is not None:
+        changed.append(f"improve_below={settings['improve_below']:g}")
+    if settings.get("challenger_from", "champion") != "champion":
+        changed.append(f"challenger_from={settings['challenger_from']}")
+    return "+".join(["evolve", *changed])
 
 
 def _context(row: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rl_evolve.evolve.report import aggregate, delays_after, harm_onsets, main
+from rl_evolve.evolve.report import aggregate, delays_after, harm_onsets, main, variant_name
 
 
 def rows(returns: list[float], lengths: list[float], role: str = "serve") -> list[dict]:
@@ -85,3 +85,10 @@ def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
         "evolve", "static"}
     assert (tmp_path / "out" / "report.md").read_text().startswith("## w")
     assert len((tmp_path / "out" / "results.csv").read_text().splitlines()) == 1 + 2
+
+
+def test_each_opt_in_setting_of_the_loop_makes_a_row_of_its_own():
+    assert variant_name({"improve_below": None, "challenger_from": "champion"}) == "evolve"
+    assert variant_name({"improve_below": 0.8}) == "evolve+improve_below=0.8"
+    assert variant_name({"improve_below": 0.8, "challenger_from": "latest"}) == \
+        "evolve+improve_below=0.8+challenger_from=latest"
