@@ -108,6 +108,17 @@ def delays_after(run: dict[str, Any], onsets: list[int], signal: str | None) -> 
     return out
 
 
+def first_alarms_in_a_drift(run: dict[str, Any], onsets: list[int]) -> dict[str, int | None]:
+    """For a drift, which begins with the deployment: the episode of each signal's first alarm
+    (None: it never alarmed), and the episode in which the drift's harm began (its onset). A
+    signal that moves with the physics alarms before the harm; one that waits for the return
+    cannot."""
+    first = {signal: next((a["episode"] for a in run["alarms"] if a["signal"] == signal), None)
+             for signal in ("surprise", "return")}
+    onset = next((r["episode"] for r in run["episode_rows"] if onsets and r["end_step"] > onsets[0]), None)
+    return {**first, "harm_onset": onset}
+
+
 def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
     """(promotions, those whose next ``gate_episodes`` in service averaged below the champion's
     gate score they beat)."""
@@ -194,6 +205,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             if seed not in static:
                 continue
             onsets = harm_onsets(run, static[seed])
+            if run.get("schedule") == "linear":
+                w.setdefault("drift_first_alarm_episode", {})[seed] = first_alarms_in_a_drift(run, onsets)
             onsets_seen += len(onsets)
             busy = [o for o in onsets if during_adaptation(run, o)]
             onsets = [o for o in onsets if o not in busy]
@@ -245,8 +258,28 @@ def markdown(report: dict[str, Any]) -> str:
                   f"{w.get('harmful_changes_during_adaptation', 0)}), never detected: "
                   f"{w['harmful_changes_missed']}",
                   f"- promotions: {w['promotions']['total']}, worse on the next fresh episodes: "
-                  f"{w['promotions']['worse_on_fresh_episodes']}", ""]
+                  f"{w['promotions']['worse_on_fresh_episodes']}",
+                  *_drift_lines(w.get("drift_first_alarm_episode")), ""]
     return "\n".join(lines)
+
+
+def _drift_lines(first: dict[int, dict[str, int | None]] | None) -> list[str]:
+    if not first:
+        return []
+
+    def episodes(key: str) -> str:
+        values = [first[seed][key] for seed in sorted(first)]
+        found = [v for v in values if v is not None]
+        median = f" (median {np.median(found):g})" if found else ""
+        return ", ".join("never" if v is None else str(v) for v in values) + median
+
+    before = {signal: sum(1 for f in first.values() if f[signal] is not None and f["harm_onset"] is not None
+                          and f[signal] < f["harm_onset"]) for signal in ("surprise", "return")}
+    seeds = ", ".join(map(str, sorted(first)))
+    return [f"- drift, first alarm from the deployment's start (episode; seeds {seeds}): "
+            f"surprise {episodes('surprise')}; return {episodes('return')}; the harm began at "
+            f"{episodes('harm_onset')}; alarmed before the harm: surprise in {before['surprise']} of "
+            f"{len(first)} seeds, return in {before['return']}"]
 
 
 def write_results(runs: list[dict[str, Any]], path: Path) -> None:

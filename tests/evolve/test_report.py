@@ -7,7 +7,15 @@ import json
 
 import pytest
 
-from rl_evolve.evolve.report import aggregate, delays_after, harm_onsets, main, variant_name
+from rl_evolve.evolve.report import (
+    aggregate,
+    delays_after,
+    first_alarms_in_a_drift,
+    harm_onsets,
+    main,
+    markdown,
+    variant_name,
+)
 
 
 def rows(returns: list[float], lengths: list[float], role: str = "serve") -> list[dict]:
@@ -49,6 +57,18 @@ def test_a_drift_is_harmful_from_where_the_static_return_stays_low():
     static = run("static", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11)
     static["schedule"] = "linear"
     assert harm_onsets({**static, "strategy": "evolve"}, static) == [70]  # episode 7 is the first low one
+
+
+def test_in_a_drift_each_signals_first_alarm_is_set_against_the_onset_of_harm():
+    static = run("static", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11)
+    static["schedule"] = "linear"
+    evolve = {**run("evolve", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11,
+                    alarms=[(3, "surprise"), (8, "return"), (9, "surprise")]), "schedule": "linear"}
+    first = first_alarms_in_a_drift(evolve, harm_onsets(evolve, static))
+    assert first == {"surprise": 3, "return": 8, "harm_onset": 7}
+    report = aggregate([static, evolve])["w"]
+    assert report["drift_first_alarm_episode"] == {0: first}
+    assert "alarmed before the harm: surprise in 1 of 1 seeds, return in 0" in markdown({"w": report})
 
 
 def test_delay_counts_episodes_from_the_change_to_the_first_alarm_of_the_signal():
