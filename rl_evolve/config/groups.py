@@ -18,9 +18,13 @@ def group_options(group: str) -> list[str]:
 
 
 def groups() -> list[str]:
-    """The top-level config groups (folders of ``conf/`` holding YAML files)."""
+    """The config groups: folders of ``conf/`` holding YAML files, and such folders inside them
+    (``evolve/detector``); ``hydra/`` holds presets for Hydra's own groups and is left out."""
     root = resources.files(CONF_PACKAGE)
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and group_options(p.name))
+    top = sorted(p.name for p in root.iterdir() if p.is_dir() and group_options(p.name))
+    nested = [f"{g}/{p.name}" for g in top for p in (root / g).iterdir()
+              if p.is_dir() and group_options(f"{g}/{p.name}")]
+    return sorted(top + nested)
 
 
 def groups_help() -> str:
