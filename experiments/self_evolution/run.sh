@@ -26,4 +26,7 @@ common=(task=evolve experiment=self_evolution progress_bar=false seed="$seeds"
 # The variant that also adapts a champion below 0.8 of the normalised scale without an alarm.
 .venv/bin/rl-evolve -m "${common[@]}" dynamics=cartpole_recurring,cartpole_pole_drift \
     evolve.strategy=evolve evolve.improve_below=0.8
+# ... and with each challenger continuing from the newest rejected one (evolve.challenger_from=latest).
+.venv/bin/rl-evolve -m "${common[@]}" dynamics=cartpole_recurring,cartpole_pole_drift \
+    evolve.strategy=evolve evolve.improve_below=0.8 evolve.challenger_from=latest
 .venv/bin/rl-evolve-evolve-report "$RUNS" --out "$OUT"
