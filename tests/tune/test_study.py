@@ -51,9 +51,10 @@ def test_a_study_leaves_its_trials_a_table_plots_and_the_best_parameters(tmp_pat
 
 
 def test_a_study_run_again_continues_from_its_storage(tmp_path):
-    assert run_cli(*TINY, "tune.n_trials=2", cwd=tmp_path).returncode == 0
+    one_seed = [*TINY, "tune.seeds=[0]"]
+    assert run_cli(*one_seed, "tune.n_trials=2", cwd=tmp_path).returncode == 0
     before = (tmp_path / "study" / "trials" / "0000" / "s0" / "summary.json").read_text()
-    result = run_cli(*TINY, "tune.n_trials=3", cwd=tmp_path)
+    result = run_cli(*one_seed, "tune.n_trials=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "2 of 3 trials finished" in result.stdout
     assert [r["number"] for r in study_trials(tmp_path / "study")] == ["0", "1", "2"]
@@ -61,8 +62,8 @@ def test_a_study_run_again_continues_from_its_storage(tmp_path):
 
 
 def test_two_workers_share_one_study(tmp_path):
-    result = run_cli("-m", *TINY, "tune.n_trials=4", "tune.worker=0,1", "hydra/launcher=joblib",
-                     "hydra.launcher.n_jobs=2", cwd=tmp_path)
+    result = run_cli("-m", *TINY, "tune.seeds=[0]", "tune.n_trials=4", "tune.worker=0,1",
+                     "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     workers = [read_summary(w) for w in run_folders(tmp_path / "runs")]
     assert sorted(w["worker"] for w in workers) == [0, 1] and all(w["status"] == "completed" for w in workers)
