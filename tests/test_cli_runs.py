@@ -88,6 +88,7 @@ def test_sweep_puts_each_run_in_a_folder_named_by_its_overrides(tmp_path):
     assert {read_summary(r)["seed"] for r in runs} == {0, 1}
 
 
+@pytest.mark.slow
 def test_ctrl_c_from_a_terminal_stops_a_run_with_subprocess_envs_cleanly(tmp_path):
     # A terminal sends SIGINT to the whole process group: the env workers receive it too.
     args = [*FAST_PPO, "total_timesteps=200000", "vec_env=subproc", "checkpoint.freq=500"]
@@ -138,6 +139,7 @@ def interrupted_in_process(args: list[str], cwd, monkeypatch) -> tuple:
     return run, read_summary(run)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
     args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
             "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500"]
@@ -156,6 +158,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
     assert (run / "progress.csv").is_file() and (run / "progress_resume1.csv").is_file()
 
 
+@pytest.mark.slow
 def test_a_run_killed_hard_resumes_from_its_rolling_checkpoint(tmp_path):
     args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
             "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500", "eval.freq=500"]
@@ -178,6 +181,7 @@ def test_a_run_killed_hard_resumes_from_its_rolling_checkpoint(tmp_path):
     assert after[: len(evaluated)] == evaluated and after == sorted(after)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("vec_env", ["dummy", "subproc"])
 def test_resume_continues_the_dynamics_schedule_where_it_stopped(tmp_path, vec_env, monkeypatch):
     switches = "dynamics.switches=[{at:0,values:{length:0.5}},{at:600,values:{length:1.0}}]"

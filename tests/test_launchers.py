@@ -34,6 +34,7 @@ def basic_sweep(tmp_path_factory):
      "+hydra.launcher.ray.init.include_dashboard=false"],
     ["hydra/launcher=submitit_local"],
 ], ids=["ray", "submitit_local"])
+@pytest.mark.slow
 def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_path, basic_sweep, launcher):
     # Ray runs its workers niced: on a busy machine they wait, hence the longer limit.
     result = run_subprocess(*SWEEP, *launcher, cwd=tmp_path, timeout=600)

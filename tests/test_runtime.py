@@ -64,6 +64,7 @@ def test_torch_threads_must_be_positive():
         set_torch_threads(0)
 
 
+@pytest.mark.slow
 def test_subprocess_env_workers_use_the_run_thread_count():
     settings = {"name": "probe", "id": "ThreadProbe-v0", "entry_point": "tests.thread_probe:ThreadProbeEnv"}
     for threads in (1, 2):

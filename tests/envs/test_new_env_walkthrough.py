@@ -52,6 +52,7 @@ def project_with(tmp_path_factory, installed_site):
     return _make
 
 
+@pytest.mark.slow
 def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
     blocks = readme_blocks()
     files = {k: v for k, v in blocks.items() if k != "commands"}
@@ -69,6 +70,7 @@ def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
     assert len(tb) == 6
 
 
+@pytest.mark.slow
 def test_a_registered_third_party_env_runs_from_yaml_alone(project_with):
     run = project_with({
         "myconf/env/frozenlake.yaml": "name: frozenlake\nid: FrozenLake-v1\n",

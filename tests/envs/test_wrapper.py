@@ -66,6 +66,7 @@ def test_parameters_reach_the_env_inside_vec_envs(vec_cls):
         venv.close()
 
 
+@pytest.mark.slow
 def test_random_dynamics_are_reproducible_per_seed_inside_subproc_vec_env():
     schedule = {"_target_": "rl_evolve.envs.schedules.Random", "name": "random",
                 "ranges": {"length": [0.25, 1.0]}}

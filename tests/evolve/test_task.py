@@ -48,6 +48,7 @@ TRAINED = ["total_timesteps=2048", "evolve.steps=4000",
            "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 8, values: {length: 0.1}}]"]
 
 
+@pytest.mark.slow
 def test_the_evolve_loop_records_alarms_versions_and_decisions(tmp_path):
     run, summary = deploy(tmp_path, *TRAINED)
     assert summary["timesteps"] == sum(summary["steps_by_role"].values()) == 4000
@@ -76,6 +77,7 @@ def test_a_champion_for_another_envs_spaces_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "runs").exists() or not any(p.is_file() for p in (tmp_path / "runs").rglob("*"))
 
 
+@pytest.mark.slow
 def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch):
     import torch
 

@@ -30,6 +30,7 @@ def test_each_model_trains_and_leaves_a_complete_run_folder(tmp_path, model, dat
     assert any(p.name.startswith("events.out.tfevents") for p in (run / "tb").iterdir())
 
 
+@pytest.mark.slow
 def test_fine_tuning_from_an_earlier_run_with_a_penalty(tmp_path):
     assert run_cli(*FAST, "data=synthetic_images", cwd=tmp_path).returncode == 0
     (source,) = run_folders(tmp_path / "runs")

@@ -8,6 +8,7 @@ import json
 import shutil
 
 import optuna
+import pytest
 import yaml
 
 from rl_evolve.tune.study import Objective
@@ -24,6 +25,7 @@ def study_trials(folder) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_a_study_leaves_its_trials_a_table_plots_and_the_best_parameters(tmp_path):
     result = run_cli(*TINY, "tune.n_trials=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -50,6 +52,7 @@ def test_a_study_leaves_its_trials_a_table_plots_and_the_best_parameters(tmp_pat
     assert {k: algo[k] for k in best["best_algo"]} == best["best_algo"]
 
 
+@pytest.mark.slow
 def test_a_study_run_again_continues_from_its_storage(tmp_path):
     one_seed = [*TINY, "tune.seeds=[0]"]
     assert run_cli(*one_seed, "tune.n_trials=2", cwd=tmp_path).returncode == 0
@@ -61,6 +64,7 @@ def test_a_study_run_again_continues_from_its_storage(tmp_path):
     assert (tmp_path / "study" / "trials" / "0000" / "s0" / "summary.json").read_text() == before
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_study(tmp_path):
     result = run_cli("-m", *TINY, "tune.seeds=[0]", "tune.n_trials=4", "tune.worker=0,1",
                      "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", cwd=tmp_path)
