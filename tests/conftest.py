@@ -39,7 +39,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     from rl_evolve.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    saved = os.getcwd(), list(sys.argv), list(sys.path), os.environ.get("HYDRA_FULL_ERROR")
+    cwd_before, argv_before, path_before = os.getcwd(), list(sys.argv), list(sys.path)
+    full_error_before = os.environ.get("HYDRA_FULL_ERROR")  # main() sets it
     os.chdir(cwd)
     sys.argv = ["rl-evolve", *args]
     code = 0
@@ -55,9 +56,9 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                 traceback.print_exc()
                 code = 1
     finally:
-        os.chdir(saved[0])
-        sys.argv[:], sys.path[:] = saved[1], saved[2]
-        if saved[3] is None:
+        os.chdir(cwd_before)
+        sys.argv[:], sys.path[:] = argv_before, path_before
+        if full_error_before is None:
             os.environ.pop("HYDRA_FULL_ERROR", None)
     return subprocess.CompletedProcess(["rl-evolve", *args], code, out.getvalue(), err.getvalue())
 
