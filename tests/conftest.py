@@ -63,10 +63,12 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["rl-evolve", *args], code, out.getvalue(), err.getvalue())
 
 
-def run_subprocess(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``rl-evolve <args>`` from ``cwd`` in a process of its own (``python -m rl_evolve``)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=cwd, env=env,
+def run_subprocess(*args: str, cwd: Path, timeout: float = 300,
+                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``rl-evolve <args>`` from ``cwd`` in a process of its own (``python -m rl_evolve``), with
+    ``env`` added to this process's environment (``PYTHONPATH`` of a plain install, say)."""
+    return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=cwd,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
                           capture_output=True, text=True, timeout=timeout)
 
 

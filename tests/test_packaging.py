@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from tests.conftest import run_subprocess
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,11 +27,11 @@ def test_conf_is_found_from_a_plain_install_used_elsewhere(tmp_path, installed_s
     target = installed_site
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    result = subprocess.run([sys.executable, "-m", "rl_evolve", "--cfg", "job", "env=lunarlander"],
-                            cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    plain = {"PYTHONPATH": str(target)}
+    result = run_subprocess("--cfg", "job", "env=lunarlander", cwd=elsewhere, env=plain, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "id: LunarLander-v3" in result.stdout
     import_path = subprocess.run([sys.executable, "-c", "import rl_evolve; print(rl_evolve.__file__)"],
-                                 cwd=elsewhere, env=env, capture_output=True, text=True).stdout
+                                 cwd=elsewhere, env={**os.environ, **plain}, capture_output=True,
+                                 text=True).stdout
     assert import_path.startswith(str(target))

@@ -77,14 +77,14 @@ class CUSUM:
 
 
 class RiverDetector:
-    """A river ``drift`` detector behind ``update``/``reset``; ``reset`` starts a fresh clone."""
+    """A river ``drift`` detector behind ``update``/``reset``; ``reset`` starts a fresh clone
+    (river's ``clone`` keeps the parameters, not the state)."""
 
     def __init__(self, detector: Any):
-        self._fresh = detector.clone()
         self._detector = detector
 
     def reset(self) -> None:
-        self._detector = self._fresh.clone()
+        self._detector = self._detector.clone()
 
     def update(self, value: float) -> bool:
         self._detector.update(float(value))

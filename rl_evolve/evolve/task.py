@@ -8,7 +8,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
-from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
+from stable_baselines3.common.logger import configure
 
 from rl_evolve.agents import build_agent
 from rl_evolve.curriculum.evaluation import random_policy_return
@@ -62,7 +62,7 @@ def _pretrain(cfg: DictConfig, model: BaseAlgorithm, folder: RunFolder) -> BaseA
     home = build_vec_env(env_settings(cfg.env), cfg.n_envs, cfg.seed, str(cfg.vec_env.value),
                          cfg.torch_threads)
     champion = build_agent(cfg, home)
-    champion.set_logger(Logger(None, [TensorBoardOutputFormat(str(folder.tensorboard / "champion"))]))
+    champion.set_logger(configure(str(folder.tensorboard / "champion"), ["tensorboard"]))
     print(f"training the champion: {cfg.total_timesteps} steps of {cfg.algo.name} on {cfg.env.id}")
     champion.learn(cfg.total_timesteps, callback=DivergenceCallback(),
                    progress_bar=show_progress_bar(cfg.progress_bar))

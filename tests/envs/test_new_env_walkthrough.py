@@ -7,16 +7,14 @@ project installed as it is (not editable) into a temporary folder, the rest in t
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["total_timesteps=300", "eval.freq=150", "eval.n_episodes=1", "checkpoint.freq=150",
@@ -42,9 +40,7 @@ def project_with(tmp_path_factory, installed_site):
             (work / rel).write_text(content)
 
         def run(args: list[str]) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=work,
-                                  env={**os.environ, "PYTHONPATH": str(site)},
-                                  capture_output=True, text=True, timeout=300)
+            return run_subprocess(*args, cwd=work, env={"PYTHONPATH": str(site)})
 
         run.work = work  # type: ignore[attr-defined]
         return run
