@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import signal
 from functools import partial
 from pathlib import Path
@@ -105,9 +106,22 @@ def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = 
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     if kind == "subproc" and n_envs > 1:
+        preload_worker_modules()
         return make_vec_env(partial(make_worker_env, settings, torch_threads), n_envs=n_envs,
                             seed=seed, vec_env_cls=SubprocVecEnv)
     return make_vec_env(partial(make_env, settings), n_envs=n_envs, seed=seed, vec_env_cls=DummyVecEnv)
+
+
+# What a SubprocVecEnv worker runs: SB3's worker loop (which imports SB3 and torch) and this module.
+WORKER_MODULES = ["__main__", "stable_baselines3.common.vec_env.subproc_vec_env", __name__]
+
+
+def preload_worker_modules() -> None:
+    """SB3 starts SubprocVecEnv workers from Python's forkserver, one per process. By default each
+    worker imports SB3 and torch for itself (~4 s of CPU each); imported once in the forkserver,
+    every worker forks with them loaded. Takes effect only before the forkserver's first start."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        multiprocessing.set_forkserver_preload(WORKER_MODULES)
 
 
 def make_worker_env(settings: dict[str, Any], torch_threads: int | None = 1) -> gym.Env:
