@@ -119,3 +119,10 @@ def sb3_default_log_folder(tmp_path_factory) -> None:
     """SB3 gives a model that has no logger of its own a new folder in /tmp at every ``learn``
     (tests train such models directly): keep them in pytest's temporary folder instead."""
     os.environ["SB3_LOGDIR"] = str(tmp_path_factory.mktemp("sb3_logs"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: each test worker takes the next test when it is free, so the long
+    ones overlap each other and the short ones fill in at the end, instead of one long test
+    running alone on one core while the other core is idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -71,6 +71,7 @@ def test_same_config_and_seed_give_the_same_evaluation_returns(tmp_path):
     assert finals[0] == finals[1]
 
 
+@pytest.mark.xdist_group("finished_ppo")
 def test_hyperparameters_reach_the_tensorboard_hparams_plugin(finished_ppo):
     run, _ = finished_ppo
     acc = EventAccumulator(str(run / "tb"))
@@ -102,28 +103,16 @@ def test_ctrl_c_from_a_terminal_stops_a_run_with_subprocess_envs_cleanly(tmp_pat
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     (run,) = run_folders(tmp_path / "runs")
-    assert read_summary(run)["status"] == "interrupted"
-
-
-def interrupt_after_first_checkpoint(args: list[str], cwd) -> tuple:
-    """Starts ``rl-evolve <args>``, sends Ctrl-C once last.zip exists; the run folder and summary."""
-    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not list((cwd / "runs").rglob("last.zip")) and time.time() < deadline:
-        time.sleep(0.2)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    (run,) = run_folders(cwd / "runs")
+    summary = read_summary(run)
+    assert summary["status"] == "interrupted"
     assert f"continue with: rl-evolve resume={run}" in err  # Ctrl-C says how to go on
-    return run, read_summary(run)
+    saved = PPO.load(run / "checkpoints" / "last.zip")
+    assert saved.num_timesteps == summary["timesteps"], "the checkpoint holds the step it stopped at"
 
 
 def interrupted_in_process(args: list[str], cwd, monkeypatch) -> tuple:
     """The run a Ctrl-C after its first rolling checkpoint leaves, made in this process: the
-    interrupt handler is called as the signal would call it (the tests above send real ones)."""
+    interrupt handler is called as the signal would call it (the test above sends a real one)."""
     real = StopOnInterrupt._on_step
 
     def on_step(self) -> bool:
@@ -140,10 +129,10 @@ def interrupted_in_process(args: list[str], cwd, monkeypatch) -> tuple:
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path):
+def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path, monkeypatch):
     args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
             "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500"]
-    run, interrupted = interrupt_after_first_checkpoint(args, tmp_path)
+    run, interrupted = interrupted_in_process(args, tmp_path, monkeypatch)
     assert interrupted["status"] == "interrupted" and 0 < interrupted["timesteps"] < 60000
     steps_before = scalar_steps(run, "eval/mean_reward")
 
@@ -201,12 +190,14 @@ def test_resume_continues_the_dynamics_schedule_where_it_stopped(tmp_path, vec_e
     assert after and all(v == pytest.approx(1.0) for v in after), lengths
 
 
+@pytest.mark.xdist_group("finished_ppo")
 def test_resume_refuses_to_change_what_defines_the_run(tmp_path, finished_ppo):
     run = copy_of(finished_ppo[0], tmp_path)
     result = run_cli(f"resume={run}", "algo.learning_rate=1e-2", cwd=tmp_path)
     assert result.returncode == 2 and "cannot change algo.learning_rate" in result.stderr
 
 
+@pytest.mark.xdist_group("finished_ppo")
 def test_resume_of_a_corrupt_checkpoint_fails_with_one_line(tmp_path, finished_ppo):
     run = copy_of(finished_ppo[0], tmp_path)
     (run / "checkpoints" / "last.zip").write_bytes(b"not a zip")
@@ -218,6 +209,7 @@ def test_resume_of_a_corrupt_checkpoint_fails_with_one_line(tmp_path, finished_p
     assert not (run / "resumes").exists()  # nothing left behind
 
 
+@pytest.mark.xdist_group("finished_ppo")
 def test_resuming_a_finished_run_is_refused_and_rewrites_nothing(tmp_path, finished_ppo):
     run = copy_of(finished_ppo[0], tmp_path)
     before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}

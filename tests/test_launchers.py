@@ -9,7 +9,8 @@ from hydra import compose, initialize_config_module
 from rl_evolve.config import register
 from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders, run_subprocess
 
-SWEEP = ["-m", *FAST_PPO, "seed=0,1", "eval.deterministic=false"]
+# one rollout, one evaluation on the way and the final one
+SWEEP = ["-m", *FAST_PPO, "total_timesteps=256", "seed=0,1", "eval.deterministic=false"]
 
 
 def _returns_by_seed(root) -> dict[int, tuple[float, list[float]]]:
@@ -35,6 +36,7 @@ def basic_sweep(tmp_path_factory):
     ["hydra/launcher=submitit_local"],
 ], ids=["ray", "submitit_local"])
 @pytest.mark.slow
+@pytest.mark.xdist_group("basic_sweep")
 def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_path, basic_sweep, launcher):
     # Ray runs its workers niced: on a busy machine they wait, hence the longer limit.
     result = run_subprocess(*SWEEP, *launcher, cwd=tmp_path, timeout=600)

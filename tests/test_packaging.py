@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +24,7 @@ def test_every_python_package_is_listed_in_pyproject():
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
+@pytest.mark.xdist_group("installed_site")
 def test_conf_is_found_from_a_plain_install_used_elsewhere(tmp_path, installed_site):
     """`pip install .` (not editable), then the CLI composes its config from another folder."""
     target = installed_site

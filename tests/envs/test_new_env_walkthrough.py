@@ -1,15 +1,14 @@
 """docs/environments.md's "Adding an environment" walk-through, performed as written.
 
 The files and commands come from the page itself, so the two cannot drift apart. The files go
-into a user's own project folder and the commands run from there; one of them through the
-project installed as it is (not editable) into a temporary folder, the rest in this process.
+into a user's own project folder and the commands run from there, in this process; one run of a
+third-party env goes through the project installed as it is (not editable) into a temporary folder.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,23 +26,15 @@ def readme_blocks() -> dict[str, str]:
     return dict(found)
 
 
-@pytest.fixture(scope="module")
-def project_with(tmp_path_factory, installed_site):
-    """``project_with(files) -> run(args)``: a user's project folder holding ``files``, beside a
-    plain install of rl-evolve; ``run`` starts rl-evolve from that folder."""
-    site = installed_site
+@pytest.fixture
+def project_with(tmp_path):
+    """``project_with(files)``: a user's project folder holding ``files``."""
 
-    def _make(files: dict[str, str]):
-        work = tmp_path_factory.mktemp("myproject")
+    def _make(files: dict[str, str]) -> Path:
         for rel, content in files.items():
-            (work / rel).parent.mkdir(parents=True, exist_ok=True)
-            (work / rel).write_text(content)
-
-        def run(args: list[str]) -> subprocess.CompletedProcess[str]:
-            return run_subprocess(*args, cwd=work, env={"PYTHONPATH": str(site)})
-
-        run.work = work  # type: ignore[attr-defined]
-        return run
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(content)
+        return tmp_path
 
     return _make
 
@@ -53,34 +44,37 @@ def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
     blocks = readme_blocks()
     files = {k: v for k, v in blocks.items() if k != "commands"}
     assert set(files) == {"hover.py", "myconf/env/hover.yaml"}
-    run = project_with(files)
+    work = project_with(files)
     commands = [shlex.split(line) for line in blocks["commands"].strip().splitlines()]
     assert len(commands) == 3
     for command in commands:  # in this process: the other test starts the installed command
         assert command[0] == "rl-evolve"
-        result = run_cli(*command[1:], *FAST, cwd=run.work)
+        result = run_cli(*command[1:], *FAST, cwd=work)
         assert result.returncode == 0, f"{command}: {result.stderr[-2000:]}"
-    summaries = list((run.work / "runs").rglob("summary.json"))
+    summaries = list((work / "runs").rglob("summary.json"))
     assert len(summaries) == 1 + 1 + 4  # a run, a scheduled run, a 2x2 sweep
-    tb = [p for p in (run.work / "runs").rglob("events.out.tfevents.*")]
+    tb = [p for p in (work / "runs").rglob("events.out.tfevents.*")]
     assert len(tb) == 6
 
 
 @pytest.mark.slow
-def test_a_registered_third_party_env_runs_from_yaml_alone(project_with):
-    run = project_with({
+@pytest.mark.xdist_group("installed_site")
+def test_a_registered_third_party_env_runs_from_yaml_alone(project_with, installed_site):
+    work = project_with({
         "myconf/env/frozenlake.yaml": "name: frozenlake\nid: FrozenLake-v1\n",
         "myconf/env/taxi.yaml": ("name: taxi\nid: thirdparty/Taxi-v0\n"
                                  "entry_point: gymnasium.envs.toy_text.taxi:TaxiEnv\n"
                                  "max_episode_steps: 100\n"),
     })
     mine = ["--config-dir", "myconf"]
-    result = run([*mine, "algo=dqn", "env=frozenlake", *FAST])  # the installed command, end to end
+    # the installed command, end to end: rl-evolve as `pip install .` puts it, from the project folder
+    result = run_subprocess(*mine, "algo=dqn", "env=frozenlake", *FAST, cwd=work,
+                            env={"PYTHONPATH": str(installed_site)})
     assert result.returncode == 0, result.stderr[-2000:]
     # the rest needs no new interpreter: the same project folder, in this process
-    result = run_cli(*mine, "algo=dqn", "env=taxi", *FAST, cwd=run.work)
+    result = run_cli(*mine, "algo=dqn", "env=taxi", *FAST, cwd=work)
     assert result.returncode == 0, result.stderr[-2000:]
-    result = run_cli(*mine, "env=taxi", "env.dynamics.gravity=1", *FAST, cwd=run.work)
+    result = run_cli(*mine, "env=taxi", "env.dynamics.gravity=1", *FAST, cwd=work)
     assert result.returncode == 2 and "unknown key" in result.stderr
-    result = run_cli(*mine, "env=taxi", "dynamics=cartpole_longer_pole", *FAST, cwd=run.work)
+    result = run_cli(*mine, "env=taxi", "dynamics=cartpole_longer_pole", *FAST, cwd=work)
     assert result.returncode == 2 and "has no dynamics_spec" in result.stderr
