@@ -126,8 +126,15 @@ def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum:
     return f"{algo}_{env}"
 
 
+_REGISTERED = False
+
+
 def register() -> None:
-    """Idempotent: stores the schemas and registers the resolvers."""
+    """Stores the schemas and registers the resolvers, once per process (every CLI call asks)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    _REGISTERED = True
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     cs.store(group="algo", name="algo_schema", node=AlgoConfig)

@@ -8,7 +8,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from tests.conftest import read_summary, run_cli, run_folders
 
-FAST = ["task=supervised", "fit.epochs=2", "progress_bar=false", "data.size=240"]
+FAST = ["task=supervised", "fit.epochs=2", "progress_bar=false", "data.size=240", "fit.fisher_samples=50"]
 
 
 @pytest.mark.parametrize(("model", "data", "options"), [
