@@ -80,7 +80,7 @@ def test_hyperparameters_reach_the_tensorboard_hparams_plugin(finished_ppo):
 
 
 def test_sweep_puts_each_run_in_a_folder_named_by_its_overrides(tmp_path):
-    result = run_cli("-m", *FAST_PPO, "seed=0,1", cwd=tmp_path)
+    result = run_cli("-m", *FAST_PPO, "total_timesteps=256", "seed=0,1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     runs = run_folders(tmp_path / "runs")
     assert len(runs) == 2

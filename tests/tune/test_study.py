@@ -66,14 +66,14 @@ def test_a_study_run_again_continues_from_its_storage(tmp_path):
 
 @pytest.mark.slow
 def test_two_workers_share_one_study(tmp_path):
-    result = run_cli("-m", *TINY, "tune.seeds=[0]", "tune.n_trials=4", "tune.worker=0,1",
+    result = run_cli("-m", *TINY, "tune.seeds=[0]", "tune.n_trials=2", "tune.worker=0,1",
                      "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     workers = [read_summary(w) for w in run_folders(tmp_path / "runs")]
     assert sorted(w["worker"] for w in workers) == [0, 1] and all(w["status"] == "completed" for w in workers)
     storage = optuna.load_study(study_name="dqn_cartpole", storage=workers[0]["storage"])
     done = [t for t in storage.trials if t.state.is_finished()]
-    assert 4 <= len(done) <= 5, "each worker stops once the study has n_trials (one may be mid-trial)"
+    assert 2 <= len(done) <= 3, "each worker stops once the study has n_trials (one may be mid-trial)"
 
 
 def test_a_pruned_trial_stops_its_run_there_and_its_folder_says_so(tmp_path, composed):
