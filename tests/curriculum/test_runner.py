@@ -15,6 +15,10 @@ TINY = ("curriculum.stages=[{name:hard,budget:256,threshold:1e9,best_return:500}
         "{name:easy,dynamics:{length:1.0},budget:256,threshold:0,best_return:500}]")
 
 
+# the module's tests share one run (a module fixture): one test worker builds it
+pytestmark = pytest.mark.xdist_group("tiny_run")
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("curriculum")
@@ -26,27 +30,23 @@ def tiny_run(tmp_path_factory):
     return run, result.stdout
 
 
-@pytest.mark.xdist_group("tiny_run")
 def test_stage_ends_on_budget_when_threshold_is_not_reached(tiny_run):
     hard = read_summary(tiny_run[0])["stages"][0]
     assert hard["reached_threshold"] is False and hard["steps_to_threshold"] is None
     assert hard["steps"] >= 256
 
 
-@pytest.mark.xdist_group("tiny_run")
 def test_stage_ends_at_once_when_the_threshold_is_already_met(tiny_run):
     easy = read_summary(tiny_run[0])["stages"][1]
     assert easy["reached_threshold"] is True and easy["steps"] == 0 and easy["steps_to_threshold"] == 0
     assert easy["transfer"]["mode"] == "full" and easy["transfer"]["reinitialised"] == []
 
 
-@pytest.mark.xdist_group("tiny_run")
 def test_every_evaluation_measures_every_task(tiny_run):
     for entry in read_summary(tiny_run[0])["evaluations"]:
         assert set(entry["returns"]) == {"hard", "easy"}
 
 
-@pytest.mark.xdist_group("tiny_run")
 def test_tensorboard_steps_continue_across_stages(tiny_run):
     run, _ = tiny_run
     summary = read_summary(run)
@@ -60,7 +60,6 @@ def test_tensorboard_steps_continue_across_stages(tiny_run):
     assert "curriculum/eval/easy/mean_return" in events.Tags()["scalars"]
 
 
-@pytest.mark.xdist_group("tiny_run")
 def test_summary_holds_r_matrix_metrics_heatmap_and_checkpoints(tiny_run):
     run, stdout = tiny_run
     summary = read_summary(run)
@@ -76,7 +75,6 @@ def test_summary_holds_r_matrix_metrics_heatmap_and_checkpoints(tiny_run):
     assert "average performance" in stdout
 
 
-@pytest.mark.xdist_group("tiny_run")
 def test_a_later_run_starts_from_an_earlier_run_folder(tiny_run, tmp_path):
     run, _ = tiny_run
     result = run_cli(f"transfer.source={run}", "transfer=trunk", *FAST_PPO, cwd=tmp_path)

@@ -24,6 +24,10 @@ CARTPOLE = {
 }
 
 
+# the module's tests share one run (a module fixture): one test worker builds it
+pytestmark = pytest.mark.xdist_group("trained")
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("trained")
@@ -40,7 +44,6 @@ def evaluate(trained, cwd, *overrides: str):
     return run
 
 
-@pytest.mark.xdist_group("trained")
 def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(trained, tmp_path):
     run = evaluate(trained, tmp_path, "eval.n_episodes=2", "+eval.grid.length=[0.5,1.5]",
                    "+eval.grid.masspole=[0.1,0.4]")
@@ -62,7 +65,6 @@ def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(train
     assert summary["grid"]["trained_on"] == {"length": [0.6, 0.6], "masspole": [0.1, 0.1]}
 
 
-@pytest.mark.xdist_group("trained")
 def test_a_video_of_an_episode_is_written(trained, tmp_path):
     run = evaluate(trained, tmp_path, "eval.n_episodes=1", "eval.video=true")
     (video,) = (run / "videos").glob("*.mp4")
@@ -106,7 +108,6 @@ def test_the_trained_range_covers_a_schedule_and_a_curriculum():
     assert trained_ranges(None, defaults)["length"] == (0.5, 0.5), "a bare zip: the env's defaults"
 
 
-@pytest.mark.xdist_group("trained")
 def test_the_report_links_an_evaluations_map_and_videos(trained, tmp_path):
     from rl_evolve.report.cli import main
 
