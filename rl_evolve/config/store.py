@@ -126,15 +126,15 @@ def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum:
     return f"{algo}_{env}"
 
 
-_REGISTERED = False
+RESOLVERS = {"tuned": tuned, "run_dir": run_dir, "groups_help": groups_help, "run_label": run_label,
+             "short_dirname": short_dirname}
 
 
 def register() -> None:
-    """Stores the schemas and registers the resolvers, once per process (every CLI call asks)."""
-    global _REGISTERED
-    if _REGISTERED:
+    """Stores the schemas, then registers the resolvers; once per process (every CLI call asks):
+    resolvers already there mean an earlier call did both."""
+    if all(OmegaConf.has_resolver(name) for name in RESOLVERS):
         return
-    _REGISTERED = True
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     cs.store(group="algo", name="algo_schema", node=AlgoConfig)
@@ -152,7 +152,5 @@ def register() -> None:
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)
-    for name, fn in (("tuned", tuned), ("run_dir", run_dir), ("groups_help", groups_help),
-                     ("run_label", run_label), ("short_dirname", short_dirname)):
-        if not OmegaConf.has_resolver(name):
-            OmegaConf.register_new_resolver(name, fn)
+    for name, fn in RESOLVERS.items():
+        OmegaConf.register_new_resolver(name, fn, replace=True)
