@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,10 @@ from rl_evolve.tracking.callbacks import (
     HParamsCallback,
     LastCheckpointCallback,
     StopOnInterrupt,
+    WholeFilesEvalCallback,
 )
 from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
-from rl_evolve.tracking.run_folder import RunFolder
+from rl_evolve.tracking.run_folder import RunFolder, written_together
 from rl_evolve.transfer import PenaltyLogCallback, check_transfer, load_source, transfer_into
 
 
@@ -54,7 +56,7 @@ def _hparams(cfg: DictConfig) -> dict[str, Any]:
 
 def _eval_callback(cfg: DictConfig, folder: RunFolder, eval_env, resumed: bool,
                    after_eval: BaseCallback | None = None) -> EvalCallback:
-    callback = EvalCallback(
+    callback = WholeFilesEvalCallback(
         eval_env,
         callback_after_eval=after_eval,
         n_eval_episodes=cfg.eval.n_episodes,
@@ -83,11 +85,16 @@ def _best_eval(callback: EvalCallback) -> dict[str, float] | None:
             "timestep": int(callback.evaluations_timesteps[i])}
 
 
-def _save_last(model: BaseAlgorithm, folder: RunFolder, with_buffer: bool) -> None:
-    model.save(folder.last_model)
-    save_dynamics_clocks(model.get_env(), folder.last_dynamics_clock)
-    if with_buffer and getattr(model, "replay_buffer", None) is not None:
-        model.save_replay_buffer(folder.last_replay_buffer)  # type: ignore[attr-defined]
+def save_rolling_checkpoint(model: BaseAlgorithm, folder: RunFolder, with_buffer: bool) -> None:
+    """The rolling checkpoint (model, schedule clocks, replay buffer), renamed into place together
+    once all are written: a kill at any moment leaves the previous checkpoint whole."""
+    folder.checkpoints.mkdir(parents=True, exist_ok=True)
+    with written_together(folder.last_model, folder.last_dynamics_clock,
+                          folder.last_replay_buffer) as (model_file, clock_file, buffer_file):
+        model.save(model_file)
+        save_dynamics_clocks(model.get_env(), clock_file)
+        if with_buffer and getattr(model, "replay_buffer", None) is not None:
+            model.save_replay_buffer(buffer_file)  # type: ignore[attr-defined]
 
 
 def _transfer_from_source(cfg: DictConfig, model: BaseAlgorithm) -> QuadraticPenalty | None:
@@ -124,17 +131,14 @@ def _agent(cfg: DictConfig, folder: RunFolder, env, resumed: bool) -> tuple[Base
     return model, None
 
 
-def _callbacks(cfg: DictConfig, folder: RunFolder, env, eval_callback: EvalCallback, penalty,
+def _callbacks(cfg: DictConfig, folder: RunFolder, eval_callback: EvalCallback, penalty,
                resumed: bool, has_dynamics: bool) -> list:
     callbacks = [
         DivergenceCallback(),
         eval_callback,
-        LastCheckpointCallback(
-            save_freq=max(cfg.checkpoint.freq // cfg.n_envs, 1),
-            save_path=str(folder.checkpoints),
-            save_replay_buffer=cfg.checkpoint.save_replay_buffer,
-            on_save=lambda: save_dynamics_clocks(env, folder.last_dynamics_clock),
-        ),
+        LastCheckpointCallback(max(cfg.checkpoint.freq // cfg.n_envs, 1),
+                               save=partial(save_rolling_checkpoint, folder=folder,
+                                            with_buffer=cfg.checkpoint.save_replay_buffer)),
     ]
     if has_dynamics:
         callbacks.append(DynamicsLogCallback())
@@ -186,9 +190,8 @@ def train(cfg: DictConfig, run_dir: Path, after_eval: BaseCallback | None = None
     recorder.start("train", cfg.seed, str(model.device), algo=cfg.algo.name, env=cfg.env.name,
                    env_id=cfg.env.id, total_timesteps=cfg.total_timesteps, n_envs=cfg.n_envs)
     model.set_logger(recorder.logger())
-    folder.checkpoints.mkdir(parents=True, exist_ok=True)
     eval_callback = _eval_callback(cfg, folder, eval_env, resumed, after_eval)
-    callbacks = _callbacks(cfg, folder, env, eval_callback, penalty, resumed,
+    callbacks = _callbacks(cfg, folder, eval_callback, penalty, resumed,
                            bool(settings.get("dynamics_spec")))
 
     steps_before, start = model.num_timesteps, time.perf_counter()
@@ -197,7 +200,7 @@ def train(cfg: DictConfig, run_dir: Path, after_eval: BaseCallback | None = None
                                                "best_eval": _best_eval(eval_callback)}):
             interrupted = _learn(model, cfg, callbacks, resumed)
             wall = time.perf_counter() - start
-            _save_last(model, folder, cfg.checkpoint.save_replay_buffer)
+            save_rolling_checkpoint(model, folder, cfg.checkpoint.save_replay_buffer)
             if interrupted:
                 raise RunInterrupted(folder.root)
             mean, std = evaluate_policy(model, eval_env, n_eval_episodes=cfg.eval.n_episodes,

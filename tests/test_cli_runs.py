@@ -50,6 +50,7 @@ def test_a_run_leaves_config_tensorboard_checkpoints_and_summary(tmp_path, overr
     for name in ("last.zip", "best_model.zip"):
         model = algo_cls.load(run / "checkpoints" / name)  # plain SB3 load, no rl_evolve needed
         assert model.num_timesteps > 0
+    assert not [p.name for p in (run / "checkpoints").iterdir() if p.name.startswith(".")]  # no temporaries
     summary = read_summary(run)
     assert summary["status"] == "completed" and summary["timesteps"] >= 512
     assert set(summary["final_eval"]) == {"mean", "std", "n_episodes"}

@@ -26,7 +26,7 @@ from rl_evolve.runtime import show_progress_bar
 from rl_evolve.tasks import check_rl_run
 from rl_evolve.tracking.callbacks import DivergenceCallback, DynamicsLogCallback, StopOnInterrupt
 from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
-from rl_evolve.tracking.run_folder import RunFolder
+from rl_evolve.tracking.run_folder import RunFolder, written_together
 from rl_evolve.tracking.step_axis import StepOffsetLogger
 from rl_evolve.transfer import (
     PenaltyLogCallback,
@@ -177,8 +177,10 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
             **_results(stages, evaluator, records)}):
         for stage in stages:
             model, env, record = _train_stage(cfg, stage, source, previous, evaluator, logger, global_step)
-            model.save(folder.checkpoints / f"stage{stage.index}_{stage.name}.zip")
-            model.save(folder.last_model)
+            with written_together(folder.checkpoints / f"stage{stage.index}_{stage.name}.zip",
+                                  folder.last_model) as (stage_file, last_file):
+                model.save(stage_file)
+                model.save(last_file)
             if mode != "none":
                 source = weights_of(model, f"stage {stage.name}")
                 if penalty_kind == "ewc":

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
-from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 from stable_baselines3.common.logger import HParam
 
 from rl_evolve.errors import Diverged
@@ -35,24 +38,48 @@ class HParamsCallback(BaseCallback):
         return True
 
 
-class LastCheckpointCallback(CheckpointCallback):
-    """SB3's ``CheckpointCallback`` writing to one rolling ``last.zip`` instead of one per save;
-    ``on_save`` writes what else a resumed run needs from the same moment."""
+class LastCheckpointCallback(BaseCallback):
+    """Calls ``save(model)`` (which writes the run's rolling checkpoint) every ``save_freq`` calls.
 
-    def __init__(self, *args: Any, on_save: Callable[[], None] | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.on_save = on_save
+    Not SB3's ``CheckpointCallback``: that writes the zip in place, so ``kill -9`` mid-write leaves
+    a truncated ``last.zip`` where the last good checkpoint was; ``save`` writes under temporary
+    names and renames (``written_together``)."""
+
+    def __init__(self, save_freq: int, save: Callable[[BaseAlgorithm], None]):
+        super().__init__()
+        self.save_freq = save_freq
+        self.save = save
 
     def _on_step(self) -> bool:
-        due = self.n_calls % self.save_freq == 0
+        if self.n_calls % self.save_freq == 0:
+            self.save(self.model)
+        return True
+
+
+class WholeFilesEvalCallback(EvalCallback):
+    """SB3's ``EvalCallback``, writing ``evaluations.npz`` and ``best_model.zip`` into a staging
+    folder and renaming them into place after each evaluation: ``kill -9`` mid-write never leaves
+    either one truncated (a resumed run reads the evaluations back)."""
+
+    def __init__(self, *args: Any, log_path: str, best_model_save_path: str, **kwargs: Any):
+        super().__init__(*args, log_path=log_path, best_model_save_path=best_model_save_path, **kwargs)
+        self.staging = Path(best_model_save_path) / ".eval_staging"
+        self.into_place = {self.staging / "evaluations.npz": Path(log_path) / "evaluations.npz",
+                           self.staging / "best_model.zip": Path(best_model_save_path) / "best_model.zip"}
+        self.log_path = str(self.staging / "evaluations")  # SB3 adds ".npz" and "best_model.zip"
+        self.best_model_save_path = str(self.staging)
+
+    def _on_step(self) -> bool:
         keep_going = super()._on_step()
-        if due and self.on_save is not None:
-            self.on_save()
+        if self.eval_freq > 0 and self.n_calls % self.eval_freq == 0:
+            for staged, final in self.into_place.items():
+                if staged.exists():
+                    os.replace(staged, final)
         return keep_going
 
-    def _checkpoint_path(self, checkpoint_type: str = "", extension: str = "") -> str:
-        kind = f"_{checkpoint_type.rstrip('_')}" if checkpoint_type else ""
-        return f"{self.save_path}/last{kind}.{extension}"
+    def _on_training_end(self) -> None:
+        if self.staging.is_dir() and not any(self.staging.iterdir()):
+            self.staging.rmdir()
 
 
 class DynamicsLogCallback(BaseCallback):

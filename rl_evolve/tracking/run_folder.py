@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 
+@contextmanager
+def written_together(*paths: Path) -> Iterator[tuple[Path, ...]]:
+    """Temporary names for ``paths`` (in the same folders) to write to; when the block ends without
+    error, each one written is renamed over its path. A kill mid-write (``kill -9``) leaves the
+    earlier files whole, where writing in place leaves a truncated one."""
+    staged = tuple(path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in paths)
+    try:
+        yield staged
+    except BaseException:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in zip(staged, paths, strict=True):
+        if tmp.exists():
+            os.replace(tmp, path)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Written to a temporary name, then renamed: a crash mid-write never leaves a truncated file
     (and readers of a shared file, such as a study's workers, never see half of one)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with written_together(path) as (tmp,):
+        tmp.write_text(text)
 
 
 def find_runs(roots: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
