@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+# scikit-learn is imported where it is used: it takes ~2.5 s to import, and what loads the core
+# without classifying (task=evolve's world model) should not pay for it.
 
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict[str, float]:
     """Accuracy and macro precision, recall and F1 over all ``n_classes`` labels."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
     precision, recall, f1, _ = precision_recall_fscore_support(
         y_true, y_pred, labels=np.arange(n_classes), average="macro", zero_division=0)
     return {"accuracy": float(accuracy_score(y_true, y_pred)), "precision": float(precision),
@@ -22,6 +26,7 @@ def confusion_figure(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequen
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
 
     matrix = confusion_matrix(y_true, y_pred, labels=np.arange(len(class_names)))
     fig, ax = plt.subplots(figsize=(1 + 0.6 * len(class_names),) * 2)
