@@ -1,10 +1,23 @@
-"""Every bad input fails before training: one line naming it, a non-zero exit, no run folder."""
+"""Every bad input fails before training: one line naming it, a non-zero exit, no run folder.
+
+The messages are checked as the CLI makes them, in this process: Hydra's ``compose()`` builds the
+config, the task's own checks run on it, and ``explain`` words the error. A few cases go through
+the whole command (exit code, stderr, run folder), one of them in a fresh interpreter.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
+from hydra import compose, initialize_config_module
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import open_dict
 
+from rl_evolve.cli import explain
+from rl_evolve.config import register
+from rl_evolve.tasks import run_task
 from tests.conftest import run_cli, run_subprocess
 
 CASES = {
@@ -70,10 +83,40 @@ CASES = {
 }
 if not torch.cuda.is_available():
     CASES["a gpu that is not there"] = (["device=cuda"], "torch sees no GPU here")
+# Command-line flags of Hydra's own, which compose() does not take.
+CLI_ONLY = {"conflicting hydra modes"}
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_fails_with_one_line(case, tmp_path):
+
+def refusal(overrides: list[str], run_dir: Path) -> str:
+    """What ``rl-evolve <overrides>`` says of them: the config composed as Hydra's app composes
+    it (with its ``hydra`` node, read by ``resume=``), the task run on it until it refuses."""
+    register()
+    try:
+        with initialize_config_module("rl_evolve.conf", version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides, return_hydra_config=True)
+            HydraConfig.instance().set_config(cfg)
+            with open_dict(cfg):
+                del cfg["hydra"]  # as Hydra's run_job hands the config to the app
+            run_task(cfg, run_dir)
+    except Exception as exc:  # noqa: BLE001 - the error under test
+        message = explain(exc)
+        assert message is not None, f"{overrides}: a traceback, not a message: {exc!r}"
+        return message
+    raise AssertionError(f"{overrides} were accepted")
+
+
+@pytest.mark.parametrize("case", sorted(set(CASES) - CLI_ONLY))
+def test_bad_input_is_refused_in_one_line_that_names_it(case, tmp_path):
+    overrides, expected = CASES[case]
+    message = refusal(overrides, tmp_path / "run")
+    assert expected in message and "\n" not in message, message
+
+
+@pytest.mark.parametrize("case", ["unknown top-level key", "zero budget",
+                                  "resume of a folder that is no run", "conflicting hydra modes",
+                                  "curriculum with a supervised task"])
+def test_the_command_exits_2_with_one_line_and_leaves_no_run_folder(case, tmp_path):
     overrides, expected = CASES[case]
     result = run_cli(*overrides, cwd=tmp_path)
     code, err = result.returncode, result.stderr

@@ -30,8 +30,9 @@ def basic_sweep(tmp_path_factory):
     return _returns_by_seed(cwd / "runs")
 
 
+# Ray with one CPU: one worker process (one import of torch) runs both jobs in turn.
 @pytest.mark.parametrize("launcher", [
-    ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
+    ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=1",
      "+hydra.launcher.ray.init.include_dashboard=false"],
     ["hydra/launcher=submitit_local"],
 ], ids=["ray", "submitit_local"])

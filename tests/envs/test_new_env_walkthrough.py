@@ -18,6 +18,10 @@ from tests.conftest import run_cli, run_subprocess
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["total_timesteps=300", "eval.freq=150", "eval.n_episodes=1", "checkpoint.freq=150",
         "progress_bar=false"]
+# PPO's rollouts for an env without a tuned table are SB3's 2048 steps; the walk-through's runs
+# with PPO get short ones through the table a user's env YAML would hold (DQN's runs ignore it).
+SHORT_PPO = ["++env.hyperparams.ppo.n_steps=64", "++env.hyperparams.ppo.batch_size=64",
+             "++env.hyperparams.ppo.n_epochs=2"]
 
 
 def readme_blocks() -> dict[str, str]:
@@ -49,7 +53,7 @@ def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
     assert len(commands) == 3
     for command in commands:  # in this process: the other test starts the installed command
         assert command[0] == "rl-evolve"
-        result = run_cli(*command[1:], *FAST, cwd=work)
+        result = run_cli(*command[1:], *FAST, *SHORT_PPO, cwd=work)
         assert result.returncode == 0, f"{command}: {result.stderr[-2000:]}"
     summaries = list((work / "runs").rglob("summary.json"))
     assert len(summaries) == 1 + 1 + 4  # a run, a scheduled run, a 2x2 sweep
