@@ -80,16 +80,6 @@ def test_hyperparameters_reach_the_tensorboard_hparams_plugin(finished_ppo):
     assert "_hparams_/session_start_info" in acc.summary_metadata
 
 
-def test_sweep_puts_each_run_in_a_folder_named_by_its_overrides(tmp_path):
-    result = run_cli("-m", *FAST_PPO, "total_timesteps=256", "seed=0,1", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    runs = run_folders(tmp_path / "runs")
-    assert len(runs) == 2
-    names = sorted(r.name for r in runs)
-    assert all("seed=" in n for n in names) and names[0] != names[1]
-    assert {read_summary(r)["seed"] for r in runs} == {0, 1}
-
-
 @pytest.mark.slow
 def test_ctrl_c_from_a_terminal_stops_a_run_with_subprocess_envs_cleanly(tmp_path):
     # A terminal sends SIGINT to the whole process group: the env workers receive it too.

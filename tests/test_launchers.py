@@ -24,10 +24,19 @@ def _returns_by_seed(root) -> dict[int, tuple[float, list[float]]]:
 
 @pytest.fixture(scope="module")
 def basic_sweep(tmp_path_factory):
+    """The sweep through Hydra's basic launcher (in this process): its runs folder."""
     cwd = tmp_path_factory.mktemp("basic")
     result = run_cli(*SWEEP, cwd=cwd)
     assert result.returncode == 0, result.stderr
-    return _returns_by_seed(cwd / "runs")
+    return cwd / "runs"
+
+
+@pytest.mark.xdist_group("basic_sweep")
+def test_a_sweep_puts_each_run_in_a_folder_named_by_its_overrides(basic_sweep):
+    runs = run_folders(basic_sweep)
+    names = sorted(r.name for r in runs)
+    assert len(runs) == 2 and all("seed=" in n for n in names) and names[0] != names[1]
+    assert {read_summary(r)["seed"] for r in runs} == {0, 1}
 
 
 # Ray with one CPU: one worker process (one import of torch) runs both jobs in turn.
@@ -42,7 +51,7 @@ def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_pat
     # Ray runs its workers niced: on a busy machine they wait, hence the longer limit.
     result = run_subprocess(*SWEEP, *launcher, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert _returns_by_seed(tmp_path / "runs") == basic_sweep
+    assert _returns_by_seed(tmp_path / "runs") == _returns_by_seed(basic_sweep)
     names = sorted(p.parent.name for p in (tmp_path / "runs").rglob("summary.json"))
     assert [n.split("seed=")[1].split(",")[0] for n in names] == ["0", "1"], \
         "each job's folder is named by its overrides, as with the basic launcher"
