@@ -28,6 +28,17 @@ def test_files_written_together_replace_the_old_ones_only_when_every_one_is_writ
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
 
+def test_a_write_killed_mid_way_leaves_nothing_behind_once_the_next_one_is_done(tmp_path):
+    target = tmp_path / "last.zip"
+    killed = written_together(target)
+    (staged,) = killed.__enter__()  # as under kill -9, the block never ends
+    staged.write_bytes(b"half a checkp")
+    with written_together(target) as (again,):
+        again.write_bytes(b"a whole checkpoint")
+    assert [p.name for p in tmp_path.iterdir()] == ["last.zip"]
+    assert target.read_bytes() == b"a whole checkpoint"
+
+
 def test_a_rolling_checkpoint_cut_short_leaves_the_previous_one_whole(tmp_path, monkeypatch):
     env = build_vec_env({"name": "cartpole", "id": "CartPole-v1"}, 1, 0)
     model = DQN("MlpPolicy", env, buffer_size=500, learning_starts=50, seed=0)

@@ -15,8 +15,11 @@ from typing import Any
 def written_together(*paths: Path) -> Iterator[tuple[Path, ...]]:
     """Temporary names for ``paths`` (in the same folders) to write to; when the block ends without
     error, each one written is renamed over its path. A kill mid-write (``kill -9``) leaves the
-    earlier files whole, where writing in place leaves a truncated one."""
-    staged = tuple(path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in paths)
+    earlier files whole, where writing in place leaves a truncated one.
+
+    For files one process writes (a run's own): the temporary name is fixed, so the next write
+    replaces what a killed one left, instead of leaving it on disk for good."""
+    staged = tuple(path.with_name(f".{path.name}.partial") for path in paths)
     try:
         yield staged
     except BaseException:
@@ -29,10 +32,12 @@ def written_together(*paths: Path) -> Iterator[tuple[Path, ...]]:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Written to a temporary name, then renamed: a crash mid-write never leaves a truncated file
-    (and readers of a shared file, such as a study's workers, never see half of one)."""
-    with written_together(path) as (tmp,):
-        tmp.write_text(text)
+    """Written to a temporary name, then renamed: a crash mid-write never leaves a truncated file,
+    and readers of a file several processes write (a study's workers) never see half of one. The
+    temporary name is the writer's own (its pid), so two writers never share one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def find_runs(roots: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
