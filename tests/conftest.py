@@ -14,14 +14,9 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-import torch
-from hydra import compose, initialize_config_module
-from omegaconf import DictConfig
 
-from rl_evolve.config import register
-
-# Every core runs a test worker (pytest-xdist): one compute thread each, as every run of ours uses.
-torch.set_num_threads(1)
+# Nothing heavy is imported here at module level: pytest-xdist's controller process loads this
+# file too, and runs no test.
 
 # Tiny budgets: enough for every code path (rollout, update, eval, checkpoint), seconds each.
 FAST = ["progress_bar=false", "eval.n_episodes=2", "eval.freq=256", "checkpoint.freq=256"]
@@ -102,12 +97,25 @@ def read_summary(run: Path) -> dict:
     return json.loads((run / "summary.json").read_text())
 
 
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread() -> None:
+    """Every core runs a test worker (pytest-xdist): one compute thread each, as every run of ours
+    uses."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture
 def composed() -> Iterator:
     """``composed(overrides)``: the config the CLI would build for these overrides."""
+    from hydra import compose, initialize_config_module
+
+    from rl_evolve.config import register
+
     register()
 
-    def _compose(*overrides: str) -> DictConfig:
+    def _compose(*overrides: str):
         return compose(config_name="config", overrides=list(overrides))
 
     with initialize_config_module("rl_evolve.conf", version_base="1.3"):
