@@ -127,10 +127,10 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path, 
     assert interrupted["status"] == "interrupted" and 0 < interrupted["timesteps"] < 60000
     steps_before = scalar_steps(run, "eval/mean_reward")
 
-    result = run_cli(f"resume={run}", "total_timesteps=3000", "progress_bar=false", cwd=tmp_path)
+    result = run_cli(f"resume={run}", "total_timesteps=1500", "progress_bar=false", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     resumed = read_summary(run)
-    assert resumed["status"] == "completed" and resumed["timesteps"] >= 3000
+    assert resumed["status"] == "completed" and resumed["timesteps"] >= 1500
     assert resumed["segments"] == 2
     steps_after = scalar_steps(run, "eval/mean_reward")
     assert steps_after[: len(steps_before)] == steps_before
