@@ -70,12 +70,21 @@ class WholeFilesEvalCallback(EvalCallback):
         self.best_model_save_path = str(self.staging)
 
     def _on_step(self) -> bool:
-        keep_going = super()._on_step()
-        if self.eval_freq > 0 and self.n_calls % self.eval_freq == 0:
-            for staged, final in self.into_place.items():
-                if staged.exists():
-                    os.replace(staged, final)
+        evaluated = self.eval_freq > 0 and self.n_calls % self.eval_freq == 0
+        try:
+            keep_going = super()._on_step()
+        except BaseException:  # e.g. a pruner stopping the trial after this evaluation
+            self._move_into_place()
+            self._on_training_end()
+            raise
+        if evaluated:
+            self._move_into_place()
         return keep_going
+
+    def _move_into_place(self) -> None:
+        for staged, final in self.into_place.items():
+            if staged.exists():
+                os.replace(staged, final)
 
     def _on_training_end(self) -> None:
         if self.staging.is_dir() and not any(self.staging.iterdir()):

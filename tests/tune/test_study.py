@@ -7,6 +7,7 @@ import csv
 import json
 import shutil
 
+import numpy as np
 import optuna
 import pytest
 import yaml
@@ -87,5 +88,7 @@ def test_a_pruned_trial_stops_its_run_there_and_its_folder_says_so(tmp_path, com
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "pruned" and summary["timesteps"] < 300
     assert trial.user_attrs["env_steps"] == summary["timesteps"]
+    assert len(np.load(run / "evaluations.npz")["timesteps"]) == 1, "the evaluation it stopped on is kept"
+    assert not [p for p in (run / "checkpoints").iterdir() if p.name.startswith(".")], "no temporaries"
     assert not (tmp_path / "study" / "trials" / "0000" / "s1").exists(), "the next seed never starts"
     shutil.rmtree(tmp_path / "study")
