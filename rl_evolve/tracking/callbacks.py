@@ -75,7 +75,7 @@ class WholeFilesEvalCallback(EvalCallback):
             keep_going = super()._on_step()
         except BaseException:  # e.g. a pruner stopping the trial after this evaluation
             self._move_into_place()
-            self._on_training_end()
+            self._remove_empty_staging()
             raise
         if evaluated:
             self._move_into_place()
@@ -86,9 +86,12 @@ class WholeFilesEvalCallback(EvalCallback):
             if staged.exists():
                 os.replace(staged, final)
 
-    def _on_training_end(self) -> None:
+    def _remove_empty_staging(self) -> None:
         if self.staging.is_dir() and not any(self.staging.iterdir()):
             self.staging.rmdir()
+
+    def _on_training_end(self) -> None:
+        self._remove_empty_staging()
 
 
 class DynamicsLogCallback(BaseCallback):
