@@ -28,11 +28,11 @@ def study_trials(folder) -> list[dict]:
 
 @pytest.mark.slow
 def test_a_study_leaves_its_trials_a_table_plots_and_the_best_parameters(tmp_path):
-    result = run_cli(*TINY, "tune.n_trials=3", cwd=tmp_path)
+    result = run_cli(*TINY, "tune.n_trials=2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     study = tmp_path / "study"
     rows = study_trials(study)
-    assert [r["number"] for r in rows] == ["0", "1", "2"]
+    assert [r["number"] for r in rows] == ["0", "1"]
     assert {r["state"] for r in rows} <= {"COMPLETE", "PRUNED"} and rows[0]["state"] == "COMPLETE"
     assert (study / "study.db").is_file() and (study / "history.png").stat().st_size > 0
     first = [read_summary(study / "trials" / "0000" / f"s{s}") for s in (0, 1)]
