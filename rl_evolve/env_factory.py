@@ -17,7 +17,6 @@ from rl_evolve.envs.dynamics import load_spec
 from rl_evolve.envs.schedules import build_schedule
 from rl_evolve.envs.wrapper import DynamicsWrapper
 from rl_evolve.errors import ConfigError, invalid_choice
-from rl_evolve.tracking.run_folder import atomic_write_text
 
 
 def env_settings(env_cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
@@ -137,11 +136,12 @@ def make_worker_env(settings: dict[str, Any], torch_threads: int | None = 1) -> 
 
 
 def save_dynamics_clocks(vec_env, path: Path) -> None:
-    """Writes each env copy's schedule clock (``DynamicsWrapper.schedule_clock``), atomically; nothing
-    for envs without dynamics."""
+    """Writes each env copy's schedule clock (``DynamicsWrapper.schedule_clock``); nothing for envs
+    without dynamics. Written as part of the rolling checkpoint, which stages its files
+    (``train.save_rolling_checkpoint``)."""
     if not vec_env.has_attr("schedule_clock"):
         return
-    atomic_write_text(path, json.dumps(vec_env.env_method("schedule_clock")))
+    path.write_text(json.dumps(vec_env.env_method("schedule_clock")))
 
 
 def restore_dynamics_clocks(vec_env, path: Path) -> None:
