@@ -24,6 +24,7 @@ from omegaconf.errors import (
 from rl_evolve.config import register
 from rl_evolve.config.groups import group_options, task_groups
 from rl_evolve.errors import ConfigError, Diverged, RunInterrupted, closest_first, invalid_choice, listing
+from rl_evolve.runtime import collect_nothing_at_exit
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -136,6 +137,7 @@ def explain(exc: BaseException) -> str | None:
 
 def main() -> None:
     """Console entry point: runs the Hydra app; bad input exits non-zero with one line."""
+    collect_nothing_at_exit()  # first, so that it runs after every other exit handler
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let exceptions reach explain() instead of Hydra's report
     if os.getcwd() not in sys.path:  # a user's own env modules, as `python -m` would find them;
         sys.path.append(os.getcwd())  # after everything installed, so they shadow nothing

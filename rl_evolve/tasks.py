@@ -26,8 +26,9 @@ def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
     """Runs ``cfg.task``; returns the final evaluation return (what a sweeper optimises)."""
     task = str(getattr(cfg.task, "value", cfg.task))
     # Before any torch work, so torch's thread pool is created with these settings.
-    from rl_evolve.runtime import configure, resolve_device
+    from rl_evolve.runtime import collect_nothing_at_exit, configure, resolve_device
 
+    collect_nothing_at_exit()  # a launcher's job process does not start from the command line
     configure(cfg.torch_threads, flush_denormal=task == "supervised")
     cfg.device = resolve_device(cfg.device)  # what the run uses, as its summary records it
     if task == "train" and cfg.get("curriculum") is not None:

@@ -1,4 +1,4 @@
-"""Threads and denormal floats: what a run sets before its first torch operation."""
+"""Threads and denormal floats, what a run sets before its first torch operation; and its exit."""
 
 from __future__ import annotations
 
@@ -53,6 +53,32 @@ def test_torch_threads_reach_torch_and_the_processes_a_run_starts():
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                          text=True, check=True)
     assert out.stdout.split() == ["1", "1", "1"]
+
+
+_CYCLE_LEFT_AT_EXIT = """
+import atexit, gc
+gc.disable()  # the cycle below stays uncollected until the interpreter exits
+from rl_evolve.runtime import collect_nothing_at_exit
+{setup}
+class Cycle:
+    def __del__(self):
+        print("collected at exit")
+atexit.register(print, "exit handler ran")
+cycle = Cycle()
+cycle.itself = cycle
+del cycle
+print("end of script")
+"""
+
+
+@pytest.mark.parametrize(("setup", "expected"), [
+    ("collect_nothing_at_exit()", ["end of script", "exit handler ran"]),
+    ("", ["end of script", "exit handler ran", "collected at exit"]),
+], ids=["skipped", "python's default"])
+def test_exit_skips_the_last_collection_but_runs_exit_handlers(setup, expected):
+    code = _CYCLE_LEFT_AT_EXIT.format(setup=setup)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == expected
 
 
 def test_null_torch_threads_leaves_torch_default():
