@@ -16,14 +16,16 @@ Usage (about two minutes on 2 cores)::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from alternating import alternate
 
 CHILD = """
 import atexit, gc, sys, time
@@ -62,14 +64,12 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for name, command in COMMANDS.items():
-        runs: dict[str, list[tuple[float, float]]] = {"python": [], "rl_evolve": []}
-        for _ in range(args.repeats):
-            for exit_kind in runs:
-                runs[exit_kind].append(one_case(exit_kind, command))
+        medians = alternate({exit_kind: functools.partial(one_case, exit_kind, command)
+                             for exit_kind in ("python", "rl_evolve")}, args.repeats)
         row: dict[str, object] = {"command": name}
-        for exit_kind, measured in runs.items():
-            row[f"exit_s_{exit_kind}"] = round(statistics.median(e for e, _ in measured), 2)
-            row[f"wall_s_{exit_kind}"] = round(statistics.median(w for _, w in measured), 2)
+        for exit_kind, (exit_s, wall_s) in medians.items():
+            row[f"exit_s_{exit_kind}"] = exit_s
+            row[f"wall_s_{exit_kind}"] = wall_s
         rows.append(row)
         print(f"{name}: exit {row['exit_s_python']} s -> {row['exit_s_rl_evolve']} s, wall "
               f"{row['wall_s_python']} s -> {row['wall_s_rl_evolve']} s (Python's default exit -> "

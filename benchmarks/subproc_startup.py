@@ -16,12 +16,14 @@ Usage (about a minute on 2 cores)::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from alternating import alternate
 
 CHILD = """
 import sys
@@ -58,14 +60,12 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for n_envs in args.n_envs:
-        runs: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
-        for _ in range(args.repeats):
-            for preload in ("off", "on"):
-                runs[preload].append(one_case(preload, n_envs))
+        medians = alternate({preload: functools.partial(one_case, preload, n_envs)
+                             for preload in ("off", "on")}, args.repeats)
         row = {"n_envs": n_envs}
-        for preload, measured in runs.items():
-            row[f"cpu_s_preload_{preload}"] = round(statistics.median(c for c, _ in measured), 2)
-            row[f"wall_s_preload_{preload}"] = round(statistics.median(w for _, w in measured), 2)
+        for preload, (cpu, wall) in medians.items():
+            row[f"cpu_s_preload_{preload}"] = cpu
+            row[f"wall_s_preload_{preload}"] = wall
         rows.append(row)
         print(f"n_envs={n_envs}: CPU {row['cpu_s_preload_off']} s -> {row['cpu_s_preload_on']} s, "
               f"wall {row['wall_s_preload_off']} s -> {row['wall_s_preload_on']} s "

@@ -11,14 +11,16 @@ A thread inherits the register from the thread that creates it, so flushing befo
 first parallel operation (which creates its OpenMP pool) makes every compute thread flush;
 ``tests/test_runtime.py`` checks this in a fresh process.
 
-Exit: the interpreter's last garbage collection walks every object torch, SB3 and Hydra made,
-about a second per process; ``collect_nothing_at_exit`` skips it. torch is imported where it is
-used: the command line registers that before it knows whether the command needs torch.
+Exit: the interpreter's last garbage collection walks every object torch, SB3 and Hydra made
+(2 s after a short DQN run, ``benchmarks/exit_time.py``); ``collect_nothing_at_exit`` skips it.
+torch is imported where it is used: the command line registers that before it knows whether the
+command needs torch.
 """
 
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 import sys
@@ -78,19 +80,14 @@ def configure(threads: int | None, flush_denormal: bool = False) -> None:
         flush_denormals()
 
 
-_EXIT_REGISTERED = False
-
-
+@functools.cache  # registers once, however often a process calls it
 def collect_nothing_at_exit() -> None:
     """At exit, moves every object into the collector's permanent generation (``gc.freeze``), so
-    the interpreter's shutdown skips collecting them: a process that imported torch returned a
-    second sooner. atexit handlers, ``weakref.finalize`` callbacks and the flushing of stdout and
-    stderr still run; only ``__del__`` of objects alive at exit is skipped, which Python does not
-    promise to run. Call it early: handlers registered later run before it."""
-    global _EXIT_REGISTERED
-    if not _EXIT_REGISTERED:
-        atexit.register(gc.freeze)
-        _EXIT_REGISTERED = True
+    the interpreter's shutdown skips collecting them. atexit handlers, ``weakref.finalize``
+    callbacks and the flushing of stdout and stderr still run; only ``__del__`` of objects alive
+    at exit is skipped, which Python does not promise to run. Call it early: handlers registered
+    later run before it."""
+    atexit.register(gc.freeze)
 
 
 def show_progress_bar(requested: bool) -> bool:
