@@ -13,8 +13,8 @@ first parallel operation (which creates its OpenMP pool) makes every compute thr
 
 Exit: the interpreter's last garbage collection walks every object torch, SB3 and Hydra made
 (2 s after a short DQN run, ``benchmarks/exit_time.py``); ``collect_nothing_at_exit`` skips it.
-torch is imported where it is used: the command line registers that before it knows whether the
-command needs torch.
+torch is imported inside the functions that use it: the command line calls
+``collect_nothing_at_exit`` before it knows whether the command needs torch at all.
 """
 
 from __future__ import annotations

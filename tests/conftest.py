@@ -12,8 +12,12 @@ import traceback
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 # Nothing heavy is imported here at module level: pytest-xdist's controller process loads this
 # file too, and runs no test.
@@ -115,7 +119,7 @@ def composed() -> Iterator:
 
     register()
 
-    def _compose(*overrides: str):
+    def _compose(*overrides: str) -> DictConfig:
         return compose(config_name="config", overrides=list(overrides))
 
     with initialize_config_module("rl_evolve.conf", version_base="1.3"):

@@ -87,7 +87,6 @@ if not torch.cuda.is_available():
 CLI_ONLY = {"conflicting hydra modes"}
 
 
-
 def refusal(overrides: list[str], run_dir: Path) -> str:
     """What ``rl-evolve <overrides>`` says of them: the config composed as Hydra's app composes
     it (with its ``hydra`` node, read by ``resume=``), the task run on it until it refuses."""

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# scikit-learn is imported where it is used: it takes ~2.5 s to import, and what loads the core
-# without classifying (task=evolve's world model) should not pay for it.
+# scikit-learn is imported where it is used: it takes seconds to import (`python -X importtime -c
+# "import sklearn.metrics"`), and what loads the core without classifying (task=evolve's world
+# model) should not pay for it.
 
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict[str, float]:
