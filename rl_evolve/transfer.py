@@ -217,18 +217,19 @@ def _log_likelihood(model: BaseAlgorithm, obs: torch.Tensor) -> torch.Tensor:
 
 def policy_fisher(model: BaseAlgorithm, env: VecEnv, n_samples: int, seed: int) -> dict[str, torch.Tensor]:
     """Diagonal Fisher of the policy over ``n_samples`` states it visits in ``env``."""
-    torch.manual_seed(seed)
-    states = []
-    obs = env.reset()
-    while len(states) * env.num_envs < n_samples:
-        states.append(obs)
-        action, _ = model.predict(obs, deterministic=False)
-        obs, *_ = env.step(action)
-    batch = np.concatenate(states)[:n_samples]
-    params = optimised_parameters(model)
-    model.policy.set_training_mode(False)
-    one_state = (obs_as_tensor(batch[i: i + 1], model.device) for i in range(len(batch)))
-    return diagonal_fisher(params, one_state, lambda obs: -_log_likelihood(model, obs))
+    with torch.random.fork_rng(devices=[]):  # the run's own stream is left where it was
+        torch.manual_seed(seed)
+        states = []
+        obs = env.reset()
+        while len(states) * env.num_envs < n_samples:
+            states.append(obs)
+            action, _ = model.predict(obs, deterministic=False)
+            obs, *_ = env.step(action)
+        batch = np.concatenate(states)[:n_samples]
+        params = optimised_parameters(model)
+        model.policy.set_training_mode(False)
+        one_state = (obs_as_tensor(batch[i: i + 1], model.device) for i in range(len(batch)))
+        return diagonal_fisher(params, one_state, lambda obs: -_log_likelihood(model, obs))
 
 
 class PenaltyLogCallback(BaseCallback):

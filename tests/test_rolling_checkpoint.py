@@ -8,8 +8,8 @@ import pytest
 from stable_baselines3 import DQN
 
 from rl_evolve.env_factory import build_vec_env
+from rl_evolve.tasks.train import save_rolling_checkpoint
 from rl_evolve.tracking.run_folder import RunFolder, written_together
-from rl_evolve.train import save_rolling_checkpoint
 
 
 def test_files_written_together_replace_the_old_ones_only_when_every_one_is_written(tmp_path):

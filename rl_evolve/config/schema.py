@@ -31,12 +31,8 @@ class VecEnvKind(str, Enum):
     subproc = "subproc"
 
 
-class Task(str, Enum):
-    train = "train"  # reinforcement learning: one SB3 agent on one env
-    supervised = "supervised"  # a CNN or LSTM classifier on the backprop core
-    evolve = "evolve"  # a deployed agent that detects a change of its world and adapts
-    tune = "tune"  # an Optuna study over an algorithm's hyperparameters, with pruning
-    evaluate = "evaluate"  # score a trained agent, over a grid of physics, on video
+# Whose alarm starts an adaptation ("return" is a keyword, hence the functional form).
+Signal = Enum("Signal", {"either": "either", "return": "return", "surprise": "surprise"}, type=str)
 
 
 @dataclass
@@ -354,7 +350,7 @@ class EvolveConfig:
     # the change detector, one per signal: a ``_target_`` node from the group evolve/detector
     # (cusum | adwin | page_hinkley), its settings beside it (evolve.detector.threshold=8)
     detector: Any = field(default_factory=lambda: {"_target_": "rl_evolve.evolve.detectors.CUSUM"})
-    signal: str = "either"  # whose alarm starts an adaptation: either | return | surprise
+    signal: Signal = Signal["either"]  # whose alarm starts an adaptation: either | return | surprise
     model_steps: int = 2_000  # world steps a version's dynamics model is fitted on
     model_hidden: int = 64
     model_epochs: int = 30
@@ -433,7 +429,9 @@ class TuneConfig:
 
 @dataclass
 class Config:
-    task: Task = Task.train
+    # conf/task/<task>.yaml sets both: the task's name and the Task subclass that runs it.
+    task: str = "train"
+    task_class: str | None = None
     experiment: str = "default"
     runs_dir: str = "runs"
     seed: int = 0

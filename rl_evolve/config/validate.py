@@ -11,11 +11,11 @@ from rl_evolve.errors import ConfigError, invalid_choice
 # Keys of env.hyperparams.<algo> that set top-level fields rather than algo fields.
 TOP_LEVEL_TUNED = {"n_timesteps", "n_envs"}
 
-_POSITIVE = ("total_timesteps", "n_envs", "eval.freq", "eval.n_episodes", "checkpoint.freq")
+_TRAINING_POSITIVE = ("total_timesteps", "n_envs", "eval.freq", "checkpoint.freq")
 
 
-def check_positive(cfg: DictConfig) -> None:
-    for key in _POSITIVE:
+def check_positive(cfg: DictConfig, training: bool = True) -> None:
+    for key in (*(_TRAINING_POSITIVE if training else ()), "eval.n_episodes"):
         value = OmegaConf.select(cfg, key)
         if value is None or value <= 0:
             raise ConfigError(f"{key} must be a positive integer, got {value}")
@@ -49,9 +49,11 @@ def check_rollout(cfg: DictConfig) -> None:
                       f"(a rollout of {steps * cfg.n_envs}) or a smaller algo.batch_size")
 
 
-def validate(cfg: DictConfig) -> None:
+def validate(cfg: DictConfig, training: bool = True) -> None:
     """The config-level checks that can fail before training, in the order a user would fix
-    them; each builder checks its own node (``check_agent_config``, ``check_transfer``)."""
+    them; each builder checks its own node (``check_agent_config``, ``check_transfer``).
+    ``training=False``: a task that only acts (``task=evaluate``) has no budget to check."""
     check_tuned_tables(cfg)
-    check_positive(cfg)
-    check_rollout(cfg)
+    check_positive(cfg, training)
+    if training:
+        check_rollout(cfg)

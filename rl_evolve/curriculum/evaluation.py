@@ -4,29 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecEnv
 
-from rl_evolve.curriculum.metrics import normalise
 from rl_evolve.curriculum.stages import Stage
-
-
-def random_policy_return(env: VecEnv, episodes: int, seed: int) -> float:
-    """Mean return of uniformly random actions: 0 on the normalised scale."""
-    env.action_space.seed(seed)
-    returns, total = [], np.zeros(env.num_envs)
-    env.reset()
-    while len(returns) < episodes:
-        actions = np.array([env.action_space.sample() for _ in range(env.num_envs)])
-        _, rewards, dones, _ = env.step(actions)
-        total += rewards
-        for i in np.flatnonzero(dones):
-            returns.append(float(total[i]))
-            total[i] = 0.0
-    return float(np.mean(returns[:episodes]))
+from rl_evolve.scoring.normalise import normalise
 
 
 class ContinualEvaluator:

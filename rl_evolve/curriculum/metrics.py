@@ -22,21 +22,6 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def normalise(value: float, random_return: float, best_return: float, clip: bool = True) -> float:
-    """``value`` on the scale where a random policy is 0 and the best known return 1, clipped to
-    [0, 1] as Continual World's metrics assume (``clip=False``: beyond, where a policy beats
-    the reference or does worse than random; the summary keeps both and lists what was clipped)."""
-    span = best_return - random_return
-    if span <= 0:
-        raise ValueError(f"best return {best_return} is not above the random return {random_return}")
-    scaled = (value - random_return) / span
-    return clip01(scaled) if clip else float(scaled)
-
-
-def clip01(value: float) -> float:
-    return float(np.clip(value, 0.0, 1.0))
-
-
 def average_performance(matrix: Sequence[Sequence[float]]) -> float:
     return float(np.mean(matrix[-1]))
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from rl_evolve.curriculum.metrics import forward_transfer, normalise
+from rl_evolve.curriculum.metrics import forward_transfer
+from rl_evolve.scoring.normalise import normalise
 from rl_evolve.tracking.run_folder import find_runs
 
 SCRATCH = "none"

@@ -17,7 +17,6 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from tqdm.auto import tqdm
 
-from rl_evolve.curriculum.metrics import normalise
 from rl_evolve.evolve.candidates import (
     Member,
     StopAtBudget,
@@ -31,6 +30,7 @@ from rl_evolve.evolve.gate import gate, one_sided_p
 from rl_evolve.evolve.lineage import Lineage
 from rl_evolve.evolve.monitor import SurpriseMonitor
 from rl_evolve.evolve.world import Episode, World
+from rl_evolve.scoring.normalise import normalise
 from rl_evolve.tracking.step_axis import StepOffsetLogger
 
 

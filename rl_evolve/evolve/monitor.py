@@ -80,8 +80,9 @@ class SurpriseMonitor:
         order = rng.permutation(len(transitions))
         n_val = max(int(len(order) * val_fraction), 1)
         val, train = order[:n_val], order[n_val:]
-        torch.manual_seed(self.seed)
-        self.model = DynamicsModel(features.shape[1], targets.shape[1], self.hidden)
+        with torch.random.fork_rng(devices=[]):  # the run's own stream is left where it was
+            torch.manual_seed(self.seed)
+            self.model = DynamicsModel(features.shape[1], targets.shape[1], self.hidden)
         trainer = Trainer(self.model, torch.optim.Adam(self.model.parameters(), lr=self.lr), None,
                           loss_fn=nn.MSELoss(), early_stopping=EarlyStopping("loss", patience=5, mode="min"),
                           progress=False)

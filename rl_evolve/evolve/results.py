@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from rl_evolve.curriculum.metrics import normalise
 from rl_evolve.evolve.world import Episode
+from rl_evolve.scoring.normalise import normalise
 
 
 def normalised_means(normalised: list[float], lengths: list[int]) -> tuple[float | None, float | None]:

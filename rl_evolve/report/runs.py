@@ -12,7 +12,7 @@ import numpy as np
 import yaml
 
 from rl_evolve.config.groups import CONF_PACKAGE
-from rl_evolve.curriculum.metrics import normalise
+from rl_evolve.scoring.normalise import normalise
 from rl_evolve.tracking.run_folder import RunFolder, find_runs
 
 # Overrides that never make runs different: where they are written and how they are shown.

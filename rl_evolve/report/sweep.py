@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from rl_evolve.report import stats
 from rl_evolve.report.runs import Run
+from rl_evolve.scoring import stats
 
 
 def normalised(runs: list[Run]) -> bool:

@@ -23,8 +23,6 @@ from rl_evolve.tracking.provenance import git_revision, package_versions
 from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.tracking.step_axis import StepOffsetLogger
 
-EVAL_SEED_OFFSET = 10_000  # evaluation episodes use other seeds than training episodes
-
 
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")

@@ -1,26 +1,19 @@
-"""The Optuna study behind ``task=tune``: its storage, sampler and pruner, and a trial's objective."""
+"""The Optuna study behind ``task=tune``: its storage, sampler and pruner."""
 
 from __future__ import annotations
 
-import copy
 import fcntl
-import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import optuna
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from rl_evolve.errors import ConfigError, Diverged
-from rl_evolve.tracking.run_folder import RunFolder
-from rl_evolve.tune.pruning import ReportToTrial
-from rl_evolve.tune.space import sample
+from rl_evolve.errors import ConfigError
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
@@ -96,49 +89,3 @@ def open_study(cfg: DictConfig) -> optuna.Study:
 
 def finished(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=FINISHED))
-
-
-def trial_config(cfg: DictConfig, values: dict[str, Any], seed: int) -> DictConfig:
-    """The train run of one trial and seed: the study's config with the sampled ``algo`` values."""
-    run = copy.deepcopy(cfg)
-    with open_dict(run):
-        run.task, run.seed, run.progress_bar, run.resume = "train", seed, False, None
-        for key, value in values.items():
-            OmegaConf.update(run.algo, key, value, merge=False)
-    return run
-
-
-class Objective:
-    """Trains the trial's parameters on every seed in turn (reporting each periodic evaluation
-    to the pruner); the trial's value is the mean of the seeds' final evaluations."""
-
-    def __init__(self, cfg: DictConfig):
-        self.cfg = cfg
-
-    def __call__(self, trial: optuna.Trial) -> float:
-        from rl_evolve.train import train
-
-        values = sample(trial, self.cfg.tune.space)
-        trial.set_user_attr("algo", values)
-        returns: list[float] = []
-        start, steps = time.perf_counter(), 0
-        try:
-            for i, seed in enumerate(self.cfg.tune.seeds):
-                run = trial_config(self.cfg, values, seed)
-                folder = RunFolder(Path(self.cfg.tune.dir) / "trials" / f"{trial.number:04d}" / f"s{seed}")
-                folder.config.parent.mkdir(parents=True, exist_ok=True)
-                OmegaConf.save(run, folder.config)  # what `rl-evolve` would keep
-                reporter = ReportToTrial(trial, offset=i * run.total_timesteps)
-                try:
-                    returns.append(float(train(run, folder.root, reporter)))
-                finally:  # the steps this seed took, to its end or to where it was pruned
-                    model = getattr(reporter, "model", None)  # set once SB3 starts the run
-                    steps = reporter.offset + (model.num_timesteps if model is not None else 0)
-                trial.set_user_attr(f"return_s{seed}", returns[-1])
-        except Diverged as exc:  # a learning rate of 1: bad parameters; zoo prunes them too
-            trial.set_user_attr("diverged", str(exc).split(";")[0])
-            raise optuna.TrialPruned(str(exc)) from exc
-        finally:  # what the trial cost, pruned or not (the study's report sums what pruning saved)
-            trial.set_user_attr("env_steps", int(steps))
-            trial.set_user_attr("wall_s", round(time.perf_counter() - start, 2))
-        return float(np.mean(returns))

@@ -9,21 +9,6 @@ import pytest
 from rl_evolve.curriculum import metrics
 
 
-def test_normalise_maps_random_to_zero_and_best_to_one_and_clips():
-    assert metrics.normalise(20.0, 20.0, 500.0) == 0.0
-    assert metrics.normalise(500.0, 20.0, 500.0) == 1.0
-    assert metrics.normalise(260.0, 20.0, 500.0) == pytest.approx(0.5)
-    assert metrics.normalise(-200.0, -200.0, -100.0) == 0.0
-    assert metrics.normalise(-150.0, -200.0, -100.0) == pytest.approx(0.5)
-    assert metrics.normalise(5.0, 20.0, 500.0) == 0.0 and metrics.normalise(600.0, 20.0, 500.0) == 1.0
-    assert metrics.normalise(620.0, 20.0, 500.0, clip=False) == pytest.approx(1.25)
-
-
-def test_normalise_refuses_a_best_return_below_random():
-    with pytest.raises(ValueError, match="not above"):
-        metrics.normalise(0.0, 10.0, 5.0)
-
-
 def test_forgetting_is_own_stage_end_minus_final():
     r = [[0.9, 0.1, 0.0],
          [0.5, 0.8, 0.2],

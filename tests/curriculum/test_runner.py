@@ -6,8 +6,8 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rl_evolve.curriculum.evaluation import ContinualEvaluator
-from rl_evolve.curriculum.runner import _results
 from rl_evolve.curriculum.stages import Stage
+from rl_evolve.tasks.curriculum import stage_results as _results
 from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders
 
 # Stage "hard" can never reach its threshold (ends on budget); "easy" reaches it before training.

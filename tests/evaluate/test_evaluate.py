@@ -13,7 +13,7 @@ from rl_evolve.errors import ConfigError
 from rl_evolve.evaluate import grid as grid_map
 from rl_evolve.evaluate.trained_range import trained_ranges
 from rl_evolve.evaluate.video import check_renders
-from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET
+from rl_evolve.tasks.base import Seeds
 from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders
 
 CARTPOLE = {
@@ -57,7 +57,7 @@ def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(train
     ]
     model = PPO.load(trained / "checkpoints" / "last.zip")
     settings = {**CARTPOLE, "dynamics": {"length": 0.6}}  # the run's own physics, the cell on top
-    direct = grid_map.score(model, settings, {"length": 1.5, "masspole": 0.4}, 2, True, EVAL_SEED_OFFSET)
+    direct = grid_map.score(model, settings, {"length": 1.5, "masspole": 0.4}, 2, True, Seeds(0).eval)
     assert float(rows[3]["mean_return"]) == pytest.approx(np.mean(direct))
     assert (run / "generalisation.png").stat().st_size > 0
     summary = read_summary(run)

@@ -12,7 +12,7 @@ import optuna
 import pytest
 import yaml
 
-from rl_evolve.tune.study import Objective
+from rl_evolve.tasks.tune import Objective
 from tests.conftest import read_summary, run_cli, run_folders
 
 # zoo's DQN space, less its slowest corners (1000 gradient steps of 512 samples at a time)

@@ -1,9 +1,8 @@
-"""The ``supervised`` task: a CNN or LSTM classifier trained by the core Trainer."""
+"""``task=supervised``: a CNN or LSTM classifier trained by the core Trainer."""
 
 from __future__ import annotations
 
 import json
-import random
 import time
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,16 @@ from rl_evolve.core.optim import build_optimizer, build_scheduler
 from rl_evolve.core.penalties import EWC, L2SP, classifier_fisher, matching_parameters
 from rl_evolve.core.trainer import EarlyStopping, Trainer
 from rl_evolve.errors import ConfigError
-from rl_evolve.resume import resume_config
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
 from rl_evolve.supervised.embeddings import cooccurrence_embeddings
 from rl_evolve.supervised.models import CNN, LSTMClassifier, random_shift
 from rl_evolve.supervised.text import Vocabulary
-from rl_evolve.tracking.recorder import RunRecorder
+from rl_evolve.tasks.base import Task
+from rl_evolve.tasks.resume import continued
 from rl_evolve.tracking.run_folder import RunFolder
 
 MODEL_KIND = {"cnn": "image", "lstm": "text"}
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def tensors(data: Dataset, indices: np.ndarray, vocab: Vocabulary | None) -> TensorDataset:
@@ -101,17 +94,6 @@ def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.opt
         penalty = L2SP(params, anchors, cfg.fit.penalty_strength)
     penalty.attach(optimizer)
     return penalty
-
-
-def _run_folder(cfg: DictConfig, run_dir: Path) -> tuple[DictConfig, RunFolder]:
-    if cfg.resume is None:
-        return cfg, RunFolder(run_dir)
-    cfg, folder = resume_config(cfg)
-    if not (folder.checkpoints / "last.pt").is_file():
-        raise ConfigError(f"resume='{cfg.resume}' has no checkpoints/last.pt to continue from")
-    if folder.read_summary().get("status") == "completed":
-        raise ConfigError(f"resume='{cfg.resume}' completed; nothing to continue")
-    return cfg, folder
 
 
 def _data(cfg: DictConfig, folder: RunFolder) -> tuple[Dataset, dict, Vocabulary | None, dict]:
@@ -182,55 +164,87 @@ def _trainer(cfg: DictConfig, model: torch.nn.Module, data: Dataset, vocab: Voca
     return trainer
 
 
-def run_supervised(cfg: DictConfig, run_dir: Path) -> float:
-    """Trains, early-stops on validation, tests the best checkpoint; returns test accuracy.
+class Supervised(Task):
+    """Trains, early-stops on validation, tests the best checkpoint; its score is the test accuracy.
 
-    The caller has set the run's threads and flushed denormal floats (``rl_evolve.runtime``):
-    a gradient that enters an LSTM only at its last step fades into denormals over a few
-    hundred steps, and this CPU computes those several times slower."""
-    resumed = cfg.resume is not None
-    cfg, folder = _run_folder(cfg, run_dir)
-    seed_everything(cfg.seed)
-    recorder = RunRecorder(folder, resumed)
-    data, splits, vocab, loaders = _data(cfg, folder)
-    model = _model(cfg, data, vocab, splits["train"])
-    writer = SummaryWriter(str(folder.tensorboard))
-    trainer = _trainer(cfg, model, data, vocab, folder, writer)
-    if resumed:
-        trainer.resume(folder.checkpoints / "last.pt")
-    recorder.start("supervised", cfg.seed, cfg.device, model=cfg.model.name, data=cfg.data.name,
-                   split_sizes={k: len(v) for k, v in splits.items()},
-                   n_parameters=sum(p.numel() for p in model.parameters()))
-    start = time.perf_counter()
-    with recorder.ending(progress=lambda: {"epochs_run": trainer.epoch}):
+    Denormal floats are flushed before torch's first operation (``flush_denormals``): a gradient
+    that enters an LSTM only at its last step fades into denormals over a few hundred steps, and
+    this CPU computes those several times slower."""
+
+    name = "supervised"
+    resumable = True
+    flush_denormals = True
+
+    def check(self) -> None:
+        if self.resumed:
+            self.cfg, self.folder = continued(self.cfg, "last.pt", steps=False)
+        super().check()
+
+    def build(self) -> None:
+        cfg, folder = self.cfg, self.folder
+        folder.root.mkdir(parents=True, exist_ok=True)
+        self.data, self.splits, vocab, self.loaders = _data(cfg, folder)
+        self.model = _model(cfg, self.data, vocab, self.splits["train"])
+        self.writer = SummaryWriter(str(folder.tensorboard))
+        self.trainer = _trainer(cfg, self.model, self.data, vocab, folder, self.writer)
+        if self.resumed:
+            self.trainer.resume(folder.checkpoints / "last.pt")
+
+    def identity(self) -> dict[str, Any]:
+        return {"model": self.cfg.model.name, "data": self.cfg.data.name,
+                "split_sizes": {k: len(v) for k, v in self.splits.items()},
+                "n_parameters": sum(p.numel() for p in self.model.parameters())}
+
+    def hparams(self) -> dict[str, Any]:
+        cfg = self.cfg
+        return {"model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
+                "batch_size": cfg.fit.batch_size, "penalty": cfg.fit.penalty,
+                "torch_threads": torch.get_num_threads()}
+
+    def metric_tags(self) -> tuple[str, ...]:
+        return ("supervised/test/accuracy", "supervised/test/f1")
+
+    def work(self) -> None:
+        start = time.perf_counter()
         try:
-            trainer.fit(loaders["train"], loaders["val"], cfg.fit.epochs)
+            self.trainer.fit(self.loaders["train"], self.loaders["val"], self.cfg.fit.epochs)
         finally:
-            writer.flush()
-    wall = time.perf_counter() - start
+            self.writer.flush()
+        self.wall = time.perf_counter() - start
 
-    best = load_checkpoint(folder.checkpoints / "best.pt")
-    model.load_state_dict(best["model"])
-    labels, preds, test_loss = trainer.predict(loaders["test"])
-    test = {"loss": test_loss, **classification_metrics(labels, preds, len(data.class_names))}
-    writer.add_figure("supervised/test/confusion_matrix", confusion_figure(labels, preds, data.class_names),
-                      trainer.epoch)
-    hparams = {"model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
-               "batch_size": cfg.fit.batch_size, "penalty": cfg.fit.penalty,
-               "torch_threads": torch.get_num_threads()}
-    writer.add_hparams(hparams, {"hparam/test_accuracy": test["accuracy"], "hparam/test_f1": test["f1"]},
-                       run_name=".")
-    writer.close()
-    # The diagonal Fisher at the best weights, for a later run's EWC toward this one.
-    best["fisher"] = classifier_fisher(model, loaders["train"], cfg.fit.fisher_samples,
-                                       empirical=cfg.fit.fisher_labels.value == "empirical", seed=cfg.seed)
-    save_checkpoint(folder.checkpoints / "best.pt", best)
-    recorder.finish(
-        epochs_run=trainer.epoch, best_epoch=best["epoch"], test=test, history=trainer.history,
-        validation_best=trainer.early_stopping.best if trainer.early_stopping else None,
-        train_samples_per_second=round(len(splits["train"]) * len(trainer.history) / max(wall, 1e-9), 1))
-    print(f"run folder: {folder.root}")
-    print(f"test accuracy {test['accuracy']:.4f}, macro F1 {test['f1']:.4f} "
-          f"(best epoch {best['epoch']} of {trainer.epoch})")
-    print(f"look at it: tensorboard --logdir {folder.root.parent}")
-    return test["accuracy"]
+    def progress(self) -> dict[str, Any]:
+        return {"epochs_run": self.trainer.epoch}
+
+    def results(self) -> dict[str, Any]:
+        cfg, model, trainer, data = self.cfg, self.model, self.trainer, self.data
+        best = load_checkpoint(self.folder.checkpoints / "best.pt")
+        model.load_state_dict(best["model"])
+        labels, preds, test_loss = trainer.predict(self.loaders["test"])
+        self.test = {"loss": test_loss, **classification_metrics(labels, preds, len(data.class_names))}
+        for metric in ("accuracy", "f1"):
+            self.writer.add_scalar(f"supervised/test/{metric}", self.test[metric], trainer.epoch)
+        self.writer.add_figure("supervised/test/confusion_matrix",
+                               confusion_figure(labels, preds, data.class_names), trainer.epoch)
+        # The diagonal Fisher at the best weights, for a later run's EWC toward this one.
+        empirical = cfg.fit.fisher_labels.value == "empirical"
+        best["fisher"] = classifier_fisher(model, self.loaders["train"], cfg.fit.fisher_samples,
+                                           empirical=empirical, seed=cfg.seed)
+        save_checkpoint(self.folder.checkpoints / "best.pt", best)
+        self.best_epoch = best["epoch"]
+        return {"epochs_run": trainer.epoch, "best_epoch": best["epoch"], "test": self.test,
+                "history": trainer.history,
+                "validation_best": trainer.early_stopping.best if trainer.early_stopping else None,
+                "train_samples_per_second": round(len(self.splits["train"]) * len(trainer.history)
+                                                  / max(self.wall, 1e-9), 1)}
+
+    def score(self) -> float | None:
+        return self.test["accuracy"]
+
+    def report(self) -> None:
+        print(f"test accuracy {self.test['accuracy']:.4f}, macro F1 {self.test['f1']:.4f} "
+              f"(best epoch {self.best_epoch} of {self.trainer.epoch})")
+        print(f"look at it: tensorboard --logdir {self.folder.root.parent}")
+
+    def close(self) -> None:
+        if getattr(self, "writer", None) is not None:
+            self.writer.close()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from rl_evolve.report import stats
+from rl_evolve.scoring import stats
 
 
 def column(*values: float) -> np.ndarray:

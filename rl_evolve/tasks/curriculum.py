@@ -1,4 +1,4 @@
-"""The curriculum task: an agent trained stage by stage, its networks carried forward.
+"""``task=train curriculum=<name>``: an agent trained stage by stage, its networks carried forward.
 
 Each stage builds a fresh SB3 agent for its env (so schedules, exploration and the optimizer
 run over the stage's own budget), takes its weights from the source as ``transfer.mode`` says,
@@ -8,7 +8,6 @@ spent. One ``StepOffsetLogger`` keeps every TensorBoard tag on the run's total-s
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,15 +17,15 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
 from rl_evolve.agents import build_agent
 from rl_evolve.curriculum import metrics
-from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator, random_policy_return
+from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator
 from rl_evolve.curriculum.stages import Stage, build_stages
 from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
-from rl_evolve.tasks import check_rl_run
+from rl_evolve.scoring.normalise import clip01, random_policy_return
+from rl_evolve.tasks.base import RLTask, Seeds
 from rl_evolve.tracking.callbacks import DivergenceCallback, DynamicsLogCallback, StopOnInterrupt
-from rl_evolve.tracking.recorder import EVAL_SEED_OFFSET, RunRecorder
-from rl_evolve.tracking.run_folder import RunFolder, written_together
+from rl_evolve.tracking.run_folder import written_together
 from rl_evolve.tracking.step_axis import StepOffsetLogger
 from rl_evolve.transfer import (
     PenaltyLogCallback,
@@ -38,30 +37,15 @@ from rl_evolve.transfer import (
     weights_of,
 )
 
-RANDOM_SEED_OFFSET = 20_000
-STAGE_SEED_STRIDE = 1_000  # stage i trains on seeds seed + i * stride (same in the scratch run)
 
-
-def _keep_replay(model: BaseAlgorithm, previous: BaseAlgorithm | None) -> bool:
-    """Hands the previous stage's replay buffer to ``model`` when both store the same shapes."""
-    old, new = getattr(previous, "replay_buffer", None), getattr(model, "replay_buffer", None)
-    if old is None or new is None or type(old) is not type(new):
-        return False
-    if (old.obs_shape, old.action_dim, old.n_envs, old.buffer_size) != (
-            new.obs_shape, new.action_dim, new.n_envs, new.buffer_size):
-        return False
-    model.replay_buffer = old  # type: ignore[attr-defined]
-    return True
-
-
-def _results(stages: list[Stage], evaluator: ContinualEvaluator,
-             records: list[dict[str, Any]]) -> dict[str, Any]:
+def stage_results(stages: list[Stage], evaluator: ContinualEvaluator,
+                  records: list[dict[str, Any]]) -> dict[str, Any]:
     """R (raw and normalised), per-stage jumpstart and AUC, average performance, forgetting."""
     tasks = [s.name for s in stages[: len(records)]]
     norm = evaluator.normalised
     raw = [[r["final_returns"][t] for t in tasks] for r in records]
     unclipped = [[evaluator.normalised(t, row[j], clip=False) for j, t in enumerate(tasks)] for row in raw]
-    matrix = [[metrics.clip01(v) for v in row] for row in unclipped]
+    matrix = [[clip01(v) for v in row] for row in unclipped]
     for stage, record in zip(stages, records, strict=False):  # fewer records after a Ctrl-C
         own = [h for h in evaluator.history if h["stage"] == stage.index]
         curve = [norm(stage.name, h["returns"][stage.name]) for h in own]
@@ -79,14 +63,26 @@ def _results(stages: list[Stage], evaluator: ContinualEvaluator,
     return out
 
 
-def _train_stage(cfg: DictConfig, stage: Stage, source: SourceWeights | None, previous: BaseAlgorithm | None,
-                 evaluator: ContinualEvaluator, logger: StepOffsetLogger,
+def _keep_replay(model: BaseAlgorithm, previous: BaseAlgorithm | None) -> bool:
+    """Hands the previous stage's replay buffer to ``model`` when both store the same shapes."""
+    old, new = getattr(previous, "replay_buffer", None), getattr(model, "replay_buffer", None)
+    if old is None or new is None or type(old) is not type(new):
+        return False
+    if (old.obs_shape, old.action_dim, old.n_envs, old.buffer_size) != (
+            new.obs_shape, new.action_dim, new.n_envs, new.buffer_size):
+        return False
+    model.replay_buffer = old  # type: ignore[attr-defined]
+    return True
+
+
+def _train_stage(cfg: DictConfig, seeds: Seeds, stage: Stage, source: SourceWeights | None,
+                 previous: BaseAlgorithm | None, evaluator: ContinualEvaluator, logger: StepOffsetLogger,
                  global_step: int) -> tuple[BaseAlgorithm, Any, dict[str, Any]]:
     """One stage: a fresh agent for the stage's env, weights from ``source``, training until the
     threshold or the budget, then a fresh evaluation of every task. Returns the agent, its env
     and the stage's record."""
     settings = {**stage.settings(cfg.env), "step_scale": cfg.n_envs}
-    env = build_vec_env(settings, cfg.n_envs, cfg.seed + stage.index * STAGE_SEED_STRIDE,
+    env = build_vec_env(settings, cfg.n_envs, seeds.stage(stage.index),
                         str(cfg.vec_env.value), cfg.torch_threads)
     transferring = str(cfg.transfer.mode.value) != "none" and source is not None
     model = build_agent(fine_tune_config(cfg) if transferring else cfg, env)
@@ -132,11 +128,11 @@ def _train_stage(cfg: DictConfig, stage: Stage, source: SourceWeights | None, pr
     return model, env, record
 
 
-def _reference_returns(cfg: DictConfig, stages: list[Stage]) -> dict[str, float]:
+def _reference_returns(cfg: DictConfig, seeds: Seeds, stages: list[Stage]) -> dict[str, float]:
     """Each task's uniformly random policy return: 0 of its normalised scale."""
     random_returns = {}
     for s in stages:
-        env = build_vec_env(s.settings(cfg.env), 1, cfg.seed + RANDOM_SEED_OFFSET)
+        env = build_vec_env(s.settings(cfg.env), 1, seeds.random)
         random_returns[s.name] = random_policy_return(env, cfg.curriculum.random_episodes, cfg.seed)
         env.close()
         if s.best_return <= random_returns[s.name]:
@@ -145,38 +141,56 @@ def _reference_returns(cfg: DictConfig, stages: list[Stage]) -> dict[str, float]
     return random_returns
 
 
-def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
-    """Trains through ``cfg.curriculum``; returns the final average normalised performance."""
-    check_rl_run(cfg, "curriculum")
-    stages = build_stages(cfg)
-    mode, penalty_kind = str(cfg.transfer.mode.value), str(cfg.transfer.penalty.value)
-    folder = RunFolder(run_dir)
-    check_env_exists(stages[0].settings(cfg.env))
-    # Built here first, so a bad dynamics value fails with its own message before training.
-    eval_envs = {s.name: build_vec_env(s.settings(cfg.env), 1, cfg.seed + EVAL_SEED_OFFSET) for s in stages}
-    if cfg.vec_env.value == "subproc":
-        check_in_process(stages[0].settings(cfg.env))
-    source: SourceWeights | None = load_source(cfg.transfer.source) if cfg.transfer.source else None
-    random_returns = _reference_returns(cfg, stages)
-    evaluator = ContinualEvaluator(stages, eval_envs, random_returns, cfg.curriculum.eval_episodes,
-                                   cfg.curriculum.eval_deterministic)
-    recorder = RunRecorder(folder)
-    recorder.start("curriculum", cfg.seed, cfg.device, curriculum=cfg.curriculum.name, algo=cfg.algo.name,
-                   env=cfg.env.name, env_id=cfg.env.id, n_envs=cfg.n_envs, replay=cfg.replay.name,
-                   transfer=OmegaConf.to_container(cfg.transfer, resolve=True),
-                   reference_returns={s.name: {"random": random_returns[s.name], "best": s.best_return}
-                                      for s in stages})
-    folder.checkpoints.mkdir(parents=True, exist_ok=True)
-    logger = recorder.logger(offset_axis=True)
 
-    records: list[dict[str, Any]] = []
-    previous: BaseAlgorithm | None = None
-    global_step = 0
-    with recorder.ending(resumable=False, progress=lambda: {
-            "stages": records, "timesteps": global_step, "evaluations": evaluator.history,
-            **_results(stages, evaluator, records)}):
-        for stage in stages:
-            model, env, record = _train_stage(cfg, stage, source, previous, evaluator, logger, global_step)
+
+class Curriculum(RLTask):
+    """Trains through ``cfg.curriculum``; its score is the final average normalised performance."""
+
+    name = "curriculum"
+
+    def check(self) -> None:
+        super().check()
+        self.stages = build_stages(self.cfg)
+        check_env_exists(self.stages[0].settings(self.cfg.env))
+
+    def build(self) -> None:
+        cfg, stages = self.cfg, self.stages
+        self.env = None
+        # Built here first, so a bad dynamics value fails with its own message before training.
+        self.eval_envs = {s.name: build_vec_env(s.settings(cfg.env), 1, self.seeds.eval) for s in stages}
+        if cfg.vec_env.value == "subproc":
+            check_in_process(stages[0].settings(cfg.env))
+        self.source: SourceWeights | None = load_source(cfg.transfer.source) if cfg.transfer.source else None
+        self.random_returns = _reference_returns(cfg, self.seeds, stages)
+        self.evaluator = ContinualEvaluator(stages, self.eval_envs, self.random_returns,
+                                            cfg.curriculum.eval_episodes, cfg.curriculum.eval_deterministic)
+        self.records: list[dict[str, Any]] = []
+        self.global_step = 0
+        self.logger: StepOffsetLogger | None = None
+
+    def identity(self) -> dict[str, Any]:
+        cfg = self.cfg
+        return {"curriculum": cfg.curriculum.name, "algo": cfg.algo.name, "env": cfg.env.name,
+                "env_id": cfg.env.id, "n_envs": cfg.n_envs, "replay": cfg.replay.name,
+                "transfer": OmegaConf.to_container(cfg.transfer, resolve=True),
+                "reference_returns": {s.name: {"random": self.random_returns[s.name], "best": s.best_return}
+                                      for s in self.stages}}
+
+    def hparams(self) -> dict[str, Any]:
+        return {**super().hparams(), "curriculum": self.cfg.curriculum.name,
+                "transfer.mode": str(self.cfg.transfer.mode.value),
+                "transfer.penalty": str(self.cfg.transfer.penalty.value)}
+
+    def work(self) -> None:
+        cfg, folder = self.cfg, self.folder
+        assert self.recorder is not None
+        mode, penalty_kind = str(cfg.transfer.mode.value), str(cfg.transfer.penalty.value)
+        folder.checkpoints.mkdir(parents=True, exist_ok=True)
+        self.logger = logger = self.recorder.logger(offset_axis=True)  # type: ignore[assignment]
+        source, previous = self.source, None
+        for stage in self.stages:
+            model, self.env, record = _train_stage(cfg, self.seeds, stage, source, previous, self.evaluator,
+                                                   logger, self.global_step)  # type: ignore[arg-type]
             with written_together(folder.checkpoints / f"stage{stage.index}_{stage.name}.zip",
                                   folder.last_model) as (stage_file, last_file):
                 model.save(stage_file)
@@ -184,23 +198,39 @@ def run_curriculum(cfg: DictConfig, run_dir: Path) -> float | None:
             if mode != "none":
                 source = weights_of(model, f"stage {stage.name}")
                 if penalty_kind == "ewc":
-                    source.fisher = policy_fisher(model, env, cfg.transfer.fisher_samples, cfg.seed)
+                    source.fisher = policy_fisher(model, self.env, cfg.transfer.fisher_samples, cfg.seed)
             previous = model
-            global_step += record["steps"]
-            records.append(record)
-            recorder.update(stages=records, timesteps=global_step, evaluations=evaluator.history)
-            env.close()
-    recorder.finish(stages=records, timesteps=global_step, evaluations=evaluator.history,
-                    **_results(stages, evaluator, records))
-    summary = recorder.summary
-    metrics.heatmap(summary["R"], summary["tasks"], str(folder.root / "R_matrix.png"),
-                    f"{cfg.curriculum.name}, transfer={mode}, seed {cfg.seed}")
-    logger.close()
-    for env in eval_envs.values():
-        env.close()
-    _print_results(summary)
-    print(f"run folder: {folder.root}")
-    return summary.get("average_performance")
+            self.global_step += record["steps"]
+            self.records.append(record)
+            self.recorder.update(stages=self.records, timesteps=self.global_step,
+                                 evaluations=self.evaluator.history)
+            self.env.close()
+            self.env = None
+
+    def progress(self) -> dict[str, Any]:
+        return {"stages": self.records, "timesteps": self.global_step, "evaluations": self.evaluator.history,
+                **stage_results(self.stages, self.evaluator, self.records)}
+
+    def results(self) -> dict[str, Any]:
+        fields = self.progress()
+        metrics.heatmap(fields["R"], fields["tasks"], str(self.folder.root / "R_matrix.png"),
+                        f"{self.cfg.curriculum.name}, transfer={self.cfg.transfer.mode.value}, "
+                        f"seed {self.cfg.seed}")
+        self.fields = fields
+        return fields
+
+    def score(self) -> float | None:
+        return self.fields.get("average_performance")
+
+    def report(self) -> None:
+        _print_results(self.fields)
+
+    def close(self) -> None:
+        if self.logger is not None:
+            self.logger.close()
+        for env in [*self.eval_envs.values(), self.env]:
+            if env is not None:
+                env.close()
 
 
 def _print_results(summary: dict[str, Any]) -> None:

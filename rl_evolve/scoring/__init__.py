@@ -1,0 +1,1 @@
+"""Scoring shared by tasks and reports: normalised returns, reference returns, statistics."""

@@ -1,0 +1,163 @@
+"""``task=evolve``: a champion deployed in a world whose dynamics follow ``dynamics``, under
+``evolve.strategy``; writes ``lineage.json``, ``episodes.csv``, ``deployment.png`` and the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.logger import configure
+
+from rl_evolve.agents import build_agent
+from rl_evolve.env_factory import build_vec_env, check_env_exists, env_settings
+from rl_evolve.errors import ConfigError
+from rl_evolve.evolve import results
+from rl_evolve.evolve.detectors import build_detector
+from rl_evolve.evolve.loop import Deployment
+from rl_evolve.evolve.world import World
+from rl_evolve.runtime import show_progress_bar
+from rl_evolve.scoring.normalise import random_policy_return
+from rl_evolve.tasks.base import RLTask
+from rl_evolve.tracking.callbacks import DivergenceCallback
+from rl_evolve.transfer import load_weights_into
+
+REFERENCE_EPISODES = 20  # of a random policy and of the champion at home: the normalised scale
+
+
+def check_evolve(evolve: DictConfig) -> None:
+    """Settings that cannot work fail before anything is built."""
+    if not isinstance(evolve.detector, DictConfig):
+        raise ConfigError(f"evolve.detector is a config group: evolve/detector={evolve.detector} "
+                          "(cusum, adwin or page_hinkley; its settings then as evolve.detector.<name>=...)")
+    build_detector(evolve.detector)
+    for name in ("steps", "adapt_steps", "model_steps", "recent_steps"):
+        if evolve[name] <= 0:
+            raise ConfigError(f"evolve.{name} must be positive, got {evolve[name]}")
+    if evolve.gate_episodes < 2:
+        raise ConfigError(f"evolve.gate_episodes must be at least 2 (a test needs a spread), "
+                          f"got {evolve.gate_episodes}")
+    if not 0 < evolve.gate_alpha < 1:
+        raise ConfigError(f"evolve.gate_alpha must be in (0, 1), got {evolve.gate_alpha}")
+
+
+class Evolve(RLTask):
+    """Deploys, monitors and adapts; its score is the mean normalised return of every episode."""
+
+    name = "evolve"
+
+    def check(self) -> None:
+        super().check()
+        check_evolve(self.cfg.evolve)
+        self.settings = {**env_settings(self.cfg.env),
+                         "schedule": OmegaConf.to_container(self.cfg.dynamics, resolve=True)}
+        check_env_exists(self.settings)
+
+    def build(self) -> None:
+        cfg = self.cfg
+        self.world = World(self.settings, self.seeds.eval)
+        self.champion = build_agent(cfg, self.world.vec_env)
+        if cfg.evolve.champion:
+            load_weights_into(self.champion, cfg.evolve.champion, "evolve.champion",
+                              f"algo={cfg.algo.name} on env={cfg.env.name}")
+        self.deployment: Deployment | None = None
+        self.references: tuple[float, float] | None = None
+
+    def identity(self) -> dict[str, Any]:
+        cfg = self.cfg
+        return {"strategy": str(cfg.evolve.strategy.value), "algo": cfg.algo.name, "env": cfg.env.name,
+                "env_id": cfg.env.id, "dynamics": cfg.dynamics.name,
+                "schedule": str(cfg.dynamics.get("_target_", "")).rsplit(".", 1)[-1].lower(),
+                "evolve": OmegaConf.to_container(cfg.evolve, resolve=True)}
+
+    def hparams(self) -> dict[str, Any]:
+        evolve = self.cfg.evolve
+        return {**super().hparams(), "evolve.strategy": str(evolve.strategy.value),
+                "evolve.detector": str(evolve.detector.get("_target_", "")).rsplit(".", 1)[-1],
+                "evolve.signal": str(evolve.signal.value), "evolve.steps": evolve.steps,
+                "evolve.gate_episodes": evolve.gate_episodes, "evolve.gate_alpha": evolve.gate_alpha}
+
+    def metric_tags(self) -> tuple[str, ...]:
+        return ("evolve/normalised_return",)
+
+    def _pretrain(self) -> None:
+        """Trains the champion on the env's own dynamics (outside the deployment's budget); its
+        curves go to ``tb/champion``, a TensorBoard run of their own beside the deployment's."""
+        cfg = self.cfg
+        home = build_vec_env(env_settings(cfg.env), cfg.n_envs, self.seeds.train, str(cfg.vec_env.value),
+                             cfg.torch_threads)
+        trainee = build_agent(cfg, home)
+        trainee.set_logger(configure(str(self.folder.tensorboard / "champion"), ["tensorboard"]))
+        print(f"training the champion: {cfg.total_timesteps} steps of {cfg.algo.name} on {cfg.env.id}")
+        try:
+            trainee.learn(cfg.total_timesteps, callback=DivergenceCallback(),
+                          progress_bar=show_progress_bar(cfg.progress_bar))
+        finally:
+            trainee.logger.close()
+            home.close()
+        self.champion.policy.load_state_dict(trainee.policy.state_dict())
+
+    def _references(self, champion: BaseAlgorithm) -> tuple[float, float]:
+        """The normalised scale: a random policy's return and the champion's (or ``best_return``)
+        on the env's own dynamics, in an env of their own."""
+        home = build_vec_env(env_settings(self.cfg.env), 1, self.seeds.reference)
+        random_return = random_policy_return(home, REFERENCE_EPISODES, self.cfg.seed)
+        best = self.cfg.evolve.best_return
+        if best is None:
+            best, _ = evaluate_policy(champion, home, n_eval_episodes=REFERENCE_EPISODES,
+                                      deterministic=self.cfg.evolve.deterministic)
+        home.close()
+        if best <= random_return:
+            raise ConfigError(f"the champion's return at home ({best:.1f}) is not above a random policy's "
+                              f"({random_return:.1f}); train it longer or set evolve.best_return")
+        return float(random_return), float(best)
+
+    def work(self) -> None:
+        cfg = self.cfg
+        assert self.recorder is not None
+        self.folder.checkpoints.mkdir(parents=True, exist_ok=True)
+        if not cfg.evolve.champion:
+            self._pretrain()
+        self.references = self._references(self.champion)
+        self.deployment = Deployment(cfg, self.world, self.champion, self.folder.checkpoints,
+                                     self.recorder.logger(offset_axis=True), references=self.references,
+                                     progress=show_progress_bar(cfg.progress_bar))
+        print(f"deploying v0 ({cfg.evolve.strategy.value}) for {cfg.evolve.steps} world steps")
+        self.deployment.run(self.folder.root)
+
+    def progress(self) -> dict[str, Any]:
+        if self.references is None or self.deployment is None:
+            return {}
+        log = self.world.log
+        return results.summarise(log.episodes, self.deployment.alarms, log.steps_by_role, *self.references)
+
+    def results(self) -> dict[str, Any]:
+        cfg, deployment, (random_return, best_return) = self.cfg, self.deployment, self.references
+        assert deployment is not None
+        episodes, summary = self.world.log.episodes, self.progress()
+        promotions = [{"step": d["step"], "version": v.id, "reason": d["reason"]}
+                      for v in deployment.lineage.versions for d in v.decisions
+                      if d["decision"] == "promoted"]
+        results.write_episodes(episodes, self.folder.root / "episodes.csv", random_return, best_return)
+        results.plot(episodes, summary["changes"], deployment.alarms, promotions,
+                     self.folder.root / "deployment.png", f"{cfg.env.id}, {cfg.dynamics.name}, "
+                     f"strategy={cfg.evolve.strategy.value}, seed {cfg.seed}")
+        self.summary = {**summary, "reference_returns": {"random": random_return, "best": best_return},
+                        "promotions": promotions, "adaptations": deployment.adaptations,
+                        "lineage_versions": len(deployment.lineage.versions),
+                        "champion": deployment.lineage.champion, "timesteps": self.world.steps}
+        return self.summary
+
+    def score(self) -> float | None:
+        return self.summary["mean_normalised_return"]
+
+    def report(self) -> None:
+        s, mean = self.summary, self.summary["mean_normalised_return"]
+        print(f"{len(self.world.log.episodes)} episodes, mean normalised return "
+              f"{'n/a (no episode ended)' if mean is None else f'{mean:.3f}'}, "
+              f"{len(self.deployment.alarms)} alarms, {len(s['promotions'])} promotions, "  # type: ignore[union-attr]
+              f"{s['training_steps']} training steps; lineage: rl-evolve-lineage {self.folder.root}")
+
+    def close(self) -> None:
+        self.world.close()
