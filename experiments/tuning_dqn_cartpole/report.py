@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rl_evolve.curriculum.report import bootstrap_ci
+from rl_evolve.scoring.stats import mean_interval as bootstrap_ci
 
 SOLVED = 475.0
 

@@ -1,5 +1,5 @@
-"""The deployment loop: monitor -> detect -> adapt -> gate -> deploy -> record, episode after
-episode, and the three baselines that share it (static, continual, oracle).
+"""The deployment: monitor -> detect -> adapt -> gate -> deploy -> record, episode after episode;
+what a strategy does with its world steps is its own (``rl_evolve.evolve.strategies``).
 
 Every strategy spends the same world steps (``evolve.steps``): serving, gating and fine-tuning
 all act in the one world whose dynamics follow the schedule, so the schedule's clock runs on
@@ -8,23 +8,16 @@ for all of them, and every finished episode, whoever played it, is part of the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from tqdm.auto import tqdm
 
-from rl_evolve.evolve.candidates import (
-    Member,
-    StopAtBudget,
-    agent_from,
-    challenger_source,
-    fine_tune,
-    rank_by_surprise,
-)
+from rl_evolve.evolve.candidates import Member, challenger_source, fine_tune, rank_by_surprise
 from rl_evolve.evolve.detectors import Detector, build_detector
 from rl_evolve.evolve.gate import gate, one_sided_p
 from rl_evolve.evolve.lineage import Lineage
@@ -32,11 +25,6 @@ from rl_evolve.evolve.monitor import SurpriseMonitor
 from rl_evolve.evolve.world import Episode, World
 from rl_evolve.scoring.normalise import normalise
 from rl_evolve.tracking.step_axis import StepOffsetLogger
-
-
-def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
-    """Whether any parameter differs by more than ``tolerance`` (a fraction of its old value)."""
-    return any(abs(now[k] - then[k]) > tolerance * max(abs(then[k]), 1e-12) for k in now)
 
 
 class Deployment:
@@ -53,7 +41,7 @@ class Deployment:
         self.lineage = Lineage()
         self.members: dict[int, Member] = {}
         self.service_start: dict[int, int] = {}
-        self._add(champion, None, "initial", None)
+        self.add(champion, None, "initial", None)
         self.service_start[0] = 0
         self.detectors: dict[str, Detector] = {"return": build_detector(self.ev.detector, "down"),
                                                 "surprise": build_detector(self.ev.detector, "up")}
@@ -67,7 +55,7 @@ class Deployment:
     def champion(self) -> int:
         return int(self.lineage.champion)  # type: ignore[arg-type]
 
-    def _add(self, model: BaseAlgorithm, parent: int | None, origin: str,
+    def add(self, model: BaseAlgorithm, parent: int | None, origin: str,
              window: list[int] | None) -> int:
         name = f"v{len(self.lineage.versions)}.zip"
         version = self.lineage.add(parent, origin, self.world.steps, f"checkpoints/{name}", window)
@@ -75,7 +63,7 @@ class Deployment:
         self.members[version.id] = Member(model)
         return version.id
 
-    def _log_episodes(self) -> None:
+    def log_episodes(self) -> None:
         """New episodes of the world to TensorBoard, on the world-steps axis; the progress bar."""
         self.logger.offset = 0
         self.progress.update(self.world.steps - self.progress.n)
@@ -85,12 +73,16 @@ class Deployment:
             self.logger.dump(ep.end_step)
         self._logged = len(self.world.log.episodes)
 
+    def log_new_episodes(self) -> None:
+        if len(self.world.log.episodes) > self._logged:
+            self.log_episodes()
+
     def _mark(self, tag: str, value: float = 1.0) -> None:
         self.logger.offset = 0
         self.logger.record(tag, value)
         self.logger.dump(self.world.steps)
 
-    def _save(self, folder: Path) -> None:
+    def save(self, folder: Path) -> None:
         self.lineage.save(folder / "lineage.json")
 
     def _fit_monitor(self, version: int, since: int) -> None:
@@ -103,7 +95,7 @@ class Deployment:
     def _serve(self) -> Episode | None:
         eps = self.world.play(self.members[self.champion].model, 1, "serve", self.champion, self.budget,
                               self.ev.deterministic)
-        self._log_episodes()
+        self.log_episodes()
         return eps[0] if eps else None
 
     def _scores(self, versions: list[int]) -> list[list[float]]:
@@ -115,63 +107,38 @@ class Deployment:
                 eps = self.world.play(self.members[version].model, 1, "gate", version, self.budget,
                                       self.ev.deterministic)
                 returns[i] += [e.ret for e in eps]
-        self._log_episodes()
+        self.log_episodes()
         for version, got in zip(versions, returns, strict=True):
             if got:
                 self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
         return returns
 
-    # --- strategies --------------------------------------------------------------------------
+    # --- the strategy's run ------------------------------------------------------------------
     def run(self, folder: Path) -> None:
-        strategy = str(self.ev.strategy.value)
-        if strategy == "continual":
-            self._continual()
-        else:
-            self._episodes(strategy, folder)
-        self._log_episodes()
-        self._save(folder)
+        """Spends the budget as ``evolve.strategy`` says (``rl_evolve.evolve.strategies``)."""
+        from rl_evolve.evolve.strategies import STRATEGIES
+
+        STRATEGIES[str(self.ev.strategy.value)]().run(self, folder)
+        self.log_episodes()
+        self.save(folder)
         self.progress.close()
 
-    def _continual(self) -> None:
-        """The deployed agent keeps learning from every step (plain fine-tuning, no gate)."""
-        plain = self.cfg.transfer.copy()
-        plain.mode, plain.penalty = "full", "none"
-        model, callbacks = agent_from(self.cfg, self.world, self.members[0].model, "v0", plain, "continual")
-        self.logger.offset = 0
-        model.set_logger(self.logger)
-        deployment = self
+    def serve_one(self, folder: Path, after: Callable[[Episode], None] | None = None) -> None:
+        """One served episode (``after`` sees it, then the lineage is saved)."""
+        ep = self._serve()
+        if ep is not None and after is not None:
+            after(ep)
+            self.save(folder)
 
-        class LogEpisodes(BaseCallback):
-            def _on_step(self) -> bool:
-                if len(deployment.world.log.episodes) > deployment._logged:
-                    deployment._log_episodes()
-                return True
-
-        self.world.acting("adapt", 0)
-        stop = StopAtBudget(self.world, self.budget)
-        model.learn(self.budget - self.world.steps, callback=CallbackList([*callbacks, LogEpisodes(), stop]),
-                    progress_bar=False)
-        self.world.after_learning()
-
-    def _episodes(self, strategy: str, folder: Path) -> None:
-        last_change = dict(self.world.log.current_dynamics)
-        while self.world.steps < self.budget:
-            if strategy == "oracle" and moved(self.world.log.current_dynamics, last_change,
-                                              self.ev.oracle_tolerance):
-                last_change = dict(self.world.log.current_dynamics)
-                self._oracle_adapt()
-                self._save(folder)
-                continue
-            ep = self._serve()
-            if ep is None or strategy != "evolve":
-                continue
-            trigger = "alarm" if self._monitor(ep) else "below_level" if self._below_level() else None
-            if trigger:
-                before = self.champion
-                self._adapt(trigger)
-                if self.champion != before:  # a new policy in service: a new reference
-                    self._restart_detectors()
-            self._save(folder)
+    def adapt_if_needed(self, ep: Episode) -> None:
+        """An alarm, or (``improve_below``) a level too low, starts an adaptation; a new policy in
+        service restarts the detectors (a new reference)."""
+        trigger = "alarm" if self._monitor(ep) else "below_level" if self._below_level() else None
+        if trigger:
+            before = self.champion
+            self._adapt(trigger)
+            if self.champion != before:
+                self._restart_detectors()
 
     def _monitor(self, ep: Episode) -> bool:
         """Feeds the episode's signals to the detectors; True on an alarm that asks to adapt."""
@@ -241,7 +208,7 @@ class Deployment:
             self._mark("evolve/version", previous)
             print(f"[step {self.world.steps}] v{version} rolled back to v{previous}: {reason}")
 
-    def _promote(self, version: int, reason: str, gate_returns: list[float] | None) -> None:
+    def promote(self, version: int, reason: str, gate_returns: list[float] | None) -> None:
         previous = self.champion
         self.lineage.decide(version, self.world.steps, "promoted", reason)
         self.service_start[version] = self.world.steps
@@ -272,7 +239,7 @@ class Deployment:
                 decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
                 record["reuse"] = {"version": reuse[0], **decision.as_dict()}
                 if decision.promote:
-                    self._promote(reuse[0], f"reuse: {decision.reason}", returns)
+                    self.promote(reuse[0], f"reuse: {decision.reason}", returns)
                     self.adaptations.append(record)
                     return
                 self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
@@ -287,7 +254,7 @@ class Deployment:
                                    str(self.ev.challenger_from.value))
         model = fine_tune(self.cfg, self.world, self.members[source].model, source, len(self.members),
                           steps, self.logger)
-        version = self._add(model, source, "challenger", [start, self.world.steps])
+        version = self.add(model, source, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
         champion_returns, returns = self._scores([champion, version])
         if not returns:
@@ -296,7 +263,7 @@ class Deployment:
         decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
         record["challenger"] = {"version": version, "from": source, **decision.as_dict()}
         if decision.promote:
-            self._promote(version, f"challenger: {decision.reason}", returns)
+            self.promote(version, f"challenger: {decision.reason}", returns)
         else:
             self.lineage.decide(version, self.world.steps, "rejected", f"challenger: {decision.reason}")
         self.adaptations.append(record)
@@ -319,16 +286,3 @@ class Deployment:
                                        "now_mean": float(np.mean(now)), "p_value": p,
                                        "degraded": p < self.ev.gate_alpha}
         return p < self.ev.gate_alpha
-
-    def _oracle_adapt(self) -> None:
-        """Told that the world changed now: fine-tune the champion and deploy it, no gate."""
-        start, champion = self.world.steps, self.champion
-        steps = min(self.ev.adapt_steps, self.budget - start)
-        if steps <= 0:
-            return
-        model = fine_tune(self.cfg, self.world, self.members[champion].model, champion, len(self.members),
-                          steps, self.logger)
-        version = self._add(model, champion, "challenger", [start, self.world.steps])
-        self._log_episodes()
-        self._promote(version, f"oracle: the world changed at step {start}", None)
-        self.adaptations.append({"step": start, "champion": champion, "oracle": version})

@@ -13,7 +13,7 @@ import yaml
 
 from rl_evolve.config.groups import CONF_PACKAGE
 from rl_evolve.scoring.normalise import normalise
-from rl_evolve.tracking.run_folder import RunFolder, find_runs
+from rl_evolve.tracking.run_folder import RunFolder
 
 # Overrides that never make runs different: where they are written and how they are shown.
 IGNORED = {"seed", "experiment", "runs_dir", "progress_bar", "hydra.run.dir", "device", "torch_threads"}
@@ -70,21 +70,16 @@ def _env_node(folder: RunFolder) -> dict[str, Any]:
     return env
 
 
-def load_train_runs(roots: list[Path]) -> list[Run]:
-    """Completed ``task=train`` runs (single or sweep jobs) that kept their evaluations."""
-    runs = []
-    for root, summary in find_runs(roots):
-        folder = RunFolder(root)
-        if summary.get("task") != "train" or summary.get("status") != "completed":
-            continue
-        if not folder.evaluations.is_file():
-            continue
-        data = np.load(folder.evaluations)
-        env = _env_node(folder)
-        runs.append(Run(root, summary, _overrides(folder), summary.get("env") or env.get("name", "?"),
-                        data["timesteps"].astype(int), data["results"].mean(axis=1),
-                        env.get("random_return"), env.get("reference_return")))
-    return runs
+def load_train_run(root: Path, summary: dict[str, Any]) -> Run | None:
+    """A completed ``task=train`` run (single or sweep job) that kept its evaluations."""
+    folder = RunFolder(root)
+    if not folder.evaluations.is_file():
+        return None
+    data = np.load(folder.evaluations)
+    env = _env_node(folder)
+    return Run(root, summary, _overrides(folder), summary.get("env") or env.get("name", "?"),
+               data["timesteps"].astype(int), data["results"].mean(axis=1),
+               env.get("random_return"), env.get("reference_return"))
 
 
 def group(runs: list[Run]) -> dict[str, list[Run]]:

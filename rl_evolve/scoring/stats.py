@@ -67,6 +67,13 @@ def interval(
     return float(metric(scores)), float(np.percentile(samples, 2.5)), float(np.percentile(samples, 97.5))
 
 
+def mean_interval(values: list[float], reps: int = 10_000, seed: int = 0) -> Interval:
+    """The mean of ``values`` and its 95% percentile-bootstrap interval (NaNs for no values)."""
+    if len(values) == 0:
+        return (float("nan"),) * 3  # type: ignore[return-value]
+    return interval(np.asarray(values, dtype=float)[:, None], mean, reps, seed)
+
+
 def aggregates(scores: np.ndarray, reps: int = REPS, seed: int = 0) -> dict[str, Interval]:
     return {name: interval(scores, fn, reps, seed) for name, fn in METRICS.items()}
 

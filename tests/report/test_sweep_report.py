@@ -92,7 +92,7 @@ def test_a_folder_without_runs_fails_in_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         main([str(tmp_path / "empty"), "--out", str(tmp_path / "out")])
     assert stopped.value.code == 2
-    assert "no completed training, curriculum or evaluation runs" in capsys.readouterr().err
+    assert "no completed runs of any kind under" in capsys.readouterr().err
 
 
 def test_an_out_folder_that_cannot_be_written_fails_in_one_line(tmp_path, capsys):
@@ -103,3 +103,18 @@ def test_an_out_folder_that_cannot_be_written_fails_in_one_line(tmp_path, capsys
     assert stopped.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "cannot be written" in err[-1] and not any("Traceback" in line for line in err)
+
+
+def test_one_walk_writes_a_section_for_each_kind_of_run_found(tmp_path):
+    write_run(tmp_path / "runs" / "a", "uniform", 0, 50.0)
+    supervised = tmp_path / "runs" / "classifier"
+    supervised.mkdir(parents=True)
+    (supervised / "summary.json").write_text(json.dumps({
+        "task": "supervised", "status": "completed", "model": "cnn", "data": "mnist", "seed": 0,
+        "test": {"accuracy": 0.9, "f1": 0.8}, "best_epoch": 3, "epochs_run": 5}))
+    main([str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report.keys() == {"sweep", "supervised"}
+    assert report["supervised"]["cnn/mnist"]["test_accuracy"][0] == 0.9
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert text.index("## Sweep") < text.index("## Supervised")

@@ -61,3 +61,11 @@ def test_a_performance_profile_is_the_fraction_of_runs_above_each_threshold():
     point, low, high = stats.performance_profile(column(0.1, 0.5, 0.9, 1.0), np.array([0.0, 0.5, 0.95]))
     assert point.tolist() == [1.0, 0.5, 0.25]
     assert np.all(low <= point) and np.all(point <= high)
+
+
+def test_the_mean_interval_brackets_the_mean_and_is_the_plain_percentile_bootstrap():
+    mean, low, high = stats.mean_interval([1.0, 2.0, 3.0, 4.0])
+    assert mean == 2.5 and low < mean < high
+    x = np.array([0.3, 1.2, -0.4, 2.2, 0.9])
+    means = np.random.default_rng(0).choice(x, size=(10_000, len(x))).mean(axis=1)
+    assert stats.mean_interval(list(x))[1:] == (np.percentile(means, 2.5), np.percentile(means, 97.5))

@@ -4,13 +4,19 @@ and sample-efficiency curves (IQM over runs at each evaluation step)."""
 
 from __future__ import annotations
 
+import csv
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rl_evolve.report.runs import Run
+from rl_evolve.report import plots
+from rl_evolve.report.runs import Run, group, load_train_run
 from rl_evolve.scoring import stats
+
+KIND = "train"
+load = load_train_run
 
 
 def normalised(runs: list[Run]) -> bool:
@@ -46,7 +52,8 @@ def _curves(runs: list[Run], norm: bool) -> dict[str, list[float]] | None:
     return {"steps": common, "iqm": point.tolist(), "low": low.tolist(), "high": high.tolist()}
 
 
-def analyse(groups: dict[str, list[Run]]) -> dict[str, Any]:
+def aggregate(found: list[Run]) -> dict[str, Any]:
+    groups = group(found)
     all_runs = [r for runs in groups.values() for r in runs]
     norm = normalised(all_runs)
     out: dict[str, Any] = {"normalised": norm, "envs": sorted({r.env for r in all_runs}), "groups": {}}
@@ -98,7 +105,7 @@ def _ci(c: list[float] | tuple, digits: int = 2) -> str:
     return f"{c[0]:.{digits}f} [{c[1]:.{digits}f}, {c[2]:.{digits}f}]"
 
 
-def markdown(report: dict[str, Any]) -> str:
+def markdown(report: dict[str, Any], out: Path) -> str:
     norm = report["normalised"]
     scale = (
         "normalised return (0: a random policy, 1: the env's reference_return)"
@@ -137,10 +144,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def rows(report: dict[str, Any]) -> list[list[Any]]:
-    """``results.csv`` rows: group, seed, env, final and best return, run folder."""
-    return [
-        [name, r["seed"], r["env"], r["final"], r["best"], r["path"]]
-        for name, g in report["groups"].items()
-        for r in g["per_run"]
-    ]
+def write(report: dict[str, Any], runs: list[Run], out: Path) -> None:
+    """``runs.csv`` (group, seed, env, final and best return, run folder), the plots and the
+    TensorBoard margin charts."""
+    with open(out / "runs.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["group", "seed", "env", "final_return", "best_return", "run_dir"])
+        writer.writerows([name, r["seed"], r["env"], r["final"], r["best"], r["path"]]
+                         for name, g in report["groups"].items() for r in g["per_run"])
+    plots.aggregates(report, out / "aggregates.png")
+    plots.profiles(report, out / "profiles.png")
+    plots.curves(report, out / "sample_efficiency.png")
+    plots.tensorboard(report, out / "tensorboard")

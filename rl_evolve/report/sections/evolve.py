@@ -1,5 +1,5 @@
-"""``rl-evolve-evolve-report <runs folder> --out <folder>``: the self-evolution study's figures
-over seeds, from the ``task=evolve`` runs below a folder (summaries and ``episodes.csv``).
+"""The evolve section of a report: the self-evolution study's figures over seeds, from the
+``task=evolve`` runs found (summaries, ``episodes.csv``, ``lineage.json``).
 
 Per world (the run's ``dynamics``): in-service normalised return per strategy; evolve against
 static and continual paired by seed; training steps; detection delays after harmful changes (by
@@ -9,7 +9,6 @@ were worse on the next fresh episodes. Means come with 95% percentile-bootstrap 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from collections import defaultdict
@@ -18,32 +17,29 @@ from typing import Any
 
 import numpy as np
 
-from rl_evolve.curriculum.report import bootstrap_ci
 from rl_evolve.evolve.results import normalised_means
-from rl_evolve.tracking.run_folder import find_runs
+from rl_evolve.scoring.stats import mean_interval
 
 HARM = 0.3  # a change is harmful when the policy in service loses this much normalised return
 
 
-def load_runs(root: Path) -> list[dict[str, Any]]:
-    """Completed evolve runs below ``root``, each with its episodes."""
-    runs = []
-    for folder, summary in find_runs([root]):
-        if summary.get("task") != "evolve" or summary.get("status") != "completed":
-            continue
-        with (folder / "episodes.csv").open() as f:
-            summary["episode_rows"] = [
-                {**row, "return": float(row["return"]), "normalised": float(row["normalised"]),
-                 "end_step": int(row["end_step"]), "episode": int(row["episode"])}
-                for row in csv.DictReader(f)]
-        summary["lineage"] = json.loads((folder / "lineage.json").read_text())
-        if summary["strategy"] == "evolve":  # a variant of the loop gets its own row
-            summary["strategy"] = variant_name(summary.get("evolve") or {})
-        rows = summary["episode_rows"]  # the raw record: both means from it, for runs of any version
-        summary["mean_normalised_return"], summary["time_weighted_normalised_return"] = normalised_means(
-            [r["normalised"] for r in rows], [int(r["length"]) for r in rows])
-        runs.append(summary)
-    return runs
+KIND = "evolve"
+
+
+def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """The run's summary with its episodes and lineage."""
+    with (folder / "episodes.csv").open() as f:
+        summary["episode_rows"] = [
+            {**row, "return": float(row["return"]), "normalised": float(row["normalised"]),
+             "end_step": int(row["end_step"]), "episode": int(row["episode"])}
+            for row in csv.DictReader(f)]
+    summary["lineage"] = json.loads((folder / "lineage.json").read_text())
+    if summary["strategy"] == "evolve":  # a variant of the loop gets its own row
+        summary["strategy"] = variant_name(summary.get("evolve") or {})
+    rows = summary["episode_rows"]  # the raw record: both means from it, for runs of any version
+    summary["mean_normalised_return"], summary["time_weighted_normalised_return"] = normalised_means(
+        [r["normalised"] for r in rows], [int(r["length"]) for r in rows])
+    return summary
 
 
 def variant_name(settings: dict[str, Any]) -> str:
@@ -177,11 +173,11 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for strategy, by_seed in sorted(by_strategy.items()):
             values = [r["mean_normalised_return"] for r in by_seed.values()]
             w["strategies"][strategy] = {
-                "seeds": sorted(by_seed), "normalised_return": bootstrap_ci(values),
-                "time_weighted_normalised_return": bootstrap_ci(
+                "seeds": sorted(by_seed), "normalised_return": mean_interval(values),
+                "time_weighted_normalised_return": mean_interval(
                     [r["time_weighted_normalised_return"] for r in by_seed.values()]),
-                "training_steps": bootstrap_ci([r["training_steps"] for r in by_seed.values()]),
-                "alarms_per_200_episodes": bootstrap_ci([200 * len(r["alarms"]) / max(r["episodes"], 1)
+                "training_steps": mean_interval([r["training_steps"] for r in by_seed.values()]),
+                "alarms_per_200_episodes": mean_interval([200 * len(r["alarms"]) / max(r["episodes"], 1)
                                                          for r in by_seed.values()])}
         for variant in [v for v in by_strategy if v.startswith("evolve")]:
             evolve, prefix = by_strategy[variant], variant
@@ -191,11 +187,11 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                     for key, name in (("mean_normalised_return", f"{prefix}_minus_{other}"),
                                       ("time_weighted_normalised_return",
                                        f"{prefix}_minus_{other}_time_weighted")):
-                        w[name] = bootstrap_ci([evolve[s][key] - by_strategy[other][s][key] for s in seeds])
+                        w[name] = mean_interval([evolve[s][key] - by_strategy[other][s][key] for s in seeds])
             continual = by_strategy.get("continual", {})
             seeds = sorted(set(evolve) & set(continual))
             if seeds:
-                w[f"training_steps_{prefix}_over_continual"] = bootstrap_ci(
+                w[f"training_steps_{prefix}_over_continual"] = mean_interval(
                     [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds])
         evolve = by_strategy.get("evolve", {})
         static = by_strategy.get("static", {})
@@ -229,13 +225,13 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def markdown(report: dict[str, Any]) -> str:
+def markdown(report: dict[str, Any], out: Path) -> str:
     def ci(v: Any) -> str:
         return "-" if not v or v[0] != v[0] else f"{v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]"
 
-    lines = []
+    lines = ["## Self-evolution", ""]
     for world, w in report.items():
-        lines += [f"## {world}", "", "| strategy | seeds | normalised return per episode | per world step "
+        lines += [f"### {world}", "", "| strategy | seeds | normalised return per episode | per world step "
                   "| training steps | alarms / 200 episodes |", "|---|---|---|---|---|---|"]
         for name, s in w["strategies"].items():
             lines.append(f"| {name} | {len(s['seeds'])} | {ci(s['normalised_return'])} | "
@@ -282,11 +278,11 @@ def _drift_lines(first: dict[int, dict[str, int | None]] | None) -> list[str]:
             f"{len(first)} seeds, return in {before['return']}"]
 
 
-def write_results(runs: list[dict[str, Any]], path: Path) -> None:
-    """One row per run: the raw figures the aggregates come from."""
+def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None:
+    """``evolve_results.csv``: one row per run, the raw figures the aggregates come from."""
     fields = ["dynamics", "strategy", "seed", "episodes", "mean_return", "mean_normalised_return",
               "training_steps", "gate_steps", "alarms", "promotions", "rollbacks", "versions"]
-    with path.open("w", newline="") as f:
+    with (out / "evolve_results.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for r in sorted(runs, key=lambda r: (r["dynamics"], r["strategy"], r["seed"])):
@@ -299,27 +295,3 @@ def write_results(runs: list[dict[str, Any]], path: Path) -> None:
                              "alarms": len(r["alarms"]), "promotions": decisions.count("promoted"),
                              "rollbacks": decisions.count("rolled_back"),
                              "versions": len(r["lineage"]["versions"])})
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Writes ``report.json`` and ``report.md`` for the evolve runs below ``runs``."""
-    parser = argparse.ArgumentParser(prog="rl-evolve-evolve-report", description=main.__doc__)
-    parser.add_argument("runs", type=Path)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    runs = load_runs(args.runs)
-    if not runs:
-        parser.error(f"no completed task=evolve runs below {args.runs}")
-    report = aggregate(runs)
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-        (args.out / "report.md").write_text(markdown(report))
-        write_results(runs, args.out / "results.csv")
-    except OSError as exc:
-        parser.error(f"cannot write the report to {args.out}: {exc.strerror}")
-    print(markdown(report))
-
-
-if __name__ == "__main__":
-    main()

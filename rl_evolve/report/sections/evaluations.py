@@ -7,24 +7,21 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rl_evolve.tracking.run_folder import find_runs
+KIND = "evaluate"
 
 
-def collect(roots: list[Path]) -> list[dict[str, Any]]:
-    found = []
-    for folder, summary in find_runs(roots):
-        if summary.get("task") == "evaluate" and summary.get("status") == "completed":
-            found.append(
-                {
-                    "folder": folder,
-                    "summary": summary,
-                    "map": folder / "generalisation.png"
-                    if (folder / "generalisation.png").is_file()
-                    else None,
-                    "videos": [folder / v for v in summary.get("videos", [])],
-                }
-            )
+def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    return {"folder": folder, "summary": summary,
+            "map": folder / "generalisation.png" if (folder / "generalisation.png").is_file() else None,
+            "videos": [folder / v for v in summary.get("videos", [])]}
+
+
+def aggregate(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
+
+
+def write(report: list[dict[str, Any]], found: list[dict[str, Any]], out: Path) -> None:
+    """Nothing beyond the section's table: it links the runs' own maps and videos."""
 
 
 def markdown(found: list[dict[str, Any]], out: Path) -> str:

@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from rl_evolve.curriculum.metrics import forward_transfer
+from rl_evolve.scoring import stats
 from rl_evolve.scoring.normalise import normalise
-from rl_evolve.tracking.run_folder import find_runs
+from rl_evolve.scoring.stats import mean_interval
 
+KIND = "curriculum"
 SCRATCH = "none"
 
 
@@ -34,36 +36,19 @@ def label(summary: dict[str, Any]) -> str:
     return f"{t['mode']}+{t['penalty']}({float(t['strength']):g})"
 
 
-def bootstrap_ci(values: list[float], rounds: int = 10_000, seed: int = 0) -> tuple[float, float, float]:
-    """Mean and 95% percentile-bootstrap interval of the mean."""
-    x = np.asarray(values, dtype=float)
-    if len(x) == 0:
-        return (float("nan"),) * 3  # type: ignore[return-value]
-    means = np.random.default_rng(seed).choice(x, size=(rounds, len(x))).mean(axis=1)
-    return float(x.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
-
-
-def iqm(values: list[float]) -> float:
-    """Interquartile mean: the mean of the middle half (a quarter trimmed from each end)."""
-    from scipy.stats import trim_mean
-
-    return float(trim_mean(np.asarray(values, dtype=float), 0.25))
-
-
 def spread(values: list[float]) -> dict[str, Any]:
     """Mean [95% CI] with the median and IQM, which one extreme seed cannot drag; NaN values
     (undefined, e.g. forward transfer where scratch's AUC is 1) are counted, not averaged."""
     finite = [v for v in values if np.isfinite(v)]
-    out: dict[str, Any] = {"mean_ci": bootstrap_ci(finite) if finite else None,
+    out: dict[str, Any] = {"mean_ci": mean_interval(finite) if finite else None,
                            "median": float(np.median(finite)) if finite else None,
-                           "iqm": iqm(finite) if finite else None,
+                           "iqm": float(stats.iqm(np.asarray(finite)[:, None])) if finite else None,
                            "undefined": len(values) - len(finite), "values": values}
     return out
 
 
-def load_runs(roots: list[Path]) -> list[dict[str, Any]]:
-    return [summary for _, summary in find_runs(roots)
-            if summary.get("task") == "curriculum" and summary.get("status") == "completed"]
+def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    return summary
 
 
 def _steps(stage: dict[str, Any]) -> int:
@@ -103,29 +88,28 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                         r["stages"][i]["reached_threshold"] for r in by_seed.values()),
                     "steps_to_threshold": {"median": float(med), "q1": float(q1), "q3": float(q3),
                                            "values": steps},
-                    "jumpstart_vs_scratch": bootstrap_ci(jump) if jump else None,
+                    "jumpstart_vs_scratch": mean_interval(jump) if jump else None,
                     "forward_transfer": spread(ft) if ft else None,
-                    "auc_difference": bootstrap_ci(auc_diff) if auc_diff else None,
-                    "forgetting": bootstrap_ci(forget) if forget else None,
+                    "auc_difference": mean_interval(auc_diff) if auc_diff else None,
+                    "forgetting": mean_interval(forget) if forget else None,
                 })
             clipped = sum(len(r.get("R_clipped", [])) for r in by_seed.values())
             entries = sum(len(r["R"]) * len(r["R"][0]) for r in by_seed.values() if r.get("R"))
             table[name] = {"stages": stages, "R_entries_clipped": [clipped, entries],
-                           "average_performance": bootstrap_ci(
+                           "average_performance": mean_interval(
                                [r["average_performance"] for r in by_seed.values()]),
-                           "mean_forgetting": None if name == SCRATCH else bootstrap_ci(
+                           "mean_forgetting": None if name == SCRATCH else mean_interval(
                                [r["mean_forgetting"] for r in by_seed.values()])}
         last = len(tasks) - 1
-        targets = {}
+        against_scratch = {}
         if SCRATCH in table:
             scratch_median = table[SCRATCH]["stages"][last]["steps_to_threshold"]["median"]
             for name, row in table.items():
                 if name != SCRATCH:
                     median = row["stages"][last]["steps_to_threshold"]["median"]
-                    targets[name] = {"last_stage_median_steps": median,
-                                     "scratch_median_steps": scratch_median,
-                                     "ratio": median / scratch_median if scratch_median else None,
-                                     "at_most_half": median <= 0.5 * scratch_median}
+                    against_scratch[name] = {"last_stage_median_steps": median,
+                                             "scratch_median_steps": scratch_median,
+                                             "ratio": median / scratch_median if scratch_median else None}
         # A penalty against plain fine-tuning with the same mode, paired by seed.
         penalty_effect = {}
         for name, by_seed in by_label.items():
@@ -136,17 +120,18 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 # Forgetting R[i][i] - R[T][i] split in its two ends: a penalty can forget less by
                 # keeping more at the end, or by having learned less (or later) at the task's stage.
                 per_task = {task: {
-                    "forgetting_difference": bootstrap_ci([r["forgetting"][task] - b["forgetting"][task]
+                    "forgetting_difference": mean_interval([r["forgetting"][task] - b["forgetting"][task]
                                                            for r, b in paired]),
-                    "after_its_stage_difference": bootstrap_ci(
+                    "after_its_stage_difference": mean_interval(
                         [r["R"][i][i] - b["R"][i][i] for r, b in paired]),
-                    "at_the_end_difference": bootstrap_ci(
+                    "at_the_end_difference": mean_interval(
                         [r["R"][-1][i] - b["R"][-1][i] for r, b in paired]),
                 } for i, task in enumerate(tasks[:-1]) if paired}
                 penalty_effect[name] = {"against": name.split("+")[0],
-                                        "mean_forgetting_difference": bootstrap_ci(diffs),
+                                        "mean_forgetting_difference": mean_interval(diffs),
                                         "per_task": per_task}
-        out[f"{curriculum}/{algo}"] = {"tasks": tasks, "labels": table, "last_stage_target": targets,
+        out[f"{curriculum}/{algo}"] = {"tasks": tasks, "labels": table,
+                                       "last_stage_against_scratch": against_scratch,
                                        "penalty_vs_plain": penalty_effect}
     return out
 
@@ -160,7 +145,7 @@ def _ft_cells(ft: dict[str, Any] | None) -> list[str]:
     return [_fmt(ft["mean_ci"]) + undefined, f"{ft['median']:+.2f} / {ft['iqm']:+.2f}"]
 
 
-def markdown(report: dict[str, Any]) -> str:
+def markdown(report: dict[str, Any], out: Path) -> str:
     lines = []
     for key, group in report.items():
         lines += [f"## Curriculum: {key}", "",
@@ -193,13 +178,12 @@ def markdown(report: dict[str, Any]) -> str:
                 lines.append(f"| {task} | {_fmt(d['forgetting_difference'])} | "
                              f"{_fmt(d['after_its_stage_difference'])} | "
                              f"{_fmt(d['at_the_end_difference'])} |")
-        if group["last_stage_target"]:
-            lines += ["", "Last stage, median steps to threshold against scratch (target: at most half):", ""]
-            for name, t in group["last_stage_target"].items():
+        if group["last_stage_against_scratch"]:
+            lines += ["", "Last stage, median steps to threshold against scratch:", ""]
+            for name, t in group["last_stage_against_scratch"].items():
                 ratio = f"{t['ratio']:.2f}" if t["ratio"] is not None else "-"
                 lines.append(f"- {name}: {t['last_stage_median_steps']:.0f} vs "
-                             f"{t['scratch_median_steps']:.0f} "
-                             f"(ratio {ratio}; {'met' if t['at_most_half'] else 'not met'})")
+                             f"{t['scratch_median_steps']:.0f} (ratio {ratio})")
         lines.append("")
     lines.append("Values: mean over seeds [95% bootstrap CI]; an unreached threshold counts as the "
                  "stage's whole budget. Forward transfer (FT) is (AUC - AUC_scratch) / (1 - AUC_scratch): "
@@ -211,7 +195,7 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_csv(runs: list[dict[str, Any]], path: Path) -> None:
+def _write_csv(runs: list[dict[str, Any]], path: Path) -> None:
     fields = ["curriculum", "algo", "transfer", "seed", "stage", "task", "steps", "reached_threshold",
               "steps_to_threshold", "jumpstart", "auc", "end_return_own_task", "final_return_own_task"]
     with path.open("w", newline="") as f:
@@ -227,7 +211,7 @@ def write_csv(runs: list[dict[str, Any]], path: Path) -> None:
                                  "final_return_own_task": run["R_raw"][-1][s["stage"]]})
 
 
-def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
+def _plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
     """Continual evaluation: normalised return on every task against total steps, per transfer."""
     import matplotlib
 
@@ -255,3 +239,12 @@ def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None:
+    """``results.csv`` (one row per run and stage) and ``curves[_<curriculum>].png``."""
+    _write_csv(runs, out / "results.csv")
+    names = sorted({r["curriculum"] for r in runs})
+    for name in names:
+        suffix = "" if len(names) == 1 else f"_{name}"
+        _plot_curves([r for r in runs if r["curriculum"] == name], out / f"curves{suffix}.png")

@@ -1,4 +1,4 @@
-"""rl-evolve-evolve-report: harmful changes from the static run, delays, paired differences."""
+"""The evolve section of rl-evolve-report: harmful changes from the static run, delays, paired differences."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from rl_evolve.evolve.report import (
+from rl_evolve.report.cli import main
+from rl_evolve.report.sections.evolve import (
     aggregate,
     delays_after,
     first_alarms_in_a_drift,
     harm_onsets,
-    main,
     markdown,
     variant_name,
 )
@@ -59,7 +59,7 @@ def test_a_drift_is_harmful_from_where_the_static_return_stays_low():
     assert harm_onsets({**static, "strategy": "evolve"}, static) == [70]  # episode 7 is the first low one
 
 
-def test_in_a_drift_each_signals_first_alarm_is_set_against_the_onset_of_harm():
+def test_in_a_drift_each_signals_first_alarm_is_set_against_the_onset_of_harm(tmp_path):
     static = run("static", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11)
     static["schedule"] = "linear"
     evolve = {**run("evolve", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11,
@@ -68,7 +68,8 @@ def test_in_a_drift_each_signals_first_alarm_is_set_against_the_onset_of_harm():
     assert first == {"surprise": 3, "return": 8, "harm_onset": 7}
     report = aggregate([static, evolve])["w"]
     assert report["drift_first_alarm_episode"] == {0: first}
-    assert "alarmed before the harm: surprise in 1 of 1 seeds, return in 0" in markdown({"w": report})
+    text = markdown({"w": report}, tmp_path)
+    assert "alarmed before the harm: surprise in 1 of 1 seeds, return in 0" in text
 
 
 def test_delay_counts_episodes_from_the_change_to_the_first_alarm_of_the_signal():
@@ -101,10 +102,10 @@ def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
         (folder / "lineage.json").write_text(json.dumps(r.pop("lineage")))
         (folder / "summary.json").write_text(json.dumps({k: v for k, v in r.items() if k != "episode_rows"}))
     main([str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
-    assert json.loads((tmp_path / "out" / "report.json").read_text())["w"]["strategies"].keys() == {
-        "evolve", "static"}
-    assert (tmp_path / "out" / "report.md").read_text().startswith("## w")
-    assert len((tmp_path / "out" / "results.csv").read_text().splitlines()) == 1 + 2
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report.keys() == {"evolve"} and report["evolve"]["w"]["strategies"].keys() == {"evolve", "static"}
+    assert "## Self-evolution\n\n### w\n" in (tmp_path / "out" / "report.md").read_text()
+    assert len((tmp_path / "out" / "evolve_results.csv").read_text().splitlines()) == 1 + 2
 
 
 def test_each_opt_in_setting_of_the_loop_makes_a_row_of_its_own():

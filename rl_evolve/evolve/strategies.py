@@ -1,0 +1,95 @@
+"""What a deployment does with its world steps: ``evolve.strategy`` picks one of these classes.
+
+``static`` serves the champion and never changes it; ``oracle`` is told when the world changed
+and fine-tunes then, without a gate; ``continual`` keeps learning from every step (plain
+fine-tuning, no gate); ``evolve`` monitors, detects, adapts and promotes only through a gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+
+from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune
+from rl_evolve.evolve.loop import Deployment
+
+
+def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
+    """Whether any parameter differs by more than ``tolerance`` (a fraction of its old value)."""
+    return any(abs(now[k] - then[k]) > tolerance * max(abs(then[k]), 1e-12) for k in now)
+
+
+class Static:
+    """Serves the champion, episode after episode."""
+
+    def run(self, deployment: Deployment, folder: Path) -> None:
+        while deployment.world.steps < deployment.budget:
+            deployment.serve_one(folder)
+
+
+class Evolve(Static):
+    """Serves, and after every episode monitors and maybe adapts (``Deployment.adapt_if_needed``)."""
+
+    def run(self, deployment: Deployment, folder: Path) -> None:
+        while deployment.world.steps < deployment.budget:
+            deployment.serve_one(folder, deployment.adapt_if_needed)
+
+
+class Oracle(Static):
+    """Told that the world changed: fine-tunes the champion then and deploys it, no gate."""
+
+    def run(self, deployment: Deployment, folder: Path) -> None:
+        world, tolerance = deployment.world, deployment.ev.oracle_tolerance
+        last_change = dict(world.log.current_dynamics)
+        while world.steps < deployment.budget:
+            if moved(world.log.current_dynamics, last_change, tolerance):
+                last_change = dict(world.log.current_dynamics)
+                self.adapt(deployment)
+                deployment.save(folder)
+                continue
+            deployment.serve_one(folder)
+
+    def adapt(self, d: Deployment) -> None:
+        start, champion = d.world.steps, d.champion
+        steps = min(d.ev.adapt_steps, d.budget - start)
+        if steps <= 0:
+            return
+        source = d.members[champion].model
+        model = fine_tune(d.cfg, d.world, source, champion, len(d.members), steps, d.logger)
+        version = d.add(model, champion, "challenger", [start, d.world.steps])
+        d.log_episodes()
+        d.promote(version, f"oracle: the world changed at step {start}", None)
+        d.adaptations.append({"step": start, "champion": champion, "oracle": version})
+
+
+class EveryStep(BaseCallback):
+    """Calls ``fn()`` after every environment step of training."""
+
+    def __init__(self, fn: Callable[[], None]):
+        super().__init__()
+        self.fn = fn
+
+    def _on_step(self) -> bool:
+        self.fn()
+        return True
+
+
+class Continual:
+    """The deployed agent keeps learning from every step: plain fine-tuning, no gate."""
+
+    def run(self, d: Deployment, folder: Path) -> None:
+        plain = d.cfg.transfer.copy()
+        plain.mode, plain.penalty = "full", "none"
+        model, callbacks = agent_from(d.cfg, d.world, d.members[0].model, "v0", plain, "continual")
+        d.logger.offset = 0
+        model.set_logger(d.logger)
+        d.world.acting("adapt", 0)
+        log, stop = EveryStep(d.log_new_episodes), StopAtBudget(d.world, d.budget)
+        model.learn(d.budget - d.world.steps, callback=CallbackList([*callbacks, log, stop]),
+                    progress_bar=False)
+        d.world.after_learning()
+
+
+STRATEGIES = {"static": Static, "evolve": Evolve, "oracle": Oracle, "continual": Continual}
