@@ -12,7 +12,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import ConfigCompositionException, MissingConfigException
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig
 from omegaconf.errors import (
     ConfigAttributeError,
@@ -87,6 +87,10 @@ def explain(exc: BaseException) -> str | None:
     """A one-line message for a user error, or None for a genuine bug (keep the traceback)."""
     if isinstance(exc, ConfigError):
         return str(exc)
+    if isinstance(exc, OverrideParseException):
+        key, _, value = exc.override.partition("=")
+        return (f"cannot read the override '{exc.override}' ({exc.message.splitlines()[0]}); a value "
+                f"holding = , [ ] {{ }} ( ) or spaces needs quotes: \"{key}='{value}'\"")
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
         group, _, option = exc.missing_cfg_file.rpartition("/")
         if group:

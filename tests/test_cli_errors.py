@@ -41,6 +41,8 @@ CASES = {
                                             "is neither an SB3 .zip nor a run folder"),
     "curriculum with a supervised task": (["curriculum=cartpole_pole_length", "task=supervised"],
                                           "curriculum= does not apply to this task ("),
+    "a value that needs quotes": (["task=evaluate", "source=runs/x/seed=0,total_timesteps=500"],
+                                  "needs quotes: \"source='runs/x/seed=0,total_timesteps=500'\""),
     "conflicting hydra modes": (["-m", "seed=0,1", "--cfg", "job"], "Only one of --run, --multirun"),
     "stage dynamics the env does not have": (["curriculum=cartpole_pole_length",
                                               "curriculum.stages.0.dynamics.wind=3"], "wind"),
@@ -80,7 +82,7 @@ CASES = {
 if not torch.cuda.is_available():
     CASES["a gpu that is not there"] = (["device=cuda"], "torch sees no GPU here")
 # Command-line flags of Hydra's own, which compose() does not take.
-CLI_ONLY = {"conflicting hydra modes"}
+CLI_ONLY = {"conflicting hydra modes", "a value that needs quotes"}  # the command line parses these
 
 
 def refusal(overrides: list[str], run_dir: Path) -> str:
@@ -108,7 +110,7 @@ def test_bad_input_is_refused_in_one_line_that_names_it(case, tmp_path):
     assert expected in message and "\n" not in message, message
 
 
-@pytest.mark.parametrize("case", ["unknown top-level key", "zero budget",
+@pytest.mark.parametrize("case", ["unknown top-level key", "zero budget", "a value that needs quotes",
                                   "resume of a folder that is no run", "conflicting hydra modes",
                                   "curriculum with a supervised task"])
 def test_the_command_exits_2_with_one_line_and_leaves_no_run_folder(case, tmp_path):

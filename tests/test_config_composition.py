@@ -74,16 +74,27 @@ def test_every_shipped_curriculum_builds_its_stages(composed, curriculum):
 
 
 def test_a_long_sweep_folder_name_is_cut_with_a_hash_and_stays_unique():
-    from rl_evolve.config.store import MAX_DIRNAME, short_dirname
+    from rl_evolve.tracking.run_names import MAX_DIRNAME, job_dirname
 
-    long_a, long_b = "x=" + "a" * 300, "x=" + "a" * 299 + "b"
-    assert short_dirname("seed=1") == "seed=1"
-    assert short_dirname("evolve.champion=runs/a/s0,seed=0") == "evolve.champion=runs%a%s0,seed=0"
-    assert len(short_dirname(long_a)) == MAX_DIRNAME and short_dirname(long_a) != short_dirname(long_b)
+    long_a, long_b = "x:" + "a" * 300, "x:" + "a" * 299 + "b"
+    assert job_dirname("seed:1") == "seed:1"
+    assert job_dirname("evolve.champion:runs/a/s0+seed:0") == "evolve.champion:runs%a%s0+seed:0"
+    assert len(job_dirname(long_a)) == MAX_DIRNAME and job_dirname(long_a) != job_dirname(long_b)
+
+
+@pytest.mark.parametrize("overrides", ["seed:0+total_timesteps:500", "algo.learning_rate:1e-3+env:acrobot",
+                                       "+eval.grid.length:[0.5, 1]+tune.seeds:[0,1]+x:-2"])
+def test_a_sweep_jobs_folder_is_taken_back_unquoted_as_a_value(overrides):
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from rl_evolve.tracking.run_names import job_dirname
+
+    folder = f"runs/default/multirun_2026-12-01_10-00-00/{job_dirname(overrides)}"
+    assert OverridesParser.create().parse_override(f"source={folder}").value() == folder
 
 
 def test_a_run_folder_already_taken_by_another_process_is_not_shared(tmp_path):
-    from rl_evolve.config.store import claim_folder
+    from rl_evolve.tracking.run_names import claim_folder
 
     wanted = tmp_path / "2026-01-01_00-00-00_ppo_CartPole-v1_s0"
     wanted.mkdir()  # another run started in the same second claimed it

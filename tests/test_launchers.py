@@ -35,8 +35,16 @@ def basic_sweep(tmp_path_factory):
 def test_a_sweep_puts_each_run_in_a_folder_named_by_its_overrides(basic_sweep):
     runs = run_folders(basic_sweep)
     names = sorted(r.name for r in runs)
-    assert len(runs) == 2 and all("seed=" in n for n in names) and names[0] != names[1]
+    assert len(runs) == 2 and all("seed:" in n for n in names) and names[0] != names[1]
     assert {read_summary(r)["seed"] for r in runs} == {0, 1}
+
+
+@pytest.mark.xdist_group("basic_sweep")
+def test_a_sweep_jobs_folder_is_passed_back_as_typed(basic_sweep, tmp_path):
+    job = run_folders(basic_sweep)[0]
+    result = run_cli("task=evaluate", f"source={job}", "eval.n_episodes=1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert read_summary(run_folders(tmp_path / "runs")[0])["source"] == str(job)
 
 
 # Ray with one CPU: one worker process (one import of torch) runs both jobs in turn.
@@ -53,7 +61,7 @@ def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_pat
     assert result.returncode == 0, result.stderr
     assert _returns_by_seed(tmp_path / "runs") == _returns_by_seed(basic_sweep)
     names = sorted(p.parent.name for p in (tmp_path / "runs").rglob("summary.json"))
-    assert [n.split("seed=")[1].split(",")[0] for n in names] == ["0", "1"], \
+    assert [n.split("seed:")[1].split("+")[0] for n in names] == ["0", "1"], \
         "each job's folder is named by its overrides, as with the basic launcher"
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -32,6 +29,7 @@ from rl_evolve.config.schema import (
     TransferConfig,
     TuneConfig,
 )
+from rl_evolve.tracking.run_names import job_dirname, run_dir, run_label
 
 _NO_DEFAULT = object()
 
@@ -61,73 +59,8 @@ def tuned(key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _
     raise KeyError(f"no tuned value and no default for '{key}'")
 
 
-_STARTED = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-
-
-_CLAIMED: dict[str, str] = {}
-
-
-def claim_folder(path: str) -> str:
-    """Creates and returns the first free one of ``path``, ``path_2``, ``path_3``, ... A run folder
-    is named to the second, so runs started together from separate shells would otherwise share
-    one; ``mkdir`` is atomic, so two processes never claim the same. Hydra may resolve its run dir
-    more than once: a process keeps the folder it claimed first."""
-    if path not in _CLAIMED:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        candidate, n = Path(path), 1
-        while True:
-            try:
-                candidate.mkdir()
-                break
-            except FileExistsError:
-                n += 1
-                candidate = Path(f"{path}_{n}")
-        _CLAIMED[path] = str(candidate)
-    return _CLAIMED[path]
-
-
-def run_dir(resume: str | None, fresh: str) -> str:
-    """Hydra's run dir: a fresh run folder, or for ``resume=<run>`` a sub-folder of that run;
-    either is claimed for this process alone."""
-    if resume:
-        if not (Path(resume) / ".hydra" / "overrides.yaml").is_file():
-            raise ValueError(f"resume='{resume}' is not a run folder (no .hydra/overrides.yaml)")
-        return claim_folder(f"{resume.rstrip('/')}/resumes/{_STARTED}")
-    return claim_folder(fresh)
-
-
-MAX_DIRNAME = 200  # file systems refuse names over 255 bytes
-
-
-def short_dirname(name: str) -> str:
-    """A sweep job's folder name (its overrides), one folder deep (a path in a value, e.g.
-    ``evolve.champion=runs/x``, has its slashes replaced), cut with a hash suffix when too long."""
-    name = name.replace("/", "%")
-    if len(name) <= MAX_DIRNAME:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-    return f"{name[: MAX_DIRNAME - 11]}~{digest}"
-
-
-def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum: str | None = None,
-              transfer: Any = None, strategy: Any = None) -> str:
-    """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, for
-    a curriculum ``<algo>_<curriculum>_<transfer mode>``, for a deployment
-    ``<algo>_<env>_<strategy>``, for a tuning worker or an evaluation ``<algo>_<env>_<task>``."""
-    task = str(getattr(task, "value", task))
-    if task == "supervised":
-        return f"{model}_{data}"
-    if task == "evolve":
-        return f"{algo}_{env}_{getattr(strategy, 'value', strategy)}"
-    if task in ("tune", "evaluate"):
-        return f"{algo}_{env}_{task}"
-    if curriculum:
-        return f"{algo}_{curriculum}_{getattr(transfer, 'value', transfer)}"
-    return f"{algo}_{env}"
-
-
 RESOLVERS = {"tuned": tuned, "run_dir": run_dir, "groups_help": groups_help, "run_label": run_label,
-             "short_dirname": short_dirname}
+             "job_dirname": job_dirname}
 
 
 def register() -> None:

@@ -2,8 +2,9 @@
 
 Hooks, in the order they run: ``before_epoch``, then per batch ``before_forward``,
 ``after_forward``, ``before_backward``, ``after_backward``, ``before_update``, ``after_update``;
-then ``after_epoch`` and ``after_eval``. A hook is ``fn(trainer)``; the loop's state is on the
-trainer (``batch``, ``output``, ``loss``, ``epoch``, ``step``, ``metrics``), never in locals.
+then, after validation, ``after_epoch`` (``metrics`` holds both splits). A hook is
+``fn(trainer)``; the loop's state is on the trainer (``batch``, ``output``, ``loss``, ``epoch``,
+``step``, ``metrics``), never in locals.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rl_evolve.core.metrics import classification_metrics
 from rl_evolve.errors import Diverged
 
 HOOKS = ("before_epoch", "before_forward", "after_forward", "before_backward", "after_backward",
-         "before_update", "after_update", "after_epoch", "after_eval")
+         "before_update", "after_update", "after_epoch")
 
 Hook = Callable[["Trainer"], None]
 
@@ -154,7 +155,6 @@ class Trainer:
             self.epoch += 1
             self.history.append({"epoch": self.epoch, **self.metrics})
             self._call("after_epoch")
-            self._call("after_eval")
             improved = self.early_stopping.improved(val[self.early_stopping.metric]) \
                 if self.early_stopping else True
             self.save("last.pt")

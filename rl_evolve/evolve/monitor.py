@@ -30,10 +30,6 @@ class Transitions:
     def __len__(self) -> int:
         return len(self.obs)
 
-    @classmethod
-    def concatenate(cls, parts: list[Transitions]) -> Transitions:
-        return cls(*(np.concatenate([getattr(p, k) for p in parts]) for k in ("obs", "actions", "next_obs")))
-
 
 def action_features(actions: np.ndarray, space: gym.Space) -> np.ndarray:
     """One-hot for a discrete action space, the action itself for a box."""

@@ -1,4 +1,5 @@
-"""SB3 callbacks for what every run records: HParams and a rolling "last" checkpoint."""
+"""SB3 callbacks every RL run uses: a rolling checkpoint, whole evaluation files, the physics on
+TensorBoard, a clean stop on Ctrl-C, and a stop on NaN."""
 
 from __future__ import annotations
 
@@ -13,29 +14,8 @@ from typing import Any
 import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
-from stable_baselines3.common.logger import HParam
 
 from rl_evolve.errors import Diverged
-
-# The scalars the HParams table shows beside each run's hyperparameters.
-HPARAM_METRICS = ("eval/mean_reward", "rollout/ep_rew_mean")
-
-
-class HParamsCallback(BaseCallback):
-    """Logs the run's hyperparameters once, so TensorBoard's HParams tab compares runs."""
-
-    def __init__(self, hparams: dict[str, Any]):
-        super().__init__()
-        self.hparams = {k: v if isinstance(v, (int, float, str, bool)) else str(v)
-                        for k, v in hparams.items()}
-
-    def _on_training_start(self) -> None:
-        metrics = {name: 0.0 for name in HPARAM_METRICS}
-        self.logger.record("hparams", HParam(self.hparams, metrics),
-                           exclude=("stdout", "log", "json", "csv"))
-
-    def _on_step(self) -> bool:
-        return True
 
 
 class LastCheckpointCallback(BaseCallback):

@@ -34,7 +34,7 @@ def test_every_hook_runs_in_order():
     trainer.fit(train, val, epochs=1)
     per_batch = ["before_forward", "after_forward", "before_backward", "after_backward",
                  "before_update", "after_update"]
-    assert calls == ["before_epoch", *per_batch, *per_batch, "after_epoch", "after_eval"]
+    assert calls == ["before_epoch", *per_batch, *per_batch, "after_epoch"]
 
 
 def test_hooks_see_the_loop_state_on_the_trainer():
