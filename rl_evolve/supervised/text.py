@@ -62,3 +62,14 @@ class Vocabulary:
     @classmethod
     def from_state_dict(cls, state: dict) -> Vocabulary:
         return cls(list(state["tokens"]), int(state["max_length"]))
+
+
+def reindex_rows(table: torch.Tensor, source: Vocabulary, vocab: Vocabulary,
+                 fill: torch.Tensor) -> torch.Tensor:
+    """A per-token table of ``source``'s (an embedding, or its Fisher) re-indexed by ``vocab``: a
+    token both know gets its source row, any other keeps its row of ``fill``."""
+    shared = [(i, source._ids[t]) for i, t in enumerate(vocab.tokens) if t in source._ids]
+    rows, source_rows = (torch.tensor(x, dtype=torch.long) for x in zip(*shared, strict=True))
+    out = fill.detach().clone()
+    out[rows] = table[source_rows].to(out.dtype)
+    return out

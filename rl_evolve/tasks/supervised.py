@@ -23,7 +23,7 @@ from rl_evolve.runtime import show_progress_bar
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
 from rl_evolve.supervised.embeddings import cooccurrence_embeddings
 from rl_evolve.supervised.models import CNN, LSTMClassifier, random_shift
-from rl_evolve.supervised.text import Vocabulary
+from rl_evolve.supervised.text import Vocabulary, reindex_rows
 from rl_evolve.tasks.base import Task
 from rl_evolve.tasks.resume import continued
 from rl_evolve.tracking.run_folder import RunFolder
@@ -65,15 +65,25 @@ def source_checkpoint(source: str) -> Path:
     return path / "checkpoints" / "best.pt" if path.is_dir() else path
 
 
-def transfer_from_source(model: torch.nn.Module, cfg: DictConfig) -> tuple[dict, dict | None]:
-    """Copies matching parameters from ``model.source``; returns them and the source's Fisher."""
+def transfer_from_source(model: torch.nn.Module, cfg: DictConfig,
+                         vocab: Vocabulary | None) -> tuple[dict, dict | None]:
+    """Copies matching parameters from ``model.source``; returns them and the source's Fisher. An
+    LSTM's embedding rows follow the words of the source's saved vocabulary into this run's."""
     state = load_checkpoint(source_checkpoint(cfg.model.source))
-    matched = matching_parameters(model, state["model"])
+    weights, fisher = dict(state["model"]), state.get("fisher")
+    if vocab is not None and state.get("vocabulary") and "embedding.weight" in weights:
+        source_vocab = Vocabulary.from_state_dict(state["vocabulary"])
+        own = model.embedding.weight  # type: ignore[union-attr]
+        weights["embedding.weight"] = reindex_rows(weights["embedding.weight"], source_vocab, vocab, own)
+        if fisher and "embedding.weight" in fisher:
+            fisher = {**fisher, "embedding.weight": reindex_rows(
+                fisher["embedding.weight"], source_vocab, vocab, torch.zeros_like(own))}
+    matched = matching_parameters(model, weights)
     if not matched:
         raise ConfigError(f"model.source '{cfg.model.source}' shares no parameter (name and shape) "
                           f"with model={cfg.model.name}")
-    model.load_state_dict({k: state["model"][k] for k in matched}, strict=False)
-    return {k: state["model"][k] for k in matched}, state.get("fisher")
+    model.load_state_dict({k: weights[k] for k in matched}, strict=False)
+    return {k: weights[k] for k in matched}, fisher
 
 
 def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
@@ -131,7 +141,7 @@ def _model(cfg: DictConfig, data: Dataset, vocab: Vocabulary | None, train_idx) 
 def _trainer(cfg: DictConfig, model: torch.nn.Module, data: Dataset, vocab: Vocabulary | None,
              folder: RunFolder, writer: SummaryWriter) -> Trainer:
     """The Trainer with the run's optimiser, schedule, penalty, augmentation and logging hooks."""
-    anchors, fisher = transfer_from_source(model, cfg) if cfg.model.source else ({}, None)
+    anchors, fisher = transfer_from_source(model, cfg, vocab) if cfg.model.source else ({}, None)
     optimizer = build_optimizer(cfg.fit.optimizer, model.parameters())
     penalty = attach_penalty(cfg, model, optimizer, anchors, fisher)
     extra: dict[str, Any] = {"vocabulary": vocab.state_dict() if vocab else None,

@@ -8,7 +8,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rl_evolve.supervised.models import CNN, LengthAwareLSTM, LSTMClassifier
-from rl_evolve.supervised.text import Vocabulary, tokenize
+from rl_evolve.supervised.text import Vocabulary, reindex_rows, tokenize
 
 
 def test_tokenizer_lowercases_and_drops_punctuation():
@@ -83,3 +83,32 @@ def test_unknown_pooling_is_refused():
 def test_cnn_maps_28x28_images_to_class_scores():
     model = CNN((1, 28, 28), n_classes=10, channels=[8, 16])
     assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+
+
+def test_a_source_embedding_follows_its_words_into_another_vocabulary():
+    source = Vocabulary(["<pad>", "<unk>", "apple", "banana"])
+    target = Vocabulary(["<pad>", "<unk>", "banana", "cherry", "apple"])
+    table = torch.arange(4.0)[:, None].repeat(1, 3)  # row i holds i
+    fill = torch.full((5, 3), -1.0)
+    out = reindex_rows(table, source, target, fill)
+    assert out[:, 0].tolist() == [0.0, 1.0, 3.0, -1.0, 2.0]  # banana, apple moved; cherry new
+
+
+def test_fine_tuning_an_lstm_maps_the_source_embeddings_through_its_saved_vocabulary(tmp_path):
+    from omegaconf import OmegaConf
+
+    from rl_evolve.core.checkpoints import save_checkpoint
+    from rl_evolve.tasks.supervised import transfer_from_source
+
+    source_vocab = Vocabulary(["<pad>", "<unk>", "apple", "banana"])
+    source = LSTMClassifier(len(source_vocab), 2, embedding_dim=4, hidden_size=8)
+    save_checkpoint(tmp_path / "best.pt",
+                    {"model": source.state_dict(), "vocabulary": source_vocab.state_dict()})
+    vocab = Vocabulary(["<pad>", "<unk>", "banana", "cherry", "apple"])
+    model = LSTMClassifier(len(vocab), 2, embedding_dim=4, hidden_size=8)
+    fresh_cherry = model.embedding.weight[3].detach().clone()
+    cfg = OmegaConf.create({"model": {"source": str(tmp_path / "best.pt"), "name": "lstm"}})
+    anchors, _ = transfer_from_source(model, cfg, vocab)
+    got, src = model.embedding.weight.detach(), source.embedding.weight.detach()
+    assert torch.equal(got[2], src[3]) and torch.equal(got[4], src[2])  # banana and apple
+    assert torch.equal(got[3], fresh_cherry) and torch.equal(anchors["embedding.weight"], got)
