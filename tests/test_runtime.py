@@ -82,7 +82,12 @@ def test_exit_skips_the_last_collection_but_runs_exit_handlers(setup, expected):
 
 
 def test_null_torch_threads_leaves_torch_default():
-    assert set_torch_threads(None) == torch.get_num_threads()
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        assert set_torch_threads(None) == 3 and torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_torch_threads_must_be_positive():

@@ -15,7 +15,9 @@ from rl_evolve.tracking.run_folder import atomic_write_text
 class Version:
     id: int
     parent: int | None
-    origin: str  # "initial", "challenger" (fine-tuned from its parent) or "reuse"
+    # "initial", "challenger" (fine-tuned from its parent, then gated) or "oracle" (fine-tuned when
+    # told the world changed, deployed without a gate); a reused version keeps its own origin
+    origin: str
     created_at_step: int  # deployment step at which it was made
     checkpoint: str
     data_window: list[int] | None = None  # [first, last] deployment steps it was trained on

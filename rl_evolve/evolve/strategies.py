@@ -58,7 +58,7 @@ class Oracle(Static):
             return
         source = d.members[champion].model
         model = fine_tune(d.cfg, d.world, source, champion, len(d.members), steps, d.logger)
-        version = d.add(model, champion, "challenger", [start, d.world.steps])
+        version = d.add(model, champion, "oracle", [start, d.world.steps])
         d.log_episodes()
         d.promote(version, f"oracle: the world changed at step {start}", None)
         d.adaptations.append({"step": start, "champion": champion, "oracle": version})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -152,10 +153,12 @@ class Train(RLTask):
         model, stop = self.model, StopOnInterrupt()
         assert model is not None
         try:
-            model.learn(total_timesteps=max(self.cfg.total_timesteps - model.num_timesteps, 0),
-                        callback=CallbackList([stop, *callbacks]),
-                        progress_bar=show_progress_bar(self.cfg.progress_bar),
-                        reset_num_timesteps=not self.resumed)
+            with warnings.catch_warnings():  # evaluation runs in this process on purpose (subproc)
+                warnings.filterwarnings("ignore", "Training and eval env are not of the same type")
+                model.learn(total_timesteps=max(self.cfg.total_timesteps - model.num_timesteps, 0),
+                            callback=CallbackList([stop, *callbacks]),
+                            progress_bar=show_progress_bar(self.cfg.progress_bar),
+                            reset_num_timesteps=not self.resumed)
         except KeyboardInterrupt:  # a second Ctrl-C
             return True
         except ValueError as exc:

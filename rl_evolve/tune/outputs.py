@@ -3,6 +3,7 @@ table of trials, and Optuna's history, intermediate-value and importance plots."
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import optuna
@@ -61,7 +62,9 @@ def write_plots(study: optuna.Study, folder: Path) -> list[Path]:
         plots["importance.png"] = ov.plot_param_importances
     written = []
     for name, plot in plots.items():
-        axes = plot(study)
+        with warnings.catch_warnings():  # Optuna marks its matplotlib plots "experimental"
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            axes = plot(study)
         figure = axes.figure if hasattr(axes, "figure") else axes.flat[0].figure
         figure.set_size_inches(9, 5)
         figure.tight_layout()

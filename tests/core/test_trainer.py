@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -95,12 +96,25 @@ def test_resume_continues_where_it_stopped_with_the_same_result(tmp_path):
 
 def test_batches_are_moved_to_the_trainer_device_before_any_hook_sees_them():
     trainer = toy_trainer(device="meta")  # a device without data: only the move is checked
-    moved = trainer.move((torch.ones(2, 4), torch.zeros(2, dtype=torch.long)))
-    assert [t.device.type for t in moved] == ["meta", "meta"]
+    seen: list[str] = []
+
+    class Seen(Exception):
+        pass
+
+    def record_and_stop(t: Trainer) -> None:
+        seen.extend(x.device.type for x in t.batch)
+        raise Seen  # before the forward pass, which a meta tensor could not run
+
+    trainer.add_hook("before_forward", record_and_stop)
+    with pytest.raises(Seen):
+        trainer.train_epoch([(torch.ones(2, 4), torch.zeros(2, dtype=torch.long))])
+    assert seen == ["meta", "meta"]
 
 
 def test_the_trainer_device_defaults_to_the_model_device():
-    assert toy_trainer().device == torch.device("cpu")
+    model = nn.Linear(4, 2, device="meta")
+    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=0.5), 2, progress=False)
+    assert trainer.device == torch.device("meta")
 
 
 def test_a_regression_trainer_reports_its_loss_as_the_validation_metric():

@@ -27,9 +27,10 @@ def study_trials(folder) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_a_study_leaves_its_trials_a_table_plots_and_the_best_parameters(tmp_path):
+def test_a_study_leaves_its_trials_a_table_plots_and_the_best_parameters(tmp_path, recwarn):
     result = run_cli(*TINY, "tune.n_trials=2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert not [w for w in recwarn if issubclass(w.category, optuna.exceptions.ExperimentalWarning)]
     study = tmp_path / "study"
     rows = study_trials(study)
     assert [r["number"] for r in rows] == ["0", "1"]
