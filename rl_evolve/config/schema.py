@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from omegaconf import MISSING
+from omegaconf import II, MISSING
 
 from rl_evolve.envs import schedules
 
@@ -35,6 +35,13 @@ class VecEnvKind(str, Enum):
 Signal = Enum("Signal", {"either": "either", "return": "return", "surprise": "surprise"}, type=str)
 
 
+def tuned(default: Any) -> Any:
+    """A field of an algorithm's schema whose value is its env's tuned one
+    (``conf/env/<env>.yaml``'s ``hyperparams.<algo>.<field>``), else ``default`` (SB3's); a
+    command-line override replaces either."""
+    return field(default=II("tuned:"), metadata={"untuned": default})
+
+
 @dataclass
 class AlgoConfig:
     """Fields common to every SB3 algorithm; ``_target_`` is the ``BaseAlgorithm`` subclass to
@@ -42,13 +49,13 @@ class AlgoConfig:
 
     name: str = MISSING
     _target_: str = MISSING
-    policy: str = "MlpPolicy"
-    learning_rate: float = 3e-4
-    learning_rate_schedule: Schedule = Schedule.constant
-    gamma: float = 0.99
+    policy: str = tuned("MlpPolicy")
+    learning_rate: float = tuned(3e-4)
+    learning_rate_schedule: Schedule = tuned(Schedule.constant)
+    gamma: float = tuned(0.99)
     # Hidden layer sizes, e.g. [256, 256]. Typed Any: OmegaConf resolves list-typed
     # interpolations while Hydra merges, before the env's tuned table is known.
-    net_arch: Any = None
+    net_arch: Any = tuned(None)
     # Keyword arguments for an algorithm this schema does not describe (a new BaseAlgorithm).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -57,37 +64,37 @@ class AlgoConfig:
 class PPOConfig(AlgoConfig):
     name: str = "ppo"
     _target_: str = "stable_baselines3.PPO"
-    n_steps: int = 2048
-    batch_size: int = 64
-    n_epochs: int = 10
-    gae_lambda: float = 0.95
-    clip_range: float = 0.2
-    clip_range_schedule: Schedule = Schedule.constant
-    ent_coef: float = 0.0
-    vf_coef: float = 0.5
-    max_grad_norm: float = 0.5
-    normalize_advantage: bool = True
-    use_sde: bool = False
-    sde_sample_freq: int = -1
-    target_kl: float | None = None
+    n_steps: int = tuned(2048)
+    batch_size: int = tuned(64)
+    n_epochs: int = tuned(10)
+    gae_lambda: float = tuned(0.95)
+    clip_range: float = tuned(0.2)
+    clip_range_schedule: Schedule = tuned(Schedule.constant)
+    ent_coef: float = tuned(0.0)
+    vf_coef: float = tuned(0.5)
+    max_grad_norm: float = tuned(0.5)
+    normalize_advantage: bool = tuned(True)
+    use_sde: bool = tuned(False)
+    sde_sample_freq: int = tuned(-1)
+    target_kl: float | None = tuned(None)
 
 
 @dataclass
 class DQNConfig(AlgoConfig):
     name: str = "dqn"
     _target_: str = "stable_baselines3.DQN"
-    learning_rate: float = 1e-4
-    buffer_size: int = 1_000_000
-    learning_starts: int = 100
-    batch_size: int = 32
-    tau: float = 1.0
-    train_freq: int = 4
-    gradient_steps: int = 1
-    target_update_interval: int = 10_000
-    exploration_fraction: float = 0.1
-    exploration_initial_eps: float = 1.0
-    exploration_final_eps: float = 0.05
-    max_grad_norm: float = 10.0
+    learning_rate: float = tuned(1e-4)
+    buffer_size: int = tuned(1_000_000)
+    learning_starts: int = tuned(100)
+    batch_size: int = tuned(32)
+    tau: float = tuned(1.0)
+    train_freq: int = tuned(4)
+    gradient_steps: int = tuned(1)
+    target_update_interval: int = tuned(10_000)
+    exploration_fraction: float = tuned(0.1)
+    exploration_initial_eps: float = tuned(1.0)
+    exploration_final_eps: float = tuned(0.05)
+    max_grad_norm: float = tuned(10.0)
 
 
 @dataclass
@@ -432,6 +439,8 @@ class Config:
     # conf/task/<task>.yaml sets both: the task's name and the Task subclass that runs it.
     task: str = "train"
     task_class: str | None = None
+    # A task's own settings where the schema has no node for it (a user's task, docs/architecture.md).
+    task_args: dict[str, Any] = field(default_factory=dict)
     experiment: str = "default"
     runs_dir: str = "runs"
     seed: int = 0
@@ -448,14 +457,14 @@ class Config:
     eval: EvalConfig = field(default_factory=EvalConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     # The nodes below are composed by the task that uses them (conf/task/); null otherwise.
-    algo: Any = None
+    algo: AlgoConfig | None = None  # each option of the group is a subclass (PPOConfig, ...)
     env: EnvConfig | None = None
-    replay: Any = None
-    dynamics: Any = None
-    curriculum: Any = None  # a CurriculumConfig when curriculum=<name> is chosen
+    replay: ReplayConfig | None = None
+    dynamics: Any = None  # a schedule's schema (ScheduleConfig, PiecewiseConfig, ...)
+    curriculum: CurriculumConfig | None = None
     transfer: TransferConfig | None = None
-    model: Any = None
-    data: Any = None
+    model: ModelConfig | None = None
+    data: DataConfig | None = None
     fit: FitConfig | None = None
     evolve: EvolveConfig | None = None
     tune: TuneConfig | None = None

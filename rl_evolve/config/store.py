@@ -36,7 +36,8 @@ _NO_DEFAULT = object()
 
 def tuned(key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _parent_: Any,
           _root_: Any) -> Any:
-    """``${tuned:}``: the env's tuned value for this algorithm field, else the schema default.
+    """``${tuned:}``: the env's tuned value for this algorithm field, else the default the schema
+    declares with ``schema.tuned(default)``.
 
     ``key`` names the entry in ``env.hyperparams.<algo>`` (defaults to the field's own name);
     ``default`` is used when the env has no tuned value (defaults to the dataclass default).
@@ -51,11 +52,9 @@ def tuned(key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _
     schema = OmegaConf.get_type(_parent_)
     if dataclasses.is_dataclass(schema):
         for f in dataclasses.fields(schema):
-            if f.name == key:
-                if f.default is not dataclasses.MISSING:
-                    return f.default.value if hasattr(f.default, "value") else f.default
-                if f.default_factory is not dataclasses.MISSING:
-                    return f.default_factory()
+            if f.name == key and "untuned" in f.metadata:
+                untuned = f.metadata["untuned"]
+                return untuned.value if hasattr(untuned, "value") else untuned
     raise KeyError(f"no tuned value and no default for '{key}'")
 
 

@@ -22,11 +22,12 @@ def check_positive(cfg: DictConfig, training: bool = True) -> None:
 
 
 def check_tuned_tables(cfg: DictConfig) -> None:
-    """A typo in an env's tuned table would silently do nothing: reject unknown keys."""
+    """A typo in an env's tuned table, or a key of a field the schema does not declare tuned, would
+    silently do nothing: reject them."""
     schema = OmegaConf.get_type(cfg.algo)
     if not dataclasses.is_dataclass(schema):
         return
-    known = {f.name for f in dataclasses.fields(schema)} | TOP_LEVEL_TUNED
+    known = {f.name for f in dataclasses.fields(schema) if "untuned" in f.metadata} | TOP_LEVEL_TUNED
     table = cfg.env.hyperparams.get(cfg.algo.name) or {}
     for key in table:
         if key not in known:

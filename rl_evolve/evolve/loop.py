@@ -114,11 +114,9 @@ class Deployment:
         return returns
 
     # --- the strategy's run ------------------------------------------------------------------
-    def run(self, folder: Path) -> None:
-        """Spends the budget as ``evolve.strategy`` says (``rl_evolve.evolve.strategies``)."""
-        from rl_evolve.evolve.strategies import STRATEGIES
-
-        STRATEGIES[str(self.ev.strategy.value)]().run(self, folder)
+    def run(self, folder: Path, strategy: Any) -> None:
+        """Spends the budget as ``strategy`` does (``rl_evolve.evolve.strategies``)."""
+        strategy.run(self, folder)
         self.log_episodes()
         self.save(folder)
         self.progress.close()

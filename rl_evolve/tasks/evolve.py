@@ -16,6 +16,7 @@ from rl_evolve.errors import ConfigError
 from rl_evolve.evolve import results
 from rl_evolve.evolve.detectors import build_detector
 from rl_evolve.evolve.loop import Deployment
+from rl_evolve.evolve.strategies import STRATEGIES
 from rl_evolve.evolve.world import World
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.scoring.normalise import random_policy_return
@@ -124,7 +125,7 @@ class Evolve(RLTask):
                                      self.recorder.logger(offset_axis=True), references=self.references,
                                      progress=show_progress_bar(cfg.progress_bar))
         print(f"deploying v0 ({cfg.evolve.strategy.value}) for {cfg.evolve.steps} world steps")
-        self.deployment.run(self.folder.root)
+        self.deployment.run(self.folder.root, STRATEGIES[str(cfg.evolve.strategy.value)]())
 
     def progress(self) -> dict[str, Any]:
         if self.references is None or self.deployment is None:
