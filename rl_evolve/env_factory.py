@@ -117,8 +117,9 @@ WORKER_MODULES = ["__main__", "stable_baselines3.common.vec_env.subproc_vec_env"
 
 def preload_worker_modules() -> None:
     """SB3 starts SubprocVecEnv workers from Python's forkserver, one per process. By default each
-    worker imports SB3 and torch for itself (~4 s of CPU each); imported once in the forkserver,
-    every worker forks with them loaded. Takes effect only before the forkserver's first start."""
+    worker imports SB3 and torch for itself (seconds of CPU each: docs/performance.md); imported
+    once in the forkserver, every worker forks with them loaded. Takes effect only before the
+    forkserver's first start."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         multiprocessing.set_forkserver_preload(WORKER_MODULES)
 

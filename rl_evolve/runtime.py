@@ -1,10 +1,10 @@
 """Process-wide compute settings a run makes before any torch work: threads and denormals.
 
 Small networks gain little from torch's intra-op threads, and on a machine where another job
-holds a core those threads spin and wait on each other: runs 10-50x slower
-(``benchmarks/threads.py``). A run therefore sets ``torch_threads`` (1 by default) for torch,
-for the BLAS and OpenMP pools numpy and scikit-learn use (threadpoolctl), and, through the
-environment, for every process it starts (SubprocVecEnv workers, launcher jobs).
+holds a core those threads spin and wait on each other: runs many times slower
+(docs/performance.md, ``benchmarks/threads.py``). A run therefore sets ``torch_threads`` (1 by
+default) for torch, for the BLAS and OpenMP pools numpy and scikit-learn use (threadpoolctl),
+and, through the environment, for every process it starts (SubprocVecEnv workers, launcher jobs).
 
 Denormal floats: ``torch.set_flush_denormal`` sets the calling thread's MXCSR register only.
 A thread inherits the register from the thread that creates it, so flushing before torch's
@@ -12,7 +12,7 @@ first parallel operation (which creates its OpenMP pool) makes every compute thr
 ``tests/test_runtime.py`` checks this in a fresh process.
 
 Exit: the interpreter's last garbage collection walks every object torch, SB3 and Hydra made
-(2 s after a short DQN run, ``benchmarks/exit_time.py``); ``collect_nothing_at_exit`` skips it.
+(seconds after a short DQN run: docs/performance.md); ``collect_nothing_at_exit`` skips it.
 torch is imported inside the functions that use it: the command line calls
 ``collect_nothing_at_exit`` before it knows whether the command needs torch at all.
 """

@@ -233,7 +233,7 @@ def policy_fisher(model: BaseAlgorithm, env: VecEnv, n_samples: int, seed: int) 
 
 
 class PenaltyLogCallback(BaseCallback):
-    """Logs ``transfer/penalty`` (the penalty's value at the last optimizer step)."""
+    """Logs ``transfer/penalty_<name>`` (the penalty's value at the last optimizer step)."""
 
     def __init__(self, penalty: QuadraticPenalty):
         super().__init__()

@@ -29,4 +29,4 @@ common=(task=evolve experiment=self_evolution progress_bar=false seed="$seeds"
 # ... and with each challenger continuing from the newest rejected one (evolve.challenger_from=latest).
 .venv/bin/rl-evolve -m "${common[@]}" dynamics=cartpole_recurring,cartpole_pole_drift \
     evolve.strategy=evolve evolve.improve_below=0.8 evolve.challenger_from=latest
-.venv/bin/rl-evolve-evolve-report "$RUNS" --out "$OUT"
+.venv/bin/rl-evolve-report "$RUNS" --out "$OUT"

@@ -378,7 +378,7 @@ class EvolveConfig:
     # oracle: fine-tune when a true parameter has moved by more than this fraction since the last time
     oracle_tolerance: float = 0.05
     # the normalised return's 0 and 1: a random policy's (measured) and this; None: the champion's
-    # first gate-sized window of service
+    # mean over 20 episodes on the env's own dynamics, measured before the deployment
     best_return: float | None = None
 
 
@@ -444,7 +444,7 @@ class Config:
     experiment: str = "default"
     runs_dir: str = "runs"
     seed: int = 0
-    total_timesteps: int | None = None  # task=train sets these (from the env's tuned table)
+    total_timesteps: int | None = None  # RL tasks set these (from the env's tuned table)
     n_envs: int | None = None
     vec_env: VecEnvKind = VecEnvKind.dummy
     device: str = "cpu"

@@ -56,7 +56,7 @@ class LengthAwareLSTM(nn.Module):
     Each direction of each layer is its own unidirectional ``nn.LSTM``: the forward one reads the
     padded batch as it is (padding comes after every real step, so it cannot reach them), the
     backward one reads each sequence reversed within its own length. On the CPU build of torch
-    this project installs, that is about ten times faster than one bidirectional ``nn.LSTM`` over
+    this project installs, that is several times faster than one bidirectional ``nn.LSTM`` over
     a ``PackedSequence`` (``benchmarks/lstm_packing.py``). ``packed=True`` runs the same weights
     over packed sequences instead (the reference the tests compare with).
     """
