@@ -24,18 +24,18 @@ from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.distributions import Categorical
 
-from rl_evolve.agents.layouts import head_prefixes, sync_targets
+from rl_evolve.agents.layouts import head_prefixes, optimizers, sync_targets
 from rl_evolve.core.penalties import EWC, L2SP, QuadraticPenalty, diagonal_fisher
 from rl_evolve.errors import ConfigError
 
 
 @dataclass
 class SourceWeights:
-    """A policy's tensors (and optimizer state), with where they came from."""
+    """A policy's tensors (and its optimizers' states, by SB3's names), with where they came from."""
 
     policy: dict[str, torch.Tensor]
     origin: str
-    optimizer: dict[str, Any] | None = None
+    optimizers: dict[str, Any] | None = None
     fisher: dict[str, torch.Tensor] | None = None  # for EWC, estimated on the source's task
 
 
@@ -89,7 +89,7 @@ def weights_of(model: BaseAlgorithm, origin: str) -> SourceWeights:
     """A detached copy of ``model``'s policy (and optimizer) state."""
     return SourceWeights(
         policy={k: v.detach().clone() for k, v in model.policy.state_dict().items()},
-        optimizer=model.policy.optimizer.state_dict(), origin=origin)
+        optimizers={k: o.state_dict() for k, o in optimizers(model).items()}, origin=origin)
 
 
 def load_source(source: str, what: str = "transfer.source") -> SourceWeights:
@@ -109,8 +109,8 @@ def load_source(source: str, what: str = "transfer.source") -> SourceWeights:
         raise ConfigError(f"{what} '{path}' is corrupt or not an SB3 checkpoint: {exc}") from exc
     if not params or "policy" not in params:
         raise ConfigError(f"{what} '{path}' holds no policy weights")
-    return SourceWeights(policy=params["policy"], optimizer=params.get("policy.optimizer"),
-                         origin=str(path))
+    return SourceWeights(policy=params["policy"], origin=str(path),
+                         optimizers={k: v for k, v in params.items() if k.endswith("optimizer")})
 
 
 def load_weights_into(model: BaseAlgorithm, source: str, what: str, fits: str) -> None:
@@ -156,10 +156,12 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
                 parameters[name].requires_grad_(False)
                 report.frozen.append(name)
     if carry_optimizer:
-        if mode != "full" or source.optimizer is None:
+        own = optimizers(model)
+        if mode != "full" or not own or not set(own) <= set(source.optimizers or {}):
             raise ConfigError("transfer.reset_optimizer=false needs transfer=full and a source "
-                              "that saved its optimizer")
-        model.policy.optimizer.load_state_dict(source.optimizer)
+                              "that saved its optimizers")
+        for name, optimizer in own.items():
+            optimizer.load_state_dict(source.optimizers[name])  # type: ignore[index]
     return report
 
 
@@ -173,8 +175,9 @@ def transfer_into(model: BaseAlgorithm, source: SourceWeights, t: DictConfig,
 
 
 def optimised_parameters(model: BaseAlgorithm) -> dict[str, torch.nn.Parameter]:
-    """The trainable policy parameters the policy's optimizer updates (not DQN's target net)."""
-    in_optimizer = {id(p) for group in model.policy.optimizer.param_groups for p in group["params"]}
+    """The trainable policy parameters its optimizers update (not a target network's)."""
+    in_optimizer = {id(p) for o in optimizers(model).values() for group in o.param_groups
+                    for p in group["params"]}
     return {k: p for k, p in model.policy.named_parameters() if id(p) in in_optimizer and p.requires_grad}
 
 
@@ -183,6 +186,9 @@ def attach_penalty(model: BaseAlgorithm, source: SourceWeights, kind: str,
     """L2-SP or EWC toward ``source`` on the optimised parameters it holds with equal shape."""
     if kind == "none":
         return None
+    if not optimizers(model):
+        raise ConfigError(f"transfer.penalty={kind} acts through an optimizer; {type(model).__name__} "
+                          f"has none (it searches rather than descends): use transfer.penalty=none")
     params = {k: p for k, p in optimised_parameters(model).items()
               if k in source.policy and source.policy[k].shape == p.shape}
     if kind == "l2sp":
@@ -193,14 +199,16 @@ def attach_penalty(model: BaseAlgorithm, source: SourceWeights, kind: str,
                               f"{source.origin} has none (EWC works between curriculum stages)")
         params = {k: p for k, p in params.items() if k in source.fisher}
         penalty = EWC(params, source.policy, strength, weights=source.fisher)
-    penalty.attach(model.policy.optimizer)
+    for optimizer in optimizers(model).values():
+        penalty.attach(optimizer)
     return penalty
 
 
 def _log_likelihood(model: BaseAlgorithm, obs: torch.Tensor) -> torch.Tensor:
     """log pi(a|s) of an action drawn from the policy itself (the "true" Fisher's sample).
 
-    DQN has no stochastic policy; its Q-values are read as the logits of a Boltzmann policy.
+    DQN and QR-DQN have no stochastic policy; their Q-values are read as the logits of a
+    Boltzmann policy.
     """
     policy = model.policy
     if hasattr(policy, "get_distribution"):
@@ -208,7 +216,13 @@ def _log_likelihood(model: BaseAlgorithm, obs: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
             action = dist.sample()
         return dist.log_prob(action).sum()
-    logits = policy.q_net(obs)
+    if hasattr(policy, "q_net"):
+        logits = policy.q_net(obs)
+    elif hasattr(policy, "quantile_net"):  # QR-DQN: the mean over quantiles is the Q-value
+        logits = policy.quantile_net(obs).mean(dim=1)
+    else:
+        raise ConfigError(f"transfer.penalty=ewc needs the policy's action distribution; "
+                          f"{type(policy).__name__} gives none here: use transfer.penalty=l2sp")
     dist = Categorical(logits=logits)
     with torch.no_grad():
         action = dist.sample()

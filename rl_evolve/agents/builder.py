@@ -5,16 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.noise import ActionNoise, NormalActionNoise, OrnsteinUhlenbeckActionNoise
 from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import VecEnv
 
+from rl_evolve.config.algorithms import NOT_KWARGS
 from rl_evolve.errors import ConfigError
 
-# Schema fields that are not constructor arguments of the SB3 class.
-_NOT_KWARGS = {"name", "_target_", "net_arch", "extra", "learning_rate_schedule", "clip_range_schedule"}
+NOISES = {"normal": NormalActionNoise, "ornstein-uhlenbeck": OrnsteinUhlenbeckActionNoise}
+
 
 
 def algorithm_class(algo_cfg: DictConfig) -> type[BaseAlgorithm]:
@@ -33,16 +37,40 @@ def _schedule(value: float, kind: Any) -> float | LinearSchedule:
     return LinearSchedule(value, 0.0, 1.0) if str(getattr(kind, "value", kind)) == "linear" else value
 
 
+def _classes(value: Any) -> Any:
+    """zoo's ``activation_fn=nn.ReLU`` and the like, written as dotted paths, as the classes."""
+    if isinstance(value, dict):
+        return {k: get_class(v) if k.endswith(("_fn", "_class")) and isinstance(v, str) else _classes(v)
+                for k, v in value.items()}
+    return value
+
+
+def action_noise(values: dict[str, Any], env: VecEnv) -> ActionNoise | None:
+    """zoo's ``noise_type`` (normal, ornstein-uhlenbeck) of ``noise_std`` on every action dimension."""
+    kind = values.get("noise_type")
+    if kind is None:
+        return None
+    if kind not in NOISES:
+        raise ConfigError(f"algo.noise_type '{kind}' is not one of {', '.join(NOISES)} (or null)")
+    n = int(np.prod(env.action_space.shape))
+    return NOISES[kind](mean=np.zeros(n), sigma=float(values["noise_std"]) * np.ones(n))
+
+
 def algorithm_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
     """Constructor keyword arguments for the SB3 class, from the resolved ``algo`` node."""
     values: dict[str, Any] = OmegaConf.to_container(algo_cfg, resolve=True)  # type: ignore[assignment]
-    kwargs = {k: v for k, v in values.items() if k not in _NOT_KWARGS}
+    kwargs = {k: v for k, v in values.items() if k not in NOT_KWARGS}
     kwargs.update(values.get("extra") or {})
     kwargs["learning_rate"] = _schedule(values["learning_rate"], values["learning_rate_schedule"])
     if "clip_range" in values:
         kwargs["clip_range"] = _schedule(values["clip_range"], values["clip_range_schedule"])
+    if isinstance(values.get("train_freq"), list):
+        kwargs["train_freq"] = tuple(values["train_freq"])
+    policy_kwargs = _classes(dict(values.get("policy_kwargs") or {}))
     if values.get("net_arch") is not None:
-        kwargs["policy_kwargs"] = {"net_arch": list(values["net_arch"])}
+        policy_kwargs["net_arch"] = values["net_arch"]
+    if policy_kwargs:
+        kwargs["policy_kwargs"] = policy_kwargs
     return kwargs
 
 
@@ -78,9 +106,10 @@ def check_agent_config(cfg: DictConfig) -> None:
 def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:
     """A fresh agent for ``env``; an algorithm that cannot act in the env fails with one line."""
     cls, replay_kwargs = replay_variant(cfg)
+    noise = action_noise(OmegaConf.to_container(cfg.algo, resolve=True), env)  # type: ignore[arg-type]
     try:
-        return cls(env=env, seed=cfg.seed, device=cfg.device, verbose=0,
-                   **algorithm_kwargs(cfg.algo), **replay_kwargs)
+        return cls(env=env, seed=cfg.seed, device=cfg.device, verbose=0, **algorithm_kwargs(cfg.algo),
+                   **replay_kwargs, **({"action_noise": noise} if noise is not None else {}))
     except AssertionError as exc:
         if "action space" in str(exc):
             raise ConfigError(

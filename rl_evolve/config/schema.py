@@ -16,14 +16,8 @@ from typing import Any
 
 from omegaconf import II, MISSING
 
+from rl_evolve.config.algorithms import AlgoConfig
 from rl_evolve.envs import schedules
-
-
-class Schedule(str, Enum):
-    """How a coefficient moves over training: fixed, or linearly down to zero (zoo's ``lin_``)."""
-
-    constant = "constant"
-    linear = "linear"
 
 
 class VecEnvKind(str, Enum):
@@ -33,68 +27,6 @@ class VecEnvKind(str, Enum):
 
 # Whose alarm starts an adaptation ("return" is a keyword, hence the functional form).
 Signal = Enum("Signal", {"either": "either", "return": "return", "surprise": "surprise"}, type=str)
-
-
-def tuned(default: Any) -> Any:
-    """A field of an algorithm's schema whose value is its env's tuned one
-    (``conf/env/<env>.yaml``'s ``hyperparams.<algo>.<field>``), else ``default`` (SB3's); a
-    command-line override replaces either."""
-    return field(default=II("tuned:"), metadata={"untuned": default})
-
-
-@dataclass
-class AlgoConfig:
-    """Fields common to every SB3 algorithm; ``_target_`` is the ``BaseAlgorithm`` subclass to
-    build (like every class a config names: the replay buffer, the schedules)."""
-
-    name: str = MISSING
-    _target_: str = MISSING
-    policy: str = tuned("MlpPolicy")
-    learning_rate: float = tuned(3e-4)
-    learning_rate_schedule: Schedule = tuned(Schedule.constant)
-    gamma: float = tuned(0.99)
-    # Hidden layer sizes, e.g. [256, 256]. Typed Any: OmegaConf resolves list-typed
-    # interpolations while Hydra merges, before the env's tuned table is known.
-    net_arch: Any = tuned(None)
-    # Keyword arguments for an algorithm this schema does not describe (a new BaseAlgorithm).
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class PPOConfig(AlgoConfig):
-    name: str = "ppo"
-    _target_: str = "stable_baselines3.PPO"
-    n_steps: int = tuned(2048)
-    batch_size: int = tuned(64)
-    n_epochs: int = tuned(10)
-    gae_lambda: float = tuned(0.95)
-    clip_range: float = tuned(0.2)
-    clip_range_schedule: Schedule = tuned(Schedule.constant)
-    ent_coef: float = tuned(0.0)
-    vf_coef: float = tuned(0.5)
-    max_grad_norm: float = tuned(0.5)
-    normalize_advantage: bool = tuned(True)
-    use_sde: bool = tuned(False)
-    sde_sample_freq: int = tuned(-1)
-    target_kl: float | None = tuned(None)
-
-
-@dataclass
-class DQNConfig(AlgoConfig):
-    name: str = "dqn"
-    _target_: str = "stable_baselines3.DQN"
-    learning_rate: float = tuned(1e-4)
-    buffer_size: int = tuned(1_000_000)
-    learning_starts: int = tuned(100)
-    batch_size: int = tuned(32)
-    tau: float = tuned(1.0)
-    train_freq: int = tuned(4)
-    gradient_steps: int = tuned(1)
-    target_update_interval: int = tuned(10_000)
-    exploration_fraction: float = tuned(0.1)
-    exploration_initial_eps: float = tuned(1.0)
-    exploration_final_eps: float = tuned(0.05)
-    max_grad_norm: float = tuned(10.0)
 
 
 @dataclass

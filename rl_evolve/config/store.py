@@ -8,6 +8,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import Node, OmegaConf
 
+from rl_evolve.config.algorithms import ALGORITHMS
 from rl_evolve.config.groups import groups_help
 from rl_evolve.config.schema import (
     AlgoConfig,
@@ -15,12 +16,10 @@ from rl_evolve.config.schema import (
     Config,
     CurriculumConfig,
     DataConfig,
-    DQNConfig,
     EvolveConfig,
     LinearConfig,
     LSTMConfig,
     PiecewiseConfig,
-    PPOConfig,
     PrioritizedReplayConfig,
     RandomConfig,
     ReplayConfig,
@@ -70,8 +69,8 @@ def register() -> None:
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     cs.store(group="algo", name="algo_schema", node=AlgoConfig)
-    cs.store(group="algo", name="ppo_schema", node=PPOConfig)
-    cs.store(group="algo", name="dqn_schema", node=DQNConfig)
+    for name, node in ALGORITHMS.items():
+        cs.store(group="algo", name=f"{name}_schema", node=node)
     cs.store(group="replay", name="uniform_schema", node=ReplayConfig)
     cs.store(group="replay", name="prioritized_schema", node=PrioritizedReplayConfig)
     cs.store(group="model", name="cnn_schema", node=CNNConfig)

@@ -34,9 +34,10 @@ class QuadraticPenalty:
         return 0.5 * self.strength * (torch.stack(terms).sum() if terms else torch.zeros(()))
 
     @torch.no_grad()
-    def add_gradients(self) -> None:
-        """Adds the penalty's analytic gradient to every parameter's ``.grad``."""
-        for k, p in self.params.items():
+    def add_gradients(self, keys: Iterable[str] | None = None) -> None:
+        """Adds the penalty's analytic gradient to the ``.grad`` of every parameter (of ``keys``)."""
+        for k in self.params if keys is None else keys:
+            p = self.params[k]
             grad = self.strength * (p - self.anchors[k])
             if self.weights:
                 grad = grad * self.weights[k]
@@ -48,8 +49,11 @@ class QuadraticPenalty:
         return float(self.value())
 
     def attach(self, optimizer: torch.optim.Optimizer):
-        """Adds the gradient before every ``optimizer.step()``; returns the removable handle."""
-        return optimizer.register_step_pre_hook(lambda *_: self.add_gradients())
+        """Adds the gradient of the parameters ``optimizer`` updates before each of its steps (an
+        actor-critic attaches to both of its optimizers); returns the removable handle."""
+        mine = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        keys = [k for k, p in self.params.items() if id(p) in mine]
+        return optimizer.register_step_pre_hook(lambda *_: self.add_gradients(keys))
 
 
 class L2SP(QuadraticPenalty):
