@@ -96,7 +96,8 @@ def done_rows(path: Path) -> list[dict]:
 
 
 def report(rows: list[dict]) -> str:
-    lines = ["| algo | env | zoo budget | zoo mean ± std | ours: mean over seeds (per seed) | within one zoo std |",
+    lines = ["| algo | env | zoo budget | zoo mean ± std | ours: mean over seeds (per seed) "
+             "| within one zoo std |",
              "|---|---|---|---|---|---|"]
     for (algo, env), (mean, std, budget) in PAIRS.items():
         mine = [r for r in rows if r["algo"] == algo and r["env"] == env]

@@ -41,6 +41,10 @@ CASES = {
                                             "is neither an SB3 .zip nor a run folder"),
     "curriculum with a supervised task": (["curriculum=cartpole_pole_length", "task=supervised"],
                                           "curriculum= does not apply to this task ("),
+    **{f"{algo} on {env}": ([f"algo={algo}", f"env={env}"], f"algo={algo} cannot act in env={env}")
+       for algo, env in [("sac", "cartpole"), ("td3", "acrobot"), ("ddpg", "mountaincar"),
+                         ("tqc", "cartpole"), ("crossq", "lunarlander"), ("qrdqn", "pendulum"),
+                         ("dqn", "mountaincar_continuous")]},
     "a value that needs quotes": (["task=evaluate", "source=runs/x/seed=0,total_timesteps=500"],
                                   "needs quotes: \"source='runs/x/seed=0,total_timesteps=500'\""),
     "conflicting hydra modes": (["-m", "seed=0,1", "--cfg", "job"], "Only one of --run, --multirun"),
@@ -131,4 +135,5 @@ def test_the_installed_command_reports_bad_input_in_one_line(tmp_path):
     result = run_subprocess("algo=dqnn", cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "rl-evolve: error: unknown algo option 'dqnn'; did you mean 'dqn'? valid: dqn, ppo"]
+        "rl-evolve: error: unknown algo option 'dqnn'; did you mean 'dqn'? valid: dqn, qrdqn, td3, tqc, "
+        "ddpg, crossq, recurrent_ppo, a2c, ars, ppo, sac, trpo"]

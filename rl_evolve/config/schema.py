@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from omegaconf import II, MISSING
+from omegaconf import MISSING
 
 from rl_evolve.config.algorithms import AlgoConfig
 from rl_evolve.envs import schedules

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 from gymnasium.wrappers import RecordVideo
 from stable_baselines3.common.base_class import BaseAlgorithm
 
@@ -47,10 +48,10 @@ def record(
     )
     for episode in range(episodes):
         obs, _ = env.reset(seed=seed + episode)
-        done = False
+        done, state, start = False, None, np.ones(1, dtype=bool)  # a recurrent policy's memory
         while not done:
-            action, _ = model.predict(obs, deterministic=deterministic)
+            action, state = model.predict(obs, state=state, episode_start=start, deterministic=deterministic)
             obs, _, terminated, truncated, _ = env.step(action)
-            done = terminated or truncated
+            done, start = terminated or truncated, np.zeros(1, dtype=bool)
     env.close()
     return sorted(folder.glob("*.mp4"))

@@ -112,9 +112,11 @@ class World:
         steps is spent; returns the episodes it finished."""
         self.acting(role, version)
         first = len(self.log.episodes)
+        state, starts = None, np.ones(1, dtype=bool)  # a recurrent policy's memory, reset per episode
         while len(self.log.episodes) - first < episodes and self.log.steps < budget:
-            action, _ = model.predict(self._obs, deterministic=deterministic)
-            self._obs, _, _, _ = self.vec_env.step(action)
+            action, state = model.predict(self._obs, state=state, episode_start=starts,
+                                          deterministic=deterministic)
+            self._obs, _, starts, _ = self.vec_env.step(action)
         return self.log.episodes[first:]
 
     def after_learning(self) -> None:
