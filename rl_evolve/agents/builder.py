@@ -82,15 +82,17 @@ def replay_variant(cfg: DictConfig) -> tuple[type[BaseAlgorithm], dict[str, Any]
     cls = algorithm_class(cfg.algo)
     if cfg.replay.name == "uniform":
         return cls, {}
-    variant = get_class(cfg.replay.algorithm)
+    if cfg.algo.name not in cfg.replay.algorithms:
+        raise ConfigError(f"replay={cfg.replay.name} works with algo={', '.join(cfg.replay.algorithms)}; "
+                          f"algo={cfg.algo.name} has no prioritized variant (use replay=uniform)")
+    variant = get_class(cfg.replay.algorithms[cfg.algo.name])
     if not issubclass(variant, cls):
-        raise ConfigError(f"replay={cfg.replay.name} needs {variant.__name__}'s base algorithm "
-                          f"({variant.__mro__[1].__name__}); algo={cfg.algo.name} is {cls.__name__}")
+        raise ConfigError(f"replay.algorithms.{cfg.algo.name}: {variant.__name__} is not a {cls.__name__}")
     buffer_kwargs = {"alpha": cfg.replay.alpha, "beta0": cfg.replay.beta0, "eps": cfg.replay.eps,
                      "seed": cfg.seed}
+    extra = {"double_q": cfg.replay.double_q} if cfg.algo.name == "dqn" else {}
     return variant, {"replay_buffer_class": get_class(cfg.replay._target_),
-                     "replay_buffer_kwargs": buffer_kwargs,
-                     "double_q": cfg.replay.double_q}
+                     "replay_buffer_kwargs": buffer_kwargs, **extra}
 
 
 def check_agent_config(cfg: DictConfig) -> None:

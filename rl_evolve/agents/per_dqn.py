@@ -14,6 +14,7 @@ import torch as th
 import torch.nn.functional as F
 from stable_baselines3 import DQN
 
+from rl_evolve.agents.per_common import log_per, set_priorities, start_step
 from rl_evolve.replay.prioritized import PrioritizedReplayBuffer
 
 
@@ -26,10 +27,9 @@ class PERDQN(DQN):
         self.double_q = double_q
 
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
-        buffer: PrioritizedReplayBuffer = self.replay_buffer  # type: ignore[assignment]
+        buffer = start_step(self)
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
-        buffer.anneal_beta(1.0 - self._current_progress_remaining)
 
         losses, weight_means = [], []
         for _ in range(gradient_steps):
@@ -53,12 +53,9 @@ class PERDQN(DQN):
             loss.backward()
             th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
             self.policy.optimizer.step()
-            buffer.update_priorities(data.indices, (current_q - target_q).detach().cpu().numpy())
+            set_priorities(buffer, data.indices, current_q - target_q)
 
         self._n_updates += gradient_steps
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
         self.logger.record("train/loss", float(np.mean(losses)))
-        self.logger.record("per/beta", buffer.beta)
-        self.logger.record("per/priority_mean", buffer.tree.total / (buffer.size() * buffer.n_envs))
-        self.logger.record("per/priority_max", buffer.max_priority**buffer.alpha)
-        self.logger.record("per/weight_mean", float(np.mean(weight_means)))
+        log_per(self, buffer, weight_means)

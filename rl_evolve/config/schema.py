@@ -39,16 +39,19 @@ class ReplayConfig:
 @dataclass
 class PrioritizedReplayConfig(ReplayConfig):
     """Proportional PER (Schaul et al. 2016): a ReplayBuffer subclass (``_target_``; SB3 builds it
-    from the class) and the DQN variant whose training step uses its weights and sets its
-    priorities (``algorithm``)."""
+    from the class) and, per algorithm that can use it, the variant whose training step uses its
+    weights and sets its priorities (``algorithms``)."""
 
     name: str = "prioritized"
     _target_: str = "rl_evolve.replay.prioritized.PrioritizedReplayBuffer"
-    algorithm: str = "rl_evolve.agents.per_dqn.PERDQN"
+    # the variant of each algorithm that can use it (its training step weights and re-prioritises)
+    algorithms: dict[str, str] = field(default_factory=lambda: {
+        "dqn": "rl_evolve.agents.per_dqn.PERDQN", "qrdqn": "rl_evolve.agents.per_qrdqn.PERQRDQN",
+        "sac": "rl_evolve.agents.per_actor_critic.PERSAC", "td3": "rl_evolve.agents.per_actor_critic.PERTD3"})
     alpha: float = 0.6
     beta0: float = 0.4  # annealed linearly to 1.0 over training
     eps: float = 1e-6
-    double_q: bool = False
+    double_q: bool = False  # Double DQN targets (dqn only)
 
 
 def schedule_schema(cls: type) -> type:
