@@ -119,3 +119,14 @@ def test_each_task_composes_only_the_groups_it_uses(composed):
     assert rl.model is None and rl.data is None and rl.fit is None
     assert supervised.algo is None and supervised.env is None and supervised.curriculum is None
     assert supervised.model.name == "cnn" and supervised.fit.batch_size == 64
+
+
+@pytest.mark.parametrize("algo", ["a2c", "ars", "crossq", "ddpg", "dqn", "ppo", "qrdqn", "recurrent_ppo",
+                                  "sac", "td3", "tqc", "trpo"])
+@pytest.mark.parametrize("task", ["train", "tune", "evolve", "evaluate"])
+def test_every_algorithm_composes_with_every_rl_task(composed, algo, task):
+    env = "pendulum" if algo in ("crossq", "ddpg", "sac", "td3", "tqc") else "cartpole"
+    cfg = composed(f"task={task}", f"algo={algo}", f"env={env}", "dynamics=constant")
+    assert cfg.algo.name == algo and OmegaConf.to_container(cfg.algo, resolve=True)
+    if task == "tune":
+        assert set(cfg.tune.space) <= set(cfg.algo), "its search space names fields of its algo"

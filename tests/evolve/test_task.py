@@ -112,3 +112,12 @@ def test_a_champion_below_the_level_is_adapted_without_an_alarm(tmp_path):
     below = [a for a in summary["adaptations"] if a["trigger"] == "below_level"]
     assert below and all(a["champion_level"]["below"] for a in below)
     assert summary["training_steps"] > 0, "a challenger was fine-tuned"
+
+
+def test_the_champion_may_be_any_algorithm(tmp_path):
+    result = run_cli("task=evolve", "algo=dqn", "progress_bar=false", "total_timesteps=300",
+                     "evolve.steps=300", "algo.learning_starts=50", "algo.buffer_size=500",
+                     "dynamics=constant", "evolve.best_return=500", "evolve.strategy=static", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (run,) = run_folders(tmp_path / "runs")
+    assert read_summary(run)["algo"] == "dqn" and read_summary(run)["status"] == "completed"
