@@ -111,6 +111,35 @@ def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = 
     return make_vec_env(partial(make_env, settings), n_envs=n_envs, seed=seed, vec_env_cls=DummyVecEnv)
 
 
+def normalize_kwargs(cfg: DictConfig) -> dict[str, Any] | None:
+    """zoo's ``normalize``: ``true`` or VecNormalize's keyword arguments (``{norm_obs: true,
+    norm_reward: false}``), the rewards discounted with the algorithm's ``gamma``; None: off."""
+    value = OmegaConf.to_container(cfg, resolve=True).get("normalize")  # type: ignore[union-attr]
+    if not value:
+        return None
+    kwargs = {} if value is True else dict(value)  # type: ignore[call-overload]
+    if "gamma" in cfg.algo:
+        kwargs.setdefault("gamma", float(cfg.algo.gamma))
+    return kwargs
+
+
+def normalized(venv, kwargs: dict[str, Any], stats: Path | None = None, training: bool = True):
+    """``venv`` in SB3's ``VecNormalize``, with the statistics saved in ``stats`` when given; an
+    evaluation env (``training=False``) neither updates them nor normalises rewards."""
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    if stats is not None:
+        try:
+            env = VecNormalize.load(str(stats), venv)
+        except Exception as exc:  # a truncated or foreign pickle
+            raise ConfigError(f"normalisation statistics '{stats}' are corrupt: {exc}") from exc
+    else:
+        env = VecNormalize(venv, **kwargs)
+    if not training:
+        env.training, env.norm_reward = False, False
+    return env
+
+
 # What a SubprocVecEnv worker runs: SB3's worker loop (which imports SB3 and torch) and this module.
 WORKER_MODULES = ["__main__", "stable_baselines3.common.vec_env.subproc_vec_env", __name__]
 

@@ -381,6 +381,9 @@ class Config:
     seed: int = 0
     total_timesteps: int | None = None  # RL tasks set these (from the env's tuned table)
     n_envs: int | None = None
+    # SB3's VecNormalize over the training env (zoo's normalize: true, or its keyword arguments);
+    # its statistics are saved beside every checkpoint and used wherever the agent acts
+    normalize: Any = False
     vec_env: VecEnvKind = VecEnvKind.dummy
     device: str = "cpu"
     # torch intra-op threads (and BLAS pools) for the run and every process it starts; null:

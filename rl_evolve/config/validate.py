@@ -9,7 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 from rl_evolve.errors import ConfigError, invalid_choice
 
 # Keys of env.hyperparams.<algo> that set top-level fields rather than algo fields.
-TOP_LEVEL_TUNED = {"n_timesteps", "n_envs"}
+TOP_LEVEL_TUNED = {"n_timesteps", "n_envs", "normalize"}
 
 _TRAINING_POSITIVE = ("total_timesteps", "n_envs", "eval.freq", "checkpoint.freq")
 
@@ -35,14 +35,18 @@ def check_tuned_tables(cfg: DictConfig) -> None:
 
 
 def check_rollout(cfg: DictConfig) -> None:
-    """PPO's rollout (n_steps x n_envs) must hold at least one mini-batch; with another n_envs
-    than the tuned one, the fix keeps the rollout size the tuned table chose."""
+    """PPO's rollout (n_steps x n_envs) must hold at least one mini-batch, unless the env's tuned
+    table chose so itself (zoo's MountainCarContinuous: 8 steps, batches of 256; SB3 warns and
+    trains); with another n_envs than the tuned one, the fix keeps the tuned rollout size."""
     if "n_steps" not in cfg.algo or "batch_size" not in cfg.algo:
         return
     rollout = cfg.algo.n_steps * cfg.n_envs
     if rollout >= cfg.algo.batch_size:
         return
     table = cfg.env.hyperparams.get(cfg.algo.name) or {}
+    chosen = (table.get("n_steps"), table.get("n_envs", 1), table.get("batch_size"))
+    if chosen == (cfg.algo.n_steps, cfg.n_envs, cfg.algo.batch_size):
+        return
     tuned = table.get("n_steps", cfg.algo.n_steps) * table.get("n_envs", 1)
     steps = max(-(-max(tuned, cfg.algo.batch_size) // cfg.n_envs), 1)
     raise ConfigError(f"algo.n_steps={cfg.algo.n_steps} x n_envs={cfg.n_envs} collects {rollout} steps per "

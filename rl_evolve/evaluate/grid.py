@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,11 @@ def cells(grid: dict[str, list[float]]) -> list[dict[str, float]]:
 
 
 def score(model: BaseAlgorithm, settings: dict[str, Any], dynamics: dict[str, float], episodes: int,
-          deterministic: bool, seed: int) -> list[float]:
-    """Episode returns of ``model`` on the env with ``dynamics`` set on top of ``settings``'."""
+          deterministic: bool, seed: int, wrap: Callable | None = None) -> list[float]:
+    """Episode returns of ``model`` on the env with ``dynamics`` set on top of ``settings``' (in
+    ``wrap``, e.g. the source run's observation normalisation)."""
     env = build_vec_env({**settings, "dynamics": {**(settings.get("dynamics") or {}), **dynamics}}, 1, seed)
+    env = wrap(env) if wrap is not None else env
     returns, _ = evaluate_policy(model, env, n_eval_episodes=episodes, deterministic=deterministic,
                                  return_episode_rewards=True)
     env.close()
@@ -33,10 +36,11 @@ def score(model: BaseAlgorithm, settings: dict[str, Any], dynamics: dict[str, fl
 
 
 def evaluate_grid(model: BaseAlgorithm, settings: dict[str, Any], grid: dict[str, list[float]], episodes: int,
-                  deterministic: bool, seed: int, progress=None) -> list[dict[str, Any]]:
+                  deterministic: bool, seed: int, progress=None,
+                  wrap: Callable | None = None) -> list[dict[str, Any]]:
     rows = []
     for cell in cells(grid):
-        returns = score(model, settings, cell, episodes, deterministic, seed)
+        returns = score(model, settings, cell, episodes, deterministic, seed, wrap)
         rows.append({**cell, "mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
                      "episodes": len(returns)})
         if progress is not None:

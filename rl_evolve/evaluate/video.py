@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +28,10 @@ def check_renders(settings: dict[str, Any]) -> None:
         )
 
 
-def record(
-    model: BaseAlgorithm,
-    settings: dict[str, Any],
-    folder: Path,
-    episodes: int,
-    deterministic: bool,
-    seed: int,
-) -> list[Path]:
-    """Plays ``episodes`` episodes into ``folder`` (one MP4 each); returns the files."""
+def record(model: BaseAlgorithm, settings: dict[str, Any], folder: Path, episodes: int, deterministic: bool,
+           seed: int, normalize_obs: Callable[[np.ndarray], np.ndarray] | None = None) -> list[Path]:
+    """Plays ``episodes`` episodes into ``folder`` (one MP4 each); returns the files. The policy
+    sees observations through ``normalize_obs`` (a run trained with ``normalize``)."""
     # Frames are drawn off-screen: pygame needs no display or sound device for rgb_array.
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -50,7 +46,8 @@ def record(
         obs, _ = env.reset(seed=seed + episode)
         done, state, start = False, None, np.ones(1, dtype=bool)  # a recurrent policy's memory
         while not done:
-            action, state = model.predict(obs, state=state, episode_start=start, deterministic=deterministic)
+            seen = normalize_obs(obs) if normalize_obs is not None else obs
+            action, state = model.predict(seen, state=state, episode_start=start, deterministic=deterministic)
             obs, _, terminated, truncated, _ = env.step(action)
             done, start = terminated or truncated, np.zeros(1, dtype=bool)
     env.close()

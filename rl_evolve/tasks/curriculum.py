@@ -19,7 +19,7 @@ from rl_evolve.agents import build_agent
 from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator
 from rl_evolve.curriculum.stages import Stage, build_stages
-from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process
+from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process, normalize_kwargs
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.scoring.normalise import clip01, random_policy_return
@@ -150,6 +150,10 @@ class Curriculum(RLTask):
 
     def check(self) -> None:
         super().check()
+        if normalize_kwargs(self.cfg) is not None:
+            raise ConfigError(f"a curriculum does not carry VecNormalize statistics between stages yet; "
+                              f"algo={self.cfg.algo.name} on env={self.cfg.env.name} is tuned with "
+                              f"normalize: set normalize=false")
         self.stages = build_stages(self.cfg)
         check_env_exists(self.stages[0].settings(self.cfg.env))
 

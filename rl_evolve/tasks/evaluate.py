@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from omegaconf import DictConfig, open_dict
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from rl_evolve.agents import build_agent
-from rl_evolve.env_factory import build_vec_env, check_env_exists, eval_settings
+from rl_evolve.env_factory import build_vec_env, check_env_exists, eval_settings, normalized
 from rl_evolve.envs.dynamics import load_spec
 from rl_evolve.errors import ConfigError
 from rl_evolve.evaluate import grid as grid_map
@@ -21,6 +22,7 @@ from rl_evolve.evaluate import video
 from rl_evolve.evaluate.trained_range import trained_ranges
 from rl_evolve.tasks.base import RLTask
 from rl_evolve.tasks.resume import recompose
+from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.transfer import load_weights_into
 
 
@@ -74,10 +76,15 @@ class Evaluate(RLTask):
     def build(self) -> None:
         cfg = self.cfg
         self.env = build_vec_env(self.settings, 1, self.seeds.eval)
+        stats = RunFolder(Path(cfg.source)).last_normalization
+        self.stats = stats if stats.is_file() else None  # the source's VecNormalize, where it had one
+        if self.stats is not None:
+            self.env = normalized(self.env, {}, self.stats, training=False)
         with warnings.catch_warnings():  # SB3's mini-batch advice concerns training, not this
             warnings.simplefilter("ignore", UserWarning)
             self.model = build_agent(cfg, self.env)
         load_weights_into(self.model, cfg.source, "source", f"algo={cfg.algo.name} on env={cfg.env.name}")
+        self.env.seed(self.seeds.eval)  # SB3 seeded it with the agent's seed when it built the agent
         self.changed = {k: v for k, v in (self.settings.get("dynamics") or {}).items() if v is not None}
 
     def identity(self) -> dict[str, Any]:
@@ -103,7 +110,8 @@ class Evaluate(RLTask):
             self.fields["grid"] = self._grid()
         if cfg.eval.video:
             files = video.record(self.model, self.settings, root / "videos", cfg.eval.video_episodes,
-                                 cfg.eval.deterministic, self.seeds.eval)
+                                 cfg.eval.deterministic, self.seeds.eval,
+                                 self.env.normalize_obs if self.stats is not None else None)
             self.fields["videos"] = [str(p.relative_to(root)) for p in files]
 
     def results(self) -> dict[str, Any]:
@@ -134,8 +142,9 @@ class Evaluate(RLTask):
             values = " ".join(f"{k}={row[k]:g}" for k in grid)
             print(f"grid {done[0]}/{total}: {values}: {row['mean_return']:.1f}", flush=True)
 
+        wrap = partial(normalized, kwargs={}, stats=self.stats, training=False) if self.stats else None
         rows = grid_map.evaluate_grid(self.model, self.settings, grid, cfg.eval.n_episodes,
-                                      cfg.eval.deterministic, self.seeds.eval, progress)
+                                      cfg.eval.deterministic, self.seeds.eval, progress, wrap)
         grid_map.write_csv(rows, root / "grid.csv")
         defaults = load_spec(self.settings["dynamics_spec"]).defaults()
         trained = {k: v for k, v in trained_ranges(self.run_cfg, defaults).items() if k in grid}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -22,6 +23,7 @@ from rl_evolve.runtime import show_progress_bar
 from rl_evolve.scoring.normalise import random_policy_return
 from rl_evolve.tasks.base import RLTask
 from rl_evolve.tracking.callbacks import DivergenceCallback
+from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.transfer import load_weights_into
 
 REFERENCE_EPISODES = 20  # of a random policy and of the champion at home: the normalised scale
@@ -51,6 +53,10 @@ class Evolve(RLTask):
     def check(self) -> None:
         super().check()
         check_evolve(self.cfg.evolve)
+        champion = self.cfg.evolve.champion
+        if champion and RunFolder(Path(champion)).last_normalization.is_file():
+            raise ConfigError(f"evolve.champion '{champion}' was trained with normalize (VecNormalize); "
+                              f"the deployed world does not normalise observations yet")
         self.settings = {**env_settings(self.cfg.env),
                          "schedule": OmegaConf.to_container(self.cfg.dynamics, resolve=True)}
         check_env_exists(self.settings)

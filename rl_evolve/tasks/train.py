@@ -14,6 +14,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList, EvalCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.logger import Logger
+from stable_baselines3.common.vec_env import sync_envs_normalization
 
 from rl_evolve.agents import build_agent, load_agent, replay_variant
 from rl_evolve.env_factory import (
@@ -21,6 +22,8 @@ from rl_evolve.env_factory import (
     check_env_exists,
     check_in_process,
     eval_settings,
+    normalize_kwargs,
+    normalized,
     restore_dynamics_clocks,
     save_dynamics_clocks,
     train_settings,
@@ -33,6 +36,7 @@ from rl_evolve.tracking.callbacks import (
     DivergenceCallback,
     DynamicsLogCallback,
     LastCheckpointCallback,
+    SaveNormalization,
     StopOnInterrupt,
     WholeFilesEvalCallback,
 )
@@ -44,12 +48,14 @@ def save_rolling_checkpoint(model: BaseAlgorithm, folder: RunFolder, with_buffer
     """The rolling checkpoint (model, schedule clocks, replay buffer), renamed into place together
     once all are written: a kill at any moment leaves the previous checkpoint whole."""
     folder.checkpoints.mkdir(parents=True, exist_ok=True)
-    with written_together(folder.last_model, folder.last_dynamics_clock,
-                          folder.last_replay_buffer) as (model_file, clock_file, buffer_file):
+    with written_together(folder.last_model, folder.last_dynamics_clock, folder.last_replay_buffer,
+                          folder.last_normalization) as (model_file, clock_file, buffer_file, stats_file):
         model.save(model_file)
         save_dynamics_clocks(model.get_env(), clock_file)
         if with_buffer and getattr(model, "replay_buffer", None) is not None:
             model.save_replay_buffer(buffer_file)  # type: ignore[attr-defined]
+        if model.get_vec_normalize_env() is not None:
+            model.get_vec_normalize_env().save(str(stats_file))  # type: ignore[union-attr]
 
 
 def _best_eval(callback: EvalCallback | None) -> dict[str, float] | None:
@@ -101,6 +107,12 @@ class Train(RLTask):
             check_in_process(self.settings)
         self.env = build_vec_env(self.settings, cfg.n_envs, self.seeds.train, str(cfg.vec_env.value),
                                  cfg.torch_threads)
+        norm = normalize_kwargs(cfg)
+        if norm is not None:  # the statistics go on from the run resumed, or from the source run
+            source = RunFolder(Path(cfg.transfer.source)).last_normalization if cfg.transfer.source else None
+            stats = self.folder.last_normalization if self.resumed else source
+            self.env = normalized(self.env, norm, stats if stats and stats.is_file() else None)
+            self.eval_env = normalized(self.eval_env, norm, training=False)
         if self.resumed:
             self.model = load_agent(replay_variant(cfg)[0], self.folder.last_model, self.env, cfg.device)
             if self.folder.last_replay_buffer.is_file() and hasattr(self.model, "load_replay_buffer"):
@@ -122,8 +134,10 @@ class Train(RLTask):
 
     def _eval_callback(self) -> EvalCallback:
         cfg, folder = self.cfg, self.folder
+        on_best = SaveNormalization(folder.best_normalization) if normalize_kwargs(cfg) is not None else None
         callback = WholeFilesEvalCallback(
-            self.eval_env, callback_after_eval=self.after_eval, n_eval_episodes=cfg.eval.n_episodes,
+            self.eval_env, callback_on_new_best=on_best, callback_after_eval=self.after_eval,
+            n_eval_episodes=cfg.eval.n_episodes,
             eval_freq=max(cfg.eval.freq // cfg.n_envs, 1), deterministic=cfg.eval.deterministic,
             best_model_save_path=str(folder.checkpoints), log_path=str(folder.root), verbose=1)
         if self.resumed and folder.evaluations.is_file():
@@ -179,6 +193,8 @@ class Train(RLTask):
         save_rolling_checkpoint(model, self.folder, cfg.checkpoint.save_replay_buffer)
         if interrupted:
             raise RunInterrupted(self.folder.root)
+        if model.get_vec_normalize_env() is not None:
+            sync_envs_normalization(model.get_env(), self.eval_env)
         mean, std = evaluate_policy(model, self.eval_env, n_eval_episodes=cfg.eval.n_episodes,
                                     deterministic=cfg.eval.deterministic)
         self.final = float(mean), float(std)

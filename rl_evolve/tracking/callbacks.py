@@ -74,6 +74,23 @@ class WholeFilesEvalCallback(EvalCallback):
         self._remove_empty_staging()
 
 
+class SaveNormalization(BaseCallback):
+    """``EvalCallback``'s ``callback_on_new_best``: the training env's ``VecNormalize``
+    statistics beside the new best model, written under a temporary name and renamed."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+
+    def _on_step(self) -> bool:
+        stats = self.model.get_vec_normalize_env()
+        if stats is not None:
+            tmp = self.path.with_name(f".{self.path.name}.partial")
+            stats.save(str(tmp))
+            os.replace(tmp, self.path)
+        return True
+
+
 class DynamicsLogCallback(BaseCallback):
     """Logs ``dynamics/<param>`` (mean over the env copies) after every rollout.
 

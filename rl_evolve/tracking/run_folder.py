@@ -69,6 +69,15 @@ class RunFolder:
         return self.checkpoints / "last_dynamics_clock.json"
 
     @property
+    def last_normalization(self) -> Path:
+        """SB3's ``VecNormalize`` statistics beside ``last.zip`` (runs with ``normalize``)."""
+        return self.checkpoints / "last_vecnormalize.pkl"
+
+    @property
+    def best_normalization(self) -> Path:
+        return self.checkpoints / "best_vecnormalize.pkl"
+
+    @property
     def best_model(self) -> Path:
         return self.checkpoints / "best_model.zip"
 
