@@ -25,6 +25,7 @@ from rl_evolve.config import register
 from rl_evolve.config.groups import group_options, task_groups
 from rl_evolve.errors import ConfigError, Diverged, RunInterrupted, closest_first, invalid_choice, listing
 from rl_evolve.runtime import collect_nothing_at_exit
+from rl_evolve.tracking.run_names import new_command
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -146,6 +147,7 @@ def main() -> None:
     if os.getcwd() not in sys.path:  # a user's own env modules, as `python -m` would find them;
         sys.path.append(os.getcwd())  # after everything installed, so they shadow nothing
     register()
+    new_command()
     try:
         _app()
     except RunInterrupted as stop:

@@ -15,6 +15,15 @@ _STARTED = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 _CLAIMED: dict[str, str] = {}
 
 
+def new_command() -> None:
+    """Forgets the folders claimed so far: one command, one set of run folders (a process that
+    runs several commands, as the tests do, would otherwise reuse a folder named to the same
+    second)."""
+    global _STARTED
+    _CLAIMED.clear()
+    _STARTED = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
 def claim_folder(path: str) -> str:
     """Creates and returns the first free one of ``path``, ``path_2``, ``path_3``, ... A run folder
     is named to the second, so runs started together from separate shells would otherwise share

@@ -15,7 +15,7 @@ CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve
 class Fixed:
     """A policy that always pushes left."""
 
-    def predict(self, obs, deterministic=True):
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):  # SB3's signature
         return np.zeros(len(obs), dtype=np.int64), None
 
 
