@@ -8,15 +8,12 @@ value loss only).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch as th
 from stable_baselines3 import SAC, TD3
 from stable_baselines3.common.utils import polyak_update
 
-from rl_evolve.agents.per_common import log_per, set_priorities, start_step
-from rl_evolve.replay.prioritized import PrioritizedReplayBuffer
+from rl_evolve.agents.per_common import Prioritized, log_per, set_priorities, start_step
 
 
 def weighted_critic_loss(current: tuple[th.Tensor, ...], target: th.Tensor, weights: th.Tensor) -> th.Tensor:
@@ -24,12 +21,8 @@ def weighted_critic_loss(current: tuple[th.Tensor, ...], target: th.Tensor, weig
     return sum((weights * (q - target) ** 2).mean() for q in current)  # type: ignore[return-value]
 
 
-class PERSAC(SAC):
+class PERSAC(Prioritized, SAC):
     """SB3 ``SAC`` whose replay buffer is a ``PrioritizedReplayBuffer``."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("replay_buffer_class", PrioritizedReplayBuffer)
-        super().__init__(*args, **kwargs)
 
     def train(self, gradient_steps: int, batch_size: int = 64) -> None:
         buffer = start_step(self)
@@ -81,12 +74,8 @@ class PERSAC(SAC):
         log_per(self, buffer, weight_means)
 
 
-class PERTD3(TD3):
+class PERTD3(Prioritized, TD3):
     """SB3 ``TD3`` whose replay buffer is a ``PrioritizedReplayBuffer``."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("replay_buffer_class", PrioritizedReplayBuffer)
-        super().__init__(*args, **kwargs)
 
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
         buffer = start_step(self)

@@ -3,11 +3,21 @@ sampled slots' priorities from their TD errors, and the ``per/*`` scalars."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch as th
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from rl_evolve.replay.prioritized import PrioritizedReplayBuffer
+
+
+class Prioritized:
+    """Mixed in before an off-policy algorithm: its replay buffer is a ``PrioritizedReplayBuffer``."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("replay_buffer_class", PrioritizedReplayBuffer)
+        super().__init__(*args, **kwargs)
 
 
 def start_step(model: OffPolicyAlgorithm) -> PrioritizedReplayBuffer:

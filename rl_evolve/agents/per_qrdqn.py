@@ -6,14 +6,11 @@ quantiles), weighted by the importance weights; a sample's new priority is that 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch as th
 from sb3_contrib import QRDQN
 
-from rl_evolve.agents.per_common import log_per, set_priorities, start_step
-from rl_evolve.replay.prioritized import PrioritizedReplayBuffer
+from rl_evolve.agents.per_common import Prioritized, log_per, set_priorities, start_step
 
 
 def per_sample_quantile_huber(current: th.Tensor, target: th.Tensor) -> th.Tensor:
@@ -26,12 +23,8 @@ def per_sample_quantile_huber(current: th.Tensor, target: th.Tensor) -> th.Tenso
     return (th.abs(cum_prob - (delta.detach() < 0).float()) * huber).sum(dim=-2).mean(dim=-1)
 
 
-class PERQRDQN(QRDQN):
+class PERQRDQN(Prioritized, QRDQN):
     """sb3-contrib ``QRDQN`` whose replay buffer is a ``PrioritizedReplayBuffer``."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("replay_buffer_class", PrioritizedReplayBuffer)
-        super().__init__(*args, **kwargs)
 
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
         buffer = start_step(self)
