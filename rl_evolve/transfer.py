@@ -25,7 +25,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from torch.distributions import Categorical
 
 from rl_evolve.agents.layouts import head_prefixes, optimizers, sync_targets
-from rl_evolve.core.penalties import EWC, L2SP, QuadraticPenalty, diagonal_fisher
+from rl_evolve.core.penalties import QuadraticPenalty, diagonal_fisher, penalty_toward
 from rl_evolve.errors import ConfigError
 
 
@@ -189,16 +189,12 @@ def attach_penalty(model: BaseAlgorithm, source: SourceWeights, kind: str,
     if not optimizers(model):
         raise ConfigError(f"transfer.penalty={kind} acts through an optimizer; {type(model).__name__} "
                           f"has none (it searches rather than descends): use transfer.penalty=none")
+    if kind == "ewc" and source.fisher is None:
+        raise ConfigError(f"transfer.penalty=ewc needs a Fisher estimate from the source task; "
+                          f"{source.origin} has none (EWC works between curriculum stages)")
     params = {k: p for k, p in optimised_parameters(model).items()
               if k in source.policy and source.policy[k].shape == p.shape}
-    if kind == "l2sp":
-        penalty: QuadraticPenalty = L2SP(params, source.policy, strength)
-    else:
-        if source.fisher is None:
-            raise ConfigError(f"transfer.penalty=ewc needs a Fisher estimate from the source task; "
-                              f"{source.origin} has none (EWC works between curriculum stages)")
-        params = {k: p for k, p in params.items() if k in source.fisher}
-        penalty = EWC(params, source.policy, strength, weights=source.fisher)
+    penalty = penalty_toward(kind, params, source.policy, strength, source.fisher)
     for optimizer in optimizers(model).values():
         penalty.attach(optimizer)
     return penalty

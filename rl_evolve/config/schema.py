@@ -251,7 +251,7 @@ class FitConfig:
     augment_shift: int = 0  # images: random translation by up to this many pixels (training only)
     early_stopping_metric: str = "accuracy"  # a validation metric: accuracy, f1, loss, ...
     patience: int = 5
-    penalty: str = "none"  # none | l2sp | ewc (toward model.source's weights)
+    penalty: PenaltyKind = PenaltyKind.none  # toward model.source's weights
     penalty_strength: float = 0.01
     # The diagonal Fisher saved with the best checkpoint (for a later run's EWC): per-sample
     # gradients over this many training samples, labels drawn from the model ("sampled", the

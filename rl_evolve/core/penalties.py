@@ -64,6 +64,19 @@ class EWC(QuadraticPenalty):
     name = "ewc"
 
 
+def penalty_toward(kind: str, params: Mapping[str, nn.Parameter], anchors: Mapping[str, torch.Tensor],
+                   strength: float, fisher: Mapping[str, torch.Tensor] | None = None
+                   ) -> QuadraticPenalty | None:
+    """``kind`` (``none``, ``l2sp`` or ``ewc``) pulling ``params`` toward ``anchors``; EWC takes the
+    parameters ``fisher`` covers, weighted by it (its caller checks that there is one)."""
+    if kind == "none":
+        return None
+    if kind == "ewc":
+        covered = {k: p for k, p in params.items() if k in (fisher or {})}
+        return EWC(covered, anchors, strength, {k: fisher[k] for k in covered})  # type: ignore[index]
+    return L2SP(params, anchors, strength)
+
+
 def matching_parameters(model: nn.Module, source: Mapping[str, torch.Tensor]) -> dict[str, nn.Parameter]:
     """The trainable parameters of ``model`` that ``source`` holds with the same shape."""
     return {k: p for k, p in model.named_parameters()

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from rl_evolve.config.schema import GateTest
 from rl_evolve.errors import invalid_choice
 
-TESTS = ("welch", "bootstrap")
+TESTS = tuple(t.value for t in GateTest)  # the schema's choices, for gates called in Python
 
 
 @dataclass(frozen=True)

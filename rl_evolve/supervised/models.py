@@ -8,6 +8,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from rl_evolve.config.schema import Pooling
+
 
 class CNN(nn.Module):
     """Convolution blocks (conv, ReLU, 2x2 max-pool) and a fully connected head."""
@@ -29,7 +31,7 @@ class CNN(nn.Module):
         return self.head(self.trunk(images))
 
 
-POOLINGS = ("last", "max", "mean", "mean_max")
+POOLINGS = tuple(p.value for p in Pooling)  # the schema's choices, for models built in Python
 
 
 def reversed_within_length(lengths: torch.Tensor, steps: int) -> torch.Tensor:

@@ -16,7 +16,7 @@ from torch.utils.tensorboard import SummaryWriter
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
-from rl_evolve.core.penalties import EWC, L2SP, classifier_fisher, matching_parameters
+from rl_evolve.core.penalties import classifier_fisher, matching_parameters, penalty_toward
 from rl_evolve.core.trainer import EarlyStopping, Trainer
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
@@ -88,21 +88,16 @@ def transfer_from_source(model: torch.nn.Module, cfg: DictConfig,
 
 def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                    anchors: dict, fisher: dict | None):
-    if cfg.fit.penalty == "none":
+    kind = str(cfg.fit.penalty.value)
+    if kind == "none":
         return None
-    if cfg.fit.penalty not in ("l2sp", "ewc"):
-        raise ConfigError(f"fit.penalty must be none, l2sp or ewc, got '{cfg.fit.penalty}'")
     if not anchors:
-        raise ConfigError(f"fit.penalty={cfg.fit.penalty} pulls toward model.source; set model.source")
+        raise ConfigError(f"fit.penalty={kind} pulls toward model.source; set model.source")
+    if kind == "ewc" and not fisher:
+        raise ConfigError("fit.penalty=ewc needs the source's Fisher; the source run saved none")
     params = dict(model.named_parameters())
-    params = {k: params[k] for k in anchors}
-    if cfg.fit.penalty == "ewc":
-        if not fisher:
-            raise ConfigError("fit.penalty=ewc needs the source's Fisher; the source run saved none")
-        penalty = EWC(params, anchors, cfg.fit.penalty_strength, {k: fisher[k] for k in params})
-    else:
-        penalty = L2SP(params, anchors, cfg.fit.penalty_strength)
-    penalty.attach(optimizer)
+    penalty = penalty_toward(kind, {k: params[k] for k in anchors}, anchors, cfg.fit.penalty_strength, fisher)
+    penalty.attach(optimizer)  # type: ignore[union-attr]
     return penalty
 
 
