@@ -38,23 +38,22 @@ def open_storage(tune: DictConfig) -> RDBStorage:
         raise ConfigError(f"tune.storage '{url}' cannot be opened: {str(exc).splitlines()[0]}") from exc
 
 
-def _sampler(tune: DictConfig, seed: int) -> optuna.samplers.BaseSampler:
-    if str(tune.sampler.value) == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
+def _tpe(tune: DictConfig, seed: int) -> optuna.samplers.BaseSampler:
     with warnings.catch_warnings():  # zoo's multivariate TPE is "experimental" in Optuna
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.samplers.TPESampler(n_startup_trials=tune.n_startup_trials, multivariate=True,
                                           seed=seed)
 
 
-def _pruner(tune: DictConfig) -> optuna.pruners.BasePruner:
-    kind = str(tune.pruner.value)
-    if kind == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=tune.n_startup_trials,
-                                           n_warmup_steps=tune.warmup_steps)
-    if kind == "halving":
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=tune.warmup_steps, reduction_factor=4)
-    return optuna.pruners.NopPruner()
+# tune.sampler and tune.pruner: the schema's enums name them, these build them
+SAMPLERS = {"random": lambda tune, seed: optuna.samplers.RandomSampler(seed=seed), "tpe": _tpe}
+PRUNERS = {
+    "median": lambda tune: optuna.pruners.MedianPruner(n_startup_trials=tune.n_startup_trials,
+                                                       n_warmup_steps=tune.warmup_steps),
+    "halving": lambda tune: optuna.pruners.SuccessiveHalvingPruner(min_resource=tune.warmup_steps,
+                                                                   reduction_factor=4),
+    "none": lambda tune: optuna.pruners.NopPruner(),
+}
 
 
 @contextmanager
@@ -83,7 +82,8 @@ def open_study(cfg: DictConfig) -> optuna.Study:
     tune = cfg.tune
     with _one_at_a_time(storage_url(tune)):
         return optuna.create_study(study_name=tune.study_name, storage=open_storage(tune),
-                                   sampler=_sampler(tune, cfg.seed + tune.worker), pruner=_pruner(tune),
+                                   sampler=SAMPLERS[str(tune.sampler.value)](tune, cfg.seed + tune.worker),
+                                   pruner=PRUNERS[str(tune.pruner.value)](tune),
                                    direction="maximize", load_if_exists=True)
 
 
