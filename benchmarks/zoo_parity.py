@@ -7,8 +7,9 @@ mean and std.
     .venv/bin/python benchmarks/zoo_parity.py --seeds 0 1 2 --jobs 2      # runs what is missing
     .venv/bin/python benchmarks/zoo_parity.py --report                     # the table only
 
-Rows go to ``benchmarks/results/zoo_parity.csv`` as each run finishes (a rerun skips what is
-there); the table to ``benchmarks/results/zoo_parity.md``. Runs live in ``runs/zoo_parity/``.
+Rows go to ``benchmarks/results/zoo_parity.csv`` (``zoo_parity_<batch>.csv`` for a second worker,
+``--batch``) as each run finishes (a rerun skips what any of them holds); the table, over all of
+them, to ``benchmarks/results/zoo_parity.md``. Runs live in ``runs/zoo_parity/``.
 """
 
 from __future__ import annotations
@@ -119,11 +120,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", nargs="*", default=None, help="algo:env pairs to run")
     parser.add_argument("--report", action="store_true", help="write the table from what is there")
+    parser.add_argument("--batch", default="", help="a second worker's own CSV (zoo_parity_<batch>.csv)")
     args = parser.parse_args()
-    out = RESULTS / "zoo_parity.csv"
+    out = RESULTS / f"zoo_parity{'_' + args.batch if args.batch else ''}.csv"
+    found = [r for path in sorted(RESULTS.glob("zoo_parity*.csv")) for r in done_rows(path)]
+    everything = list({(r["algo"], r["env"], str(r["seed"])): r for r in reversed(found)}.values())
     rows = done_rows(out)
     if not args.report:
-        have = {(r["algo"], r["env"], int(r["seed"])) for r in rows}
+        have = {(r["algo"], r["env"], int(r["seed"])) for r in everything}
         wanted = [(a, e, s) for (a, e) in PAIRS for s in args.seeds if (a, e, s) not in have
                   and (args.only is None or f"{a}:{e}" in args.only)]
         with ThreadPoolExecutor(args.jobs) as pool:
@@ -134,13 +138,14 @@ def main() -> None:
                     print(f"failed: {exc}", flush=True)
                     continue
                 rows.append(row)
+                everything.append(row)
                 with out.open("w", newline="") as f:
                     writer = csv.DictWriter(f, fieldnames=FIELDS)
                     writer.writeheader()
                     writer.writerows(rows)
                 print(f"{row['algo']} {row['env']} seed {row['seed']}: {row['mean_return']:.1f}", flush=True)
-    (RESULTS / "zoo_parity.md").write_text(report(rows))
-    print(report(rows))
+    (RESULTS / "zoo_parity.md").write_text(report(everything))
+    print(report(everything))
 
 
 if __name__ == "__main__":
