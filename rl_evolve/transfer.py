@@ -128,6 +128,11 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
                    carry_optimizer: bool = False) -> TransferReport:
     """Copies ``source`` into ``model.policy`` as ``mode`` says and reports what it did."""
     target = model.policy.state_dict()
+    theirs, ours = _recurrent(source.policy), _recurrent(target)
+    if theirs != ours:
+        raise ConfigError(f"transfer={mode}: {source.origin} holds a {'' if theirs else 'non-'}recurrent "
+                          f"policy and this one is {'' if ours else 'not '}recurrent (RecurrentPPO's LSTM "
+                          f"trunk has no counterpart); transfer from a run of the same kind")
     report = TransferReport(mode=mode, origin=source.origin)
     for name, tensor in target.items():
         theirs = source.policy.get(name)
@@ -163,6 +168,10 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
         for name, optimizer in own.items():
             optimizer.load_state_dict(source.optimizers[name])  # type: ignore[index]
     return report
+
+
+def _recurrent(tensors: dict[str, torch.Tensor]) -> bool:
+    return any(k.startswith(("lstm_actor.", "lstm_critic.")) for k in tensors)
 
 
 def transfer_into(model: BaseAlgorithm, source: SourceWeights, t: DictConfig,

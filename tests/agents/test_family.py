@@ -46,3 +46,31 @@ def test_each_algorithm_trains_resumes_and_transfers_into_itself(algo, tmp_path)
     moved = run_cli(*args, f"transfer.source={run}", "transfer=trunk", "seed=1", cwd=tmp_path / "into")
     assert moved.returncode == 0, moved.stderr[-2000:]
     assert "tensors copied" in moved.stdout and "0 tensors copied" not in moved.stdout
+
+
+def compatible_pairs() -> list[tuple[str, str]]:
+    box = {"pendulum", "mountaincar_continuous"}
+    envs = ["cartpole", "acrobot", "mountaincar", "mountaincar_continuous", "pendulum", "lunarlander"]
+    continuous_only, discrete_only = {"crossq", "ddpg", "sac", "td3", "tqc"}, {"dqn", "qrdqn"}
+    return [(a, e) for a in sorted(FAMILY) for e in envs
+            if not (a in continuous_only and e not in box) and not (a in discrete_only and e in box)]
+
+
+@pytest.mark.parametrize(("algo", "env"), compatible_pairs())
+def test_every_shipped_default_builds_as_typed(composed, algo, env, tmp_path):
+    from rl_evolve.tasks.train import Train
+
+    cfg = composed(f"algo={algo}", f"env={env}")
+    task = Train(cfg, tmp_path)
+    task.check()
+    task.build()  # the tuned table's every key reaches the algorithm's constructor
+    task.close()
+
+
+def test_a_recurrent_policy_refuses_a_non_recurrent_transfer_source(tmp_path):
+    first = run_cli("algo=ppo", *QUICK, *FAMILY["ppo"][1], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    (run,) = run_folders(tmp_path / "runs")
+    result = run_cli("algo=recurrent_ppo", *QUICK, *FAMILY["recurrent_ppo"][1], f"transfer.source={run}",
+                     "transfer=trunk", cwd=tmp_path)
+    assert result.returncode == 2 and "non-recurrent policy and this one is recurrent" in result.stderr
