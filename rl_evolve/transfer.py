@@ -213,11 +213,16 @@ def _log_likelihood(model: BaseAlgorithm, obs: torch.Tensor) -> torch.Tensor:
     """log pi(a|s) of an action drawn from the policy itself (the "true" Fisher's sample).
 
     DQN and QR-DQN have no stochastic policy; their Q-values are read as the logits of a
-    Boltzmann policy.
+    Boltzmann policy. TD3 and DDPG have none at all: EWC is refused for them.
     """
     policy = model.policy
-    if hasattr(policy, "get_distribution"):
-        dist = policy.get_distribution(obs)
+    actor = getattr(policy, "actor", None)
+    if hasattr(policy, "get_distribution") or hasattr(actor, "get_action_dist_params"):
+        if hasattr(policy, "get_distribution"):
+            dist = policy.get_distribution(obs)
+        else:  # SAC, TQC, CrossQ: the actor's squashed Gaussian
+            mean, log_std, kwargs = actor.get_action_dist_params(obs)  # type: ignore[union-attr]
+            dist = actor.action_dist.proba_distribution(mean, log_std, **kwargs)  # type: ignore[union-attr]
         with torch.no_grad():
             action = dist.sample()
         return dist.log_prob(action).sum()

@@ -46,6 +46,8 @@ CASES = {
        for algo, env in [("sac", "cartpole"), ("td3", "acrobot"), ("ddpg", "mountaincar"),
                          ("tqc", "cartpole"), ("crossq", "lunarlander"), ("qrdqn", "pendulum"),
                          ("dqn", "mountaincar_continuous")]},
+    "ewc with a deterministic policy": (["curriculum=pendulum_mass", "algo=td3", "transfer.penalty=ewc"],
+                                        "algo=td3's policy is deterministic"),
     "a value that needs quotes": (["task=evaluate", "source=runs/x/seed=0,total_timesteps=500"],
                                   "needs quotes: \"source='runs/x/seed=0,total_timesteps=500'\""),
     "conflicting hydra modes": (["-m", "seed=0,1", "--cfg", "job"], "Only one of --run, --multirun"),

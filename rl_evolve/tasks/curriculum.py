@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
+from stable_baselines3 import TD3
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
-from rl_evolve.agents import build_agent
+from rl_evolve.agents import algorithm_class, build_agent
 from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator
 from rl_evolve.curriculum.stages import Stage, build_stages
@@ -154,6 +155,10 @@ class Curriculum(RLTask):
             raise ConfigError(f"a curriculum does not carry VecNormalize statistics between stages yet; "
                               f"algo={self.cfg.algo.name} on env={self.cfg.env.name} is tuned with "
                               f"normalize: set normalize=false")
+        if str(self.cfg.transfer.penalty.value) == "ewc" and issubclass(algorithm_class(self.cfg.algo), TD3):
+            raise ConfigError(f"transfer.penalty=ewc weights by the Fisher of the policy's action "
+                              f"distribution; algo={self.cfg.algo.name}'s policy is deterministic: use "
+                              f"transfer.penalty=l2sp")
         self.stages = build_stages(self.cfg)
         check_env_exists(self.stages[0].settings(self.cfg.env))
 
