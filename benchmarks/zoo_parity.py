@@ -70,14 +70,15 @@ def rl_evolve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
 
 
-def one(algo: str, env: str, seed: int) -> dict:
-    """Trains with the plain command, then scores the final agent over 50 episodes."""
+def one(algo: str, env: str, seed: int, train: bool = True) -> dict:
+    """Trains with the plain command (``train``), then scores the final agent over 50 episodes."""
     name = f"{algo}_{env}_s{seed}"
     run = ROOT / "runs" / "zoo_parity" / name
-    trained = rl_evolve(f"algo={algo}", f"env={env}", f"seed={seed}", "progress_bar=false",
-                        f"hydra.run.dir={run}", cwd=ROOT)
-    if trained.returncode != 0:
-        raise RuntimeError(f"{name}: {trained.stderr.strip().splitlines()[-1]}")
+    if train:
+        trained = rl_evolve(f"algo={algo}", f"env={env}", f"seed={seed}", "progress_bar=false",
+                            f"hydra.run.dir={run}", cwd=ROOT)
+        if trained.returncode != 0:
+            raise RuntimeError(f"{name}: {trained.stderr.strip().splitlines()[-1]}")
     scored = rl_evolve("task=evaluate", f"source={run}", "eval.n_episodes=50", f"seed={seed}",
                        f"hydra.run.dir={run}/evaluation", cwd=ROOT)
     if scored.returncode != 0:
@@ -121,12 +122,21 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="algo:env pairs to run")
     parser.add_argument("--report", action="store_true", help="write the table from what is there")
     parser.add_argument("--batch", default="", help="a second worker's own CSV (zoo_parity_<batch>.csv)")
+    parser.add_argument("--rescore", action="store_true",
+                        help="evaluate this CSV's runs again (today's task=evaluate), without training")
     args = parser.parse_args()
     out = RESULTS / f"zoo_parity{'_' + args.batch if args.batch else ''}.csv"
     found = [r for path in sorted(RESULTS.glob("zoo_parity*.csv")) for r in done_rows(path)]
     everything = list({(r["algo"], r["env"], str(r["seed"])): r for r in reversed(found)}.values())
     rows = done_rows(out)
-    if not args.report:
+    if args.rescore:
+        rows = [one(r["algo"], r["env"], int(r["seed"]), train=False) for r in rows]
+        with out.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        everything = [r for path in sorted(RESULTS.glob("zoo_parity*.csv")) for r in done_rows(path)]
+    elif not args.report:
         have = {(r["algo"], r["env"], int(r["seed"])) for r in everything}
         wanted = [(a, e, s) for (a, e) in PAIRS for s in args.seeds if (a, e, s) not in have
                   and (args.only is None or f"{a}:{e}" in args.only)]
