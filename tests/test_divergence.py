@@ -23,6 +23,24 @@ def test_a_nan_weight_stops_sb3_training_before_the_next_rollout_steps():
     assert model.num_timesteps == 0
 
 
+def test_a_nan_weight_is_never_written_into_the_rolling_checkpoint(tmp_path):
+    from rl_evolve.tracking.callbacks import LastCheckpointCallback
+
+    model = PPO("MlpPolicy", build_vec_env({"name": "cartpole", "id": "CartPole-v1"}, 1, 0), n_steps=64,
+                batch_size=32, n_epochs=1, seed=0)
+    saved: list[int] = []
+
+    def poison_after_first_save(m) -> None:
+        saved.append(m.num_timesteps)
+        with torch.no_grad():
+            m.policy.value_net.weight[0, 0] = float("nan")  # actions stay finite: the run goes on
+
+    with pytest.raises(Diverged, match="'value_net.weight' is not finite at step 32"):
+        model.learn(128, callback=[DivergenceCallback(weight_check_steps=10_000),
+                                   LastCheckpointCallback(16, poison_after_first_save)])
+    assert saved == [16]
+
+
 def test_the_trainer_stops_on_a_non_finite_loss_and_keeps_the_last_good_checkpoint(tmp_path):
     trainer = toy_trainer(tmp_path)
     train, val = toy_loaders()

@@ -39,6 +39,7 @@ from rl_evolve.tracking.callbacks import (
     SaveNormalization,
     StopOnInterrupt,
     WholeFilesEvalCallback,
+    check_finite_weights,
 )
 from rl_evolve.tracking.run_folder import RunFolder, written_together
 from rl_evolve.transfer import PenaltyLogCallback, load_source, transfer_into
@@ -190,6 +191,7 @@ class Train(RLTask):
         steps_before, start = model.num_timesteps, time.perf_counter()
         interrupted = self._learn(self._callbacks())
         self.fps = round((model.num_timesteps - steps_before) / max(time.perf_counter() - start, 1e-9), 1)
+        check_finite_weights(model)  # the last update came after the callbacks' last look
         save_rolling_checkpoint(model, self.folder, cfg.checkpoint.save_replay_buffer)
         if interrupted:
             raise RunInterrupted(self.folder.root)
