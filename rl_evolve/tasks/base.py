@@ -121,7 +121,8 @@ class Task:
         """The lines printed after the folder's."""
 
     def close(self) -> None:
-        """Releases envs, loggers and files, whether the run completed or not."""
+        """Releases envs, loggers and files, whether the run completed or not (or its build
+        stopped half-way)."""
 
     @property
     def device(self) -> str:
@@ -131,10 +132,10 @@ class Task:
     def __call__(self) -> float | None:
         self.check()
         seed_everything(self.seeds.train)
-        self.build()
-        recorder = self.recorder = RunRecorder(self.folder, self.resumed)
         hparams = HParamsWriter(self.folder.tensorboard)
         try:
+            self.build()
+            recorder = self.recorder = RunRecorder(self.folder, self.resumed)
             with recorder.ending(self.resumable, self.progress):
                 recorder.start(self.name, self.cfg.seed, self.device)
                 recorder.update(**self.identity())

@@ -235,9 +235,9 @@ class Curriculum(RLTask):
         _print_results(self.fields)
 
     def close(self) -> None:
-        if self.logger is not None:
-            self.logger.close()
-        for env in [*self.eval_envs.values(), self.env]:
+        if getattr(self, "logger", None) is not None:
+            self.logger.close()  # type: ignore[union-attr]
+        for env in [*getattr(self, "eval_envs", {}).values(), getattr(self, "env", None)]:
             if env is not None:
                 env.close()
 

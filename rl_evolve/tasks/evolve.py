@@ -167,4 +167,5 @@ class Evolve(RLTask):
               f"{s['training_steps']} training steps; lineage: rl-evolve-lineage {self.folder.root}")
 
     def close(self) -> None:
-        self.world.close()
+        if hasattr(self, "world"):
+            self.world.close()
