@@ -72,9 +72,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "family_speed.json")
+    parser.add_argument("--only", nargs="*", default=None, help="measure these algorithms again (overhead)")
     args = parser.parse_args()
     result: dict = {"overhead": {}, "per": {}, "pairs": args.pairs}
-    for algo in CASES:
+    if args.only:  # the other figures stay as they were
+        result = json.loads(args.out.read_text())
+    for algo in args.only or CASES:
         rows = []
         for _ in range(args.pairs):
             a, b = ours(case_overrides(algo)), plain(case_overrides(algo))
@@ -82,7 +85,7 @@ def main() -> None:
                          "ratio": round(a / b, 3)})
             print(algo, rows[-1], flush=True)
         result["overhead"][algo] = {"rows": rows, "median_ratio": statistics.median(r["ratio"] for r in rows)}
-    for algo in PER_CASES:
+    for algo in PER_CASES if not args.only else ():
         rows = []
         for _ in range(args.pairs):
             u = ours(case_overrides(algo))
