@@ -130,7 +130,8 @@ def main() -> None:
     everything = list({(r["algo"], r["env"], str(r["seed"])): r for r in reversed(found)}.values())
     rows = done_rows(out)
     if args.rescore:
-        rows = [one(r["algo"], r["env"], int(r["seed"]), train=False) for r in rows]
+        rows = [one(r["algo"], r["env"], int(r["seed"]), train=False)
+                if args.only is None or f"{r['algo']}:{r['env']}" in args.only else r for r in rows]
         with out.open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=FIELDS)
             writer.writeheader()
