@@ -114,10 +114,10 @@ def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = 
 def normalize_kwargs(cfg: DictConfig) -> dict[str, Any] | None:
     """zoo's ``normalize``: ``true`` or VecNormalize's keyword arguments (``{norm_obs: true,
     norm_reward: false}``), the rewards discounted with the algorithm's ``gamma``; None: off."""
-    value = OmegaConf.to_container(cfg, resolve=True).get("normalize")  # type: ignore[union-attr]
+    value = cfg.get("normalize")
     if not value:
         return None
-    kwargs = {} if value is True else dict(value)  # type: ignore[call-overload]
+    kwargs = {} if value is True else OmegaConf.to_container(value, resolve=True)
     if "gamma" in cfg.algo:
         kwargs.setdefault("gamma", float(cfg.algo.gamma))
     return kwargs

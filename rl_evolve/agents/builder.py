@@ -44,15 +44,15 @@ def _classes(value: Any) -> Any:
     return value
 
 
-def action_noise(values: dict[str, Any], env: VecEnv) -> ActionNoise | None:
+def action_noise(algo_cfg: DictConfig, env: VecEnv) -> ActionNoise | None:
     """zoo's ``noise_type`` (normal, ornstein-uhlenbeck) of ``noise_std`` on every action dimension."""
-    kind = values.get("noise_type")
+    kind = algo_cfg.get("noise_type")
     if kind is None:
         return None
     if kind not in NOISES:
         raise ConfigError(f"algo.noise_type '{kind}' is not one of {', '.join(NOISES)} (or null)")
     n = int(np.prod(env.action_space.shape))
-    return NOISES[kind](mean=np.zeros(n), sigma=float(values["noise_std"]) * np.ones(n))
+    return NOISES[kind](mean=np.zeros(n), sigma=float(algo_cfg.noise_std) * np.ones(n))
 
 
 def algorithm_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def check_agent_config(cfg: DictConfig) -> None:
 def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:
     """A fresh agent for ``env``; an algorithm that cannot act in the env fails with one line."""
     cls, replay_kwargs = replay_variant(cfg)
-    noise = action_noise(OmegaConf.to_container(cfg.algo, resolve=True), env)  # type: ignore[arg-type]
+    noise = action_noise(cfg.algo, env)
     try:
         return cls(env=env, seed=cfg.seed, device=cfg.device, verbose=0, **algorithm_kwargs(cfg.algo),
                    **replay_kwargs, **({"action_noise": noise} if noise is not None else {}))

@@ -26,30 +26,34 @@ class Static:
 
     def run(self, deployment: Deployment, folder: Path) -> None:
         while deployment.world.steps < deployment.budget:
-            deployment.serve_one(folder)
+            self.step(deployment, folder)
+
+    def step(self, deployment: Deployment, folder: Path) -> None:
+        deployment.serve_one(folder)
 
 
 class Evolve(Static):
     """Serves, and after every episode monitors and maybe adapts (``Deployment.adapt_if_needed``)."""
 
-    def run(self, deployment: Deployment, folder: Path) -> None:
-        while deployment.world.steps < deployment.budget:
-            deployment.serve_one(folder, deployment.adapt_if_needed)
+    def step(self, deployment: Deployment, folder: Path) -> None:
+        deployment.serve_one(folder, deployment.adapt_if_needed)
 
 
 class Oracle(Static):
     """Told that the world changed: fine-tunes the champion then and deploys it, no gate."""
 
     def run(self, deployment: Deployment, folder: Path) -> None:
-        world, tolerance = deployment.world, deployment.ev.oracle_tolerance
-        last_change = dict(world.log.current_dynamics)
-        while world.steps < deployment.budget:
-            if moved(world.log.current_dynamics, last_change, tolerance):
-                last_change = dict(world.log.current_dynamics)
-                self.adapt(deployment)
-                deployment.save(folder)
-                continue
+        self.last_change = dict(deployment.world.log.current_dynamics)
+        super().run(deployment, folder)
+
+    def step(self, deployment: Deployment, folder: Path) -> None:
+        now = deployment.world.log.current_dynamics
+        if not moved(now, self.last_change, deployment.ev.oracle_tolerance):
             deployment.serve_one(folder)
+            return
+        self.last_change = dict(now)
+        self.adapt(deployment)
+        deployment.save(folder)
 
     def adapt(self, d: Deployment) -> None:
         start, champion = d.world.steps, d.champion

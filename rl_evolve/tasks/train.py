@@ -108,7 +108,7 @@ class Train(RLTask):
             check_in_process(self.settings)
         self.env = build_vec_env(self.settings, cfg.n_envs, self.seeds.train, str(cfg.vec_env.value),
                                  cfg.torch_threads)
-        norm = normalize_kwargs(cfg)
+        self.norm = norm = normalize_kwargs(cfg)
         if norm is not None:  # the statistics go on from the run resumed, or from the source run
             source = RunFolder(Path(cfg.transfer.source)).last_normalization if cfg.transfer.source else None
             stats = self.folder.last_normalization if self.resumed else source
@@ -135,7 +135,7 @@ class Train(RLTask):
 
     def _eval_callback(self) -> EvalCallback:
         cfg, folder = self.cfg, self.folder
-        on_best = SaveNormalization(folder.best_normalization) if normalize_kwargs(cfg) is not None else None
+        on_best = SaveNormalization(folder.best_normalization) if self.norm is not None else None
         callback = WholeFilesEvalCallback(
             self.eval_env, callback_on_new_best=on_best, callback_after_eval=self.after_eval,
             n_eval_episodes=cfg.eval.n_episodes,

@@ -16,6 +16,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 
 from rl_evolve.errors import Diverged
+from rl_evolve.tracking.run_folder import written_together
 
 
 class LastCheckpointCallback(BaseCallback):
@@ -88,9 +89,8 @@ class SaveNormalization(BaseCallback):
     def _on_step(self) -> bool:
         stats = self.model.get_vec_normalize_env()
         if stats is not None:
-            tmp = self.path.with_name(f".{self.path.name}.partial")
-            stats.save(str(tmp))
-            os.replace(tmp, self.path)
+            with written_together(self.path) as (staged,):
+                stats.save(str(staged))
         return True
 
 
