@@ -19,6 +19,14 @@ ENVS = {
     "mountaincar_continuous": "MountainCarContinuous-v0",
     "pendulum": "Pendulum-v1",
     "lunarlander": "LunarLander-v3",
+    "inverted_pendulum": "InvertedPendulum-v5",
+    "inverted_double_pendulum": "InvertedDoublePendulum-v5",
+    "reacher": "Reacher-v5",
+    "swimmer": "Swimmer-v5",
+    "hopper": "Hopper-v5",
+    "half_cheetah": "HalfCheetah-v5",
+    "walker2d": "Walker2d-v5",
+    "ant": "Ant-v5",
 }
 EPISODES = 100
 

@@ -43,7 +43,7 @@ class DynamicsSpec:
 
     def check(self, values: Mapping[str, Any], where: str = "dynamics") -> None:
         """Unknown names fail with the valid ones (closest first); values outside the bounds fail."""
-        for name, value in values.items():
+        for name, value in flatten(values).items():
             if name not in self.params:
                 raise invalid_choice(f"parameter in {where}", name, self.names)
             p = self.params[name]
@@ -64,6 +64,17 @@ class DynamicsSpec:
         """The values the env holds now."""
         base = env.unwrapped
         return {name: float(getattr(base, p.attr or name)) for name, p in self.params.items()}
+
+
+def flatten(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``{mass: {torso: 2}}`` (what ``env.dynamics.mass.torso=2`` composes) -> ``{"mass.torso": 2}``."""
+    flat: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, Mapping):
+            flat.update({f"{name}.{inner}": v for inner, v in flatten(value).items()})
+        else:
+            flat[str(name)] = value
+    return flat
 
 
 def load_spec(path: str) -> DynamicsSpec:

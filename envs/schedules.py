@@ -1,4 +1,6 @@
-"""Schedules of dynamics values over a run: constant, piecewise, linear drift, sine, random.
+"""Schedules of dynamics values over a run: constant, piecewise, linear drift, sine, random (per
+episode), and the non-stationary literature's periodic, burst and random-jump (memoryless, or with
+a decaying probability) schedules (NS-Gym's schedulers, Keller et al. 2025).
 
 A schedule is a pure function of time (this env copy's steps, scaled to the run's total, or its
 episode count) and, for ``Random``, of a seeded generator; the wrapper applies its values at
@@ -13,9 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from rl_evolve.envs.dynamics import flatten
 from rl_evolve.errors import ConfigError
 
 Values = dict[str, float]
+Table = dict[str, Any]  # parameter -> value; ``{mass: {torso: 2}}`` nests as the CLI composes it
 
 
 def _same_names(a: str, first: Values, b: str, second: Values) -> None:
@@ -71,7 +75,8 @@ class Piecewise(Schedule):
         if not self.switches:
             raise ConfigError("dynamics=piecewise needs switches: "
                               "'dynamics.switches=[{at:0,values:{gravity:9.8}},{at:20000,values:{gravity:15}}]'")
-        self.switches = sorted(self.switches, key=lambda s: s["at"])
+        self.switches = [{**s, "values": flatten(s["values"])}
+                         for s in sorted(self.switches, key=lambda s: s["at"])]
         self._times = [int(s["at"]) for s in self.switches]
         self._cumulative: list[Values] = []
         current: Values = {}
@@ -94,8 +99,8 @@ class Linear(Schedule):
 
     name: str = "linear"
 
-    start: Values = field(default_factory=dict)
-    end: Values = field(default_factory=dict)
+    start: Table = field(default_factory=dict)
+    end: Table = field(default_factory=dict)
     begin: int = 0
     finish: int = 100_000
 
@@ -104,6 +109,7 @@ class Linear(Schedule):
         if not self.start:
             raise ConfigError("dynamics=linear needs values: +dynamics.start.<param>=... "
                               "+dynamics.end.<param>=...")
+        self.start, self.end = flatten(self.start), flatten(self.end)
         _same_names("start", self.start, "end", self.end)
         if self.finish <= self.begin:
             raise ConfigError("dynamics.finish must come after dynamics.begin")
@@ -122,8 +128,8 @@ class Sine(Schedule):
 
     name: str = "sine"
 
-    center: Values = field(default_factory=dict)
-    amplitude: Values = field(default_factory=dict)
+    center: Table = field(default_factory=dict)
+    amplitude: Table = field(default_factory=dict)
     period: int = 50_000
 
     def __post_init__(self) -> None:
@@ -131,6 +137,7 @@ class Sine(Schedule):
         if not self.center:
             raise ConfigError("dynamics=sine needs values: +dynamics.center.<param>=... "
                               "+dynamics.amplitude.<param>=...")
+        self.center, self.amplitude = flatten(self.center), flatten(self.amplitude)
         _same_names("center", self.center, "amplitude", self.amplitude)
         if self.period <= 0:
             raise ConfigError("dynamics.period must be positive")
@@ -151,7 +158,7 @@ class Random(Schedule):
 
     name: str = "random"
 
-    ranges: dict[str, list[float]] = field(default_factory=dict)
+    ranges: Table = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -159,6 +166,7 @@ class Random(Schedule):
             raise ConfigError("dynamics=random draws per episode; apply_at must be 'episode'")
         if not self.ranges:
             raise ConfigError("dynamics=random needs ranges: '+dynamics.ranges.<param>=[low,high]'")
+        self.ranges = flatten(self.ranges)
         for name, bounds in self.ranges.items():
             if len(bounds) != 2 or bounds[0] > bounds[1]:
                 raise ConfigError(f"dynamics.ranges.{name} must be [low, high], got {list(bounds)}")
@@ -169,6 +177,129 @@ class Random(Schedule):
     def values(self, step: int, episode: int, rng: np.random.Generator) -> Values:
         draw = rng.uniform(self._low, self._high)
         return dict(zip(self._names, draw.tolist(), strict=True))
+
+    def mentioned(self) -> list[Values]:
+        return [{k: float(v[0]) for k, v in self.ranges.items()},
+                {k: float(v[1]) for k, v in self.ranges.items()}]
+
+
+@dataclass
+class Periodic(Schedule):
+    """The ``tables`` in turn, each for ``period`` time units, round and round (A, B, C, A, B, ...);
+    a table changes only the parameters it names (``{}``: the env's own values)."""
+
+    name: str = "periodic"
+
+    tables: list[Table] = field(default_factory=list)
+    period: int = 20_000
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.tables) < 2:
+            raise ConfigError("dynamics=periodic needs two tables or more: "
+                              "'dynamics.tables=[{length:0.5},{length:1.0}]' dynamics.period=20000")
+        if self.period <= 0:
+            raise ConfigError("dynamics.period must be positive")
+        self.tables = [flatten(t) for t in self.tables]
+
+    def values(self, step: int, episode: int, rng: np.random.Generator) -> Values:
+        return self.tables[(self.time(step, episode) // self.period) % len(self.tables)]
+
+    def mentioned(self) -> list[Values]:
+        return [dict(t) for t in self.tables]
+
+
+@dataclass
+class Burst(Schedule):
+    """The env's own values, but ``values`` for ``duration`` time units every ``every`` units
+    (the first burst at ``first``): short, recurring disturbances."""
+
+    name: str = "burst"
+
+    values_in_burst: Table = field(default_factory=dict)
+    every: int = 20_000
+    duration: int = 2_000
+    first: int = 10_000
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.values_in_burst:
+            raise ConfigError("dynamics=burst needs values: +dynamics.values_in_burst.<param>=...")
+        if not 0 < self.duration < self.every:
+            raise ConfigError(f"dynamics.duration={self.duration} must be positive and shorter than "
+                              f"dynamics.every={self.every}")
+        self.values_in_burst = flatten(self.values_in_burst)
+
+    def values(self, step: int, episode: int, rng: np.random.Generator) -> Values:
+        t = self.time(step, episode) - self.first
+        return self.values_in_burst if t >= 0 and t % self.every < self.duration else {}
+
+    def mentioned(self) -> list[Values]:
+        return [dict(self.values_in_burst)]
+
+
+@dataclass
+class RandomJump(Schedule):
+    """At each time unit the parameters jump, with probability ``rate * decay ** t``, to values drawn
+    uniformly in ``ranges``, and hold until the next jump: NS-Gym's memoryless scheduler
+    (``decay: 1``) and its decaying-probability one (``decay < 1``). The world, not an env copy,
+    jumps: the jumps are a function of time and ``seed`` alone (every copy, and a resumed run,
+    sees the same ones). Before the first jump, the env's own values."""
+
+    name: str = "random_jump"
+
+    ranges: Table = field(default_factory=dict)
+    rate: float = 1e-4
+    decay: float = 1.0
+    seed: int = 0
+
+    BLOCK = 4096  # time units drawn together, from a generator of (seed, block) alone
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.ranges = flatten(self.ranges)
+        if not self.ranges:
+            raise ConfigError("dynamics=random_jump needs ranges: '+dynamics.ranges.<param>=[low,high]'")
+        for name, bounds in self.ranges.items():
+            if len(bounds) != 2 or bounds[0] > bounds[1]:
+                raise ConfigError(f"dynamics.ranges.{name} must be [low, high], got {list(bounds)}")
+        if not 0 < self.rate <= 1 or not 0 < self.decay <= 1:
+            raise ConfigError(f"dynamics.rate={self.rate} and dynamics.decay={self.decay} must be in (0, 1]")
+        self._names = list(self.ranges)
+        self._low = np.array([self.ranges[k][0] for k in self._names], dtype=float)
+        self._high = np.array([self.ranges[k][1] for k in self._names], dtype=float)
+        self._blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._starts: dict[int, Values] = {}
+
+    def _block(self, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block ``b``'s jump times and the values drawn at each."""
+        if b not in self._blocks:
+            draw = np.random.default_rng([self.seed, b])
+            t = np.arange(b * self.BLOCK, (b + 1) * self.BLOCK)
+            times = t[draw.random(self.BLOCK) < self.rate * self.decay ** t]
+            drawn = draw.uniform(self._low, self._high, size=(len(times), len(self._names)))
+            self._blocks[b] = (times, drawn)
+        return self._blocks[b]
+
+    def _at_start(self, b: int) -> Values:
+        """The values in force when block ``b`` begins (the last jump before it)."""
+        k = max((k for k in self._starts if k <= b), default=0)
+        value = self._starts.setdefault(k, {})
+        while k < b:
+            times, drawn = self._block(k)
+            if len(times):
+                value = dict(zip(self._names, drawn[-1].tolist(), strict=True))
+            k += 1
+            self._starts[k] = value
+        return value
+
+    def values(self, step: int, episode: int, rng: np.random.Generator) -> Values:
+        t = self.time(step, episode)
+        times, drawn = self._block(t // self.BLOCK)
+        i = int(np.searchsorted(times, t, side="right")) - 1
+        if i >= 0:
+            return dict(zip(self._names, drawn[i].tolist(), strict=True))
+        return self._at_start(t // self.BLOCK)
 
     def mentioned(self) -> list[Values]:
         return [{k: float(v[0]) for k, v in self.ranges.items()},

@@ -8,7 +8,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rl_evolve.envs.dynamics import DynamicsSpec
+from rl_evolve.envs.dynamics import DynamicsSpec, flatten
 from rl_evolve.envs.schedules import Constant, Schedule
 from rl_evolve.errors import ConfigError, invalid_choice
 
@@ -34,7 +34,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         gym.Wrapper.__init__(self, env)
         self.dynamics_spec = spec
         self.schedule = schedule or Constant()
-        fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
+        fixed = {k: v for k, v in flatten(fixed or {}).items() if v is not None}
         spec.check(fixed, "env.dynamics")
         for values in self.schedule.mentioned():
             spec.check(values, "dynamics")

@@ -13,7 +13,7 @@ import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 from omegaconf import DictConfig, OmegaConf
 
-from rl_evolve.envs.dynamics import load_spec
+from rl_evolve.envs.dynamics import flatten, load_spec
 from rl_evolve.envs.schedules import build_schedule
 from rl_evolve.envs.wrapper import DynamicsWrapper
 from rl_evolve.errors import ConfigError, invalid_choice
@@ -47,7 +47,7 @@ def check_env_exists(settings: dict[str, Any]) -> None:
 
 
 def has_dynamics_request(settings: dict[str, Any]) -> bool:
-    fixed = any(v is not None for v in (settings.get("dynamics") or {}).values())
+    fixed = any(v is not None for v in flatten(settings.get("dynamics") or {}).values())
     schedule = (settings.get("schedule") or {}).get("name", "constant") != "constant"
     return fixed or schedule or bool(settings.get("observe"))
 
@@ -93,7 +93,7 @@ def eval_settings(cfg: DictConfig) -> dict[str, Any]:
     settings = env_settings(cfg.env)
     extra = OmegaConf.to_container(cfg.eval.dynamics, resolve=True)
     if extra:
-        settings["dynamics"] = {**(settings.get("dynamics") or {}), **extra}  # type: ignore[dict-item]
+        settings["dynamics"] = {**flatten(settings.get("dynamics") or {}), **flatten(extra)}
     return settings
 
 

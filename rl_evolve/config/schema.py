@@ -73,6 +73,9 @@ PiecewiseConfig = schedule_schema(schedules.Piecewise)
 LinearConfig = schedule_schema(schedules.Linear)
 SineConfig = schedule_schema(schedules.Sine)
 RandomConfig = schedule_schema(schedules.Random)
+PeriodicConfig = schedule_schema(schedules.Periodic)
+BurstConfig = schedule_schema(schedules.Burst)
+RandomJumpConfig = schedule_schema(schedules.RandomJump)
 
 
 @dataclass
@@ -106,7 +109,7 @@ class EvalConfig:
     # Evaluate on other dynamics than training (e.g. {length: 2.0}); no schedule runs in eval.
     dynamics: dict[str, Any] = field(default_factory=dict)
     # task=evaluate: every combination of these physical parameter values (a generalisation map)
-    grid: dict[str, list[float]] = field(default_factory=dict)
+    grid: dict[str, Any] = field(default_factory=dict)  # {param: [values]}; mass.torso nests
     video: bool = False  # task=evaluate: record episodes as MP4 (Gymnasium's RecordVideo)
     video_episodes: int = 1
 

@@ -12,6 +12,7 @@ from rl_evolve.config.algorithms import ALGORITHMS
 from rl_evolve.config.groups import groups_help
 from rl_evolve.config.schema import (
     AlgoConfig,
+    BurstConfig,
     CNNConfig,
     Config,
     CurriculumConfig,
@@ -19,9 +20,11 @@ from rl_evolve.config.schema import (
     EvolveConfig,
     LinearConfig,
     LSTMConfig,
+    PeriodicConfig,
     PiecewiseConfig,
     PrioritizedReplayConfig,
     RandomConfig,
+    RandomJumpConfig,
     ReplayConfig,
     ScheduleConfig,
     SineConfig,
@@ -81,7 +84,9 @@ def register() -> None:
     cs.store(group="evolve", name="evolve_schema", node=EvolveConfig)
     cs.store(group="tune", name="tune_schema", node=TuneConfig)
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
-                       ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig)):
+                       ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig),
+                       ("periodic", PeriodicConfig), ("burst", BurstConfig),
+                       ("random_jump", RandomJumpConfig)):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)
     for name, fn in RESOLVERS.items():
         OmegaConf.register_new_resolver(name, fn, replace=True)

@@ -8,6 +8,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from rl_evolve.env_factory import env_settings
+from rl_evolve.envs.dynamics import flatten
 from rl_evolve.errors import ConfigError
 
 
@@ -25,7 +26,7 @@ class Stage:
     def settings(self, env_cfg: DictConfig) -> dict[str, Any]:
         """The env node with this stage's dynamics on top (for training and evaluation)."""
         settings = env_settings(env_cfg)
-        settings["dynamics"] = {**(settings.get("dynamics") or {}), **self.dynamics}
+        settings["dynamics"] = {**flatten(settings.get("dynamics") or {}), **flatten(self.dynamics)}
         return settings
 
 

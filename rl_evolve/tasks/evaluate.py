@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from rl_evolve.agents import build_agent
 from rl_evolve.env_factory import build_vec_env, check_env_exists, eval_settings, normalized
-from rl_evolve.envs.dynamics import load_spec
+from rl_evolve.envs.dynamics import flatten, load_spec
 from rl_evolve.errors import ConfigError
 from rl_evolve.evaluate import grid as grid_map
 from rl_evolve.evaluate import video
@@ -40,7 +40,8 @@ def evaluation_config(cfg: DictConfig, run_cfg: DictConfig | None) -> DictConfig
 
 
 def check_grid(cfg: DictConfig, settings: dict) -> dict[str, list[float]]:
-    grid = {str(k): [float(v) for v in values] for k, values in (cfg.eval.grid or {}).items()}
+    node = OmegaConf.to_container(cfg.eval.grid, resolve=True) if cfg.eval.grid else {}
+    grid = {str(k): [float(v) for v in values] for k, values in flatten(node).items()}  # type: ignore[arg-type]
     if not grid:
         return grid
     if not settings.get("dynamics_spec"):
@@ -85,7 +86,8 @@ class Evaluate(RLTask):
             self.model = build_agent(cfg, self.env)
         load_weights_into(self.model, cfg.source, "source", f"algo={cfg.algo.name} on env={cfg.env.name}")
         self.env.seed(self.seeds.eval)  # SB3 seeded it with the agent's seed when it built the agent
-        self.changed = {k: v for k, v in (self.settings.get("dynamics") or {}).items() if v is not None}
+        self.changed = {k: v for k, v in flatten(self.settings.get("dynamics") or {}).items()
+                        if v is not None}
 
     def identity(self) -> dict[str, Any]:
         cfg = self.cfg

@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rl_evolve.envs.schedules import Constant, Linear, Piecewise, Random, Sine, build_schedule
+from rl_evolve.envs.schedules import (
+    Burst,
+    Constant,
+    Linear,
+    Periodic,
+    Piecewise,
+    Random,
+    RandomJump,
+    Sine,
+    build_schedule,
+)
 from rl_evolve.errors import ConfigError
 
 RNG = np.random.default_rng(0)
@@ -72,3 +82,51 @@ def test_a_bad_schedule_config_is_one_clear_error():
             "end": {"tau": 0.04}, "begin": 10, "finish": 10}
     with pytest.raises(ConfigError, match="finish must come after"):
         build_schedule(node)
+
+
+def test_nested_tables_name_the_dotted_parameter():
+    s = Linear(start={"mass": {"torso": 1.0}}, end={"mass": {"torso": 3.0}}, finish=10)
+    assert s.values(5, 0, RNG) == {"mass.torso": 2.0}
+
+
+def test_periodic_cycles_its_tables_round_and_round():
+    s = Periodic(tables=[{"length": 0.5}, {"length": 1.0}, {}], period=10)
+    assert [s.values(t, 0, RNG) for t in (0, 9, 10, 25, 30, 41)] == [
+        {"length": 0.5}, {"length": 0.5}, {"length": 1.0}, {}, {"length": 0.5}, {"length": 1.0}]
+
+
+def test_burst_holds_its_values_only_inside_each_window():
+    s = Burst(values_in_burst={"gravity": 20.0}, every=100, duration=10, first=50)
+    inside = [t for t in range(400) if s.values(t, 0, RNG)]
+    assert inside == [*range(50, 60), *range(150, 160), *range(250, 260), *range(350, 360)]
+
+
+def test_burst_longer_than_its_period_is_refused():
+    with pytest.raises(ConfigError, match="shorter than dynamics.every"):
+        Burst(values_in_burst={"gravity": 20.0}, every=10, duration=10)
+
+
+def test_random_jump_is_a_function_of_time_and_seed_alone():
+    times = np.random.default_rng(1).integers(0, 50_000, 200)
+    forward = RandomJump(ranges={"gravity": [5.0, 20.0]}, rate=1e-3, seed=3)
+    backward = RandomJump(ranges={"gravity": [5.0, 20.0]}, rate=1e-3, seed=3)
+    ahead = [forward.values(int(t), 0, RNG) for t in sorted(times)]
+    behind = [backward.values(int(t), 0, RNG) for t in sorted(times, reverse=True)][::-1]
+    assert ahead == behind
+    other = RandomJump(ranges={"gravity": [5.0, 20.0]}, rate=1e-3, seed=4)
+    assert ahead != [other.values(int(t), 0, RNG) for t in sorted(times)]
+
+
+def test_random_jump_jumps_at_its_rate_and_holds_between_jumps():
+    s = RandomJump(ranges={"gravity": [5.0, 20.0]}, rate=0.01, seed=0)
+    values = [s.values(t, 0, RNG).get("gravity") for t in range(100_000)]
+    jumps = sum(a != b for a, b in zip(values[:-1], values[1:], strict=True))
+    assert 850 <= jumps <= 1150  # 1000 expected; the Poisson sd is about 32
+    assert all(5.0 <= v <= 20.0 for v in values if v is not None)
+
+
+def test_random_jump_with_decay_jumps_less_and_less():
+    s = RandomJump(ranges={"gravity": [5.0, 20.0]}, rate=0.01, decay=0.9999, seed=0)
+    values = [s.values(t, 0, RNG).get("gravity") for t in range(40_000)]
+    changes = np.flatnonzero([a != b for a, b in zip(values[:-1], values[1:], strict=True)])
+    assert (changes < 10_000).sum() > 3 * (changes >= 30_000).sum() > 0

@@ -1,0 +1,129 @@
+"""MuJoCo (Gymnasium v5) physics: gravity, body masses, friction, joint damping, actuator gears.
+
+The same names mean the same thing in every MuJoCo env:
+
+- ``gravity``: the magnitude of the vertical component (m/s^2, pointing down; 9.81 by default).
+- ``mass_scale``: multiplies every body's mass and inertia (a uniformly denser robot).
+- ``mass.<body>``: multiplies one body's mass and inertia (``mass.torso=2``: a torso twice as
+  heavy), on top of ``mass_scale``.
+- ``friction``: multiplies every geom's sliding friction (contacts take the larger of their two
+  geoms', so the floor's contacts scale with it).
+- ``damping_scale``: multiplies every joint's damping; ``gear_scale``: every actuator's gear
+  (the torque a unit action produces).
+- ``viscosity`` (Swimmer): the fluid's viscosity.
+
+An env leaves out what cannot act in it, so a change never passes unnoticed: no ``friction``
+where nothing touches (the pendulums, Reacher, Swimmer), no ``gravity`` where every joint moves
+in the horizontal plane (Reacher, Swimmer), no ``damping_scale`` where no joint is damped (Swimmer).
+
+Scales are relative to the model gymnasium compiled from its XML, whatever was set before, so a
+schedule can go up and back down exactly. A mass or gear change is followed by
+``mujoco.mj_setConst``, which recomputes the constants MuJoCo derives from them at compile time
+(subtree masses, inverse weights, actuator accelerations); without it the simulation keeps the
+old ones. The episode's state (positions, velocities) is left as it is: a change within an
+episode changes the physics from the next step on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from rl_evolve.envs.dynamics import DynamicsSpec, Param
+
+SCALES = {"mass_scale": Param(1.0, 0.1, 10.0), "friction": Param(1.0, 0.0, 10.0),
+          "damping_scale": Param(1.0, 0.0, 10.0), "gear_scale": Param(1.0, 0.1, 10.0)}
+BODY_MASS = Param(1.0, 0.1, 10.0)
+
+
+class _Model:
+    """One env's compiled model as gymnasium built it, and the values in force on it."""
+
+    def __init__(self, model: Any, bodies: tuple[str, ...]):
+        import mujoco
+
+        self.mass = model.body_mass.copy()
+        self.inertia = model.body_inertia.copy()
+        self.friction = model.geom_friction[:, 0].copy()
+        self.damping = model.dof_damping.copy()
+        self.gear = model.actuator_gear[:, 0].copy()
+        self.body_ids = np.array([mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in bodies])
+        if (self.body_ids < 0).any():
+            missing = [b for b, i in zip(bodies, self.body_ids, strict=True) if i < 0]
+            raise ValueError(f"the model has no bodies {missing}")
+        self.scratch = mujoco.MjData(model)  # mj_setConst works on a data of its own, not the episode's
+        self.values: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class MujocoSpec(DynamicsSpec):
+    """The physical parameters every MuJoCo env shares, plus ``mass.<body>`` for its named bodies."""
+
+    params: Mapping[str, Param] = field(default_factory=dict)  # more than the shared ones
+    bodies: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()  # shared parameters that cannot act in this env
+
+    def __post_init__(self) -> None:
+        shared = {"gravity": Param(9.81, 0.0, 30.0), **SCALES}
+        params = {**{k: p for k, p in shared.items() if k not in self.without},
+                  **{f"mass.{body}": BODY_MASS for body in self.bodies}, **self.params}
+        object.__setattr__(self, "params", params)
+        super().__post_init__()
+
+    @staticmethod
+    def _state(base: Any, bodies: tuple[str, ...]) -> _Model:
+        state = getattr(base, "_rl_evolve_model", None)
+        if state is None:
+            state = _Model(base.model, bodies)
+            base._rl_evolve_model = state
+        return state
+
+    def apply(self, env: gym.Env, values: Mapping[str, float]) -> None:
+        """Sets the values named (the others keep theirs) on the env's ``MjModel``."""
+        import mujoco
+
+        base = env.unwrapped
+        model, state = base.model, self._state(base, self.bodies)
+        now = {**(state.values or self.defaults()), **{k: float(v) for k, v in values.items()}}
+        changed = {k for k, v in now.items() if state.values.get(k) != v}
+        if "gravity" in changed:
+            model.opt.gravity[2] = -now["gravity"]
+        masses = "mass_scale" in changed or any(k.startswith("mass.") for k in changed)
+        if masses:
+            factor = np.full(len(state.mass), now["mass_scale"])
+            factor[state.body_ids] *= [now[f"mass.{b}"] for b in self.bodies]
+            model.body_mass[:] = state.mass * factor
+            model.body_inertia[:] = state.inertia * factor[:, None]
+        if "friction" in changed:
+            model.geom_friction[:, 0] = state.friction * now["friction"]
+        if "damping_scale" in changed:
+            model.dof_damping[:] = state.damping * now["damping_scale"]
+        if "gear_scale" in changed:
+            model.actuator_gear[:, 0] = state.gear * now["gear_scale"]
+        if "viscosity" in changed:
+            model.opt.viscosity = now["viscosity"]
+        if masses or "gear_scale" in changed:
+            mujoco.mj_setConst(model, state.scratch)
+        state.values = now
+
+    def read(self, env: gym.Env) -> dict[str, float]:
+        """The values in force (the defaults until something was set)."""
+        state = getattr(env.unwrapped, "_rl_evolve_model", None)
+        return dict(state.values) if state is not None and state.values else self.defaults()
+
+
+INVERTED_PENDULUM = MujocoSpec(bodies=("cart", "pole"), without=("friction",))
+INVERTED_DOUBLE_PENDULUM = MujocoSpec(bodies=("cart", "pole", "pole2"), without=("friction",))
+REACHER = MujocoSpec(bodies=("body0", "body1", "fingertip"), without=("gravity", "friction"))
+SWIMMER = MujocoSpec(bodies=("torso", "mid", "back"), params={"viscosity": Param(0.1, 0.0, 2.0)},
+                     without=("gravity", "friction", "damping_scale"))
+HOPPER = MujocoSpec(bodies=("torso", "thigh", "leg", "foot"))
+HALF_CHEETAH = MujocoSpec(bodies=("torso", "bthigh", "bshin", "bfoot", "fthigh", "fshin", "ffoot"))
+WALKER2D = MujocoSpec(bodies=("torso", "thigh", "leg", "foot", "thigh_left", "leg_left", "foot_left"))
+# Ant's lower legs are unnamed bodies in gymnasium's XML: mass_scale reaches them, mass.<body> cannot.
+ANT = MujocoSpec(bodies=("torso", "front_left_leg", "aux_1", "front_right_leg", "aux_2", "back_leg", "aux_3",
+                         "right_back_leg", "aux_4"))
