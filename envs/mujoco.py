@@ -26,14 +26,26 @@ episode changes the physics from the next step on.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+import mujoco
 import numpy as np
 
 from rl_evolve.envs.dynamics import DynamicsSpec, Param
+
+
+def _warn(message: str) -> None:
+    """MuJoCo's warnings as Python's (its default appends them to MUJOCO_LOG.TXT in the working
+    directory), less the one gymnasium's half_cheetah.xml triggers at every compile."""
+    if "'settotalmass' is deprecated" not in message:
+        warnings.warn(f"MuJoCo: {message}", RuntimeWarning, stacklevel=2)
+
+
+mujoco.set_mju_user_warning(_warn)
 
 SCALES = {"mass_scale": Param(1.0, 0.1, 10.0), "friction": Param(1.0, 0.0, 10.0),
           "damping_scale": Param(1.0, 0.0, 10.0), "gear_scale": Param(1.0, 0.1, 10.0)}
@@ -44,8 +56,6 @@ class _Model:
     """One env's compiled model as gymnasium built it, and the values in force on it."""
 
     def __init__(self, model: Any, bodies: tuple[str, ...]):
-        import mujoco
-
         self.mass = model.body_mass.copy()
         self.inertia = model.body_inertia.copy()
         self.friction = model.geom_friction[:, 0].copy()
@@ -84,8 +94,6 @@ class MujocoSpec(DynamicsSpec):
 
     def apply(self, env: gym.Env, values: Mapping[str, float]) -> None:
         """Sets the values named (the others keep theirs) on the env's ``MjModel``."""
-        import mujoco
-
         base = env.unwrapped
         model, state = base.model, self._state(base, self.bodies)
         now = {**(state.values or self.defaults()), **{k: float(v) for k, v in values.items()}}

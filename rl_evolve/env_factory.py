@@ -67,11 +67,12 @@ def make_env(settings: dict[str, Any], render_mode: str | None = None) -> gym.En
         kwargs["max_episode_steps"] = settings["max_episode_steps"]
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
+    spec = load_spec(settings["dynamics_spec"]) if settings.get("dynamics_spec") else None
     env = gym.make(settings["id"], **kwargs)
-    if settings.get("dynamics_spec"):
+    if spec is not None:
         env = DynamicsWrapper(
             env,
-            load_spec(settings["dynamics_spec"]),
+            spec,
             build_schedule(settings.get("schedule")),
             fixed=settings.get("dynamics"),
             observe=settings.get("observe") or (),
