@@ -1,5 +1,7 @@
 """Dynamics-wrapper overhead: random-action steps per second, wrapped (a schedule active)
-against the bare ``gym.make`` env, alternating rounds so machine noise hits both alike::
+against the bare ``gym.make`` env, alternating rounds so machine noise hits both alike. The MuJoCo
+cases change their physics at every step (``apply_at: step``), a body's mass included, which
+recomputes MuJoCo's derived constants (``mj_setConst``) every step: the worst case::
 
     .venv/bin/python benchmarks/wrapper_overhead.py --out benchmarks/results/wrapper_overhead.json
 """
@@ -27,6 +29,22 @@ CASES = {
                        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear",
                                     "start": {"gravity": -10.0}, "end": {"gravity": -5.0},
                                     "finish": 100_000}},
+    "Hopper-v5 (gravity, every step)": {
+        "name": "hopper", "id": "Hopper-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HOPPER",
+        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
+                     "start": {"gravity": 9.81}, "end": {"gravity": 19.62}, "finish": 100_000}},
+    "Hopper-v5 (torso mass, every step)": {
+        "name": "hopper", "id": "Hopper-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HOPPER",
+        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
+                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 3.0}, "finish": 100_000}},
+    "HalfCheetah-v5 (gravity, every step)": {
+        "name": "half_cheetah", "id": "HalfCheetah-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HALF_CHEETAH",
+        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
+                     "start": {"gravity": 9.81}, "end": {"gravity": 19.62}, "finish": 100_000}},
+    "HalfCheetah-v5 (torso mass, every step)": {
+        "name": "half_cheetah", "id": "HalfCheetah-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HALF_CHEETAH",
+        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
+                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 3.0}, "finish": 100_000}},
 }
 
 
@@ -48,9 +66,11 @@ def main() -> None:
     args = parser.parse_args()
     results = {}
     for env_id, settings in CASES.items():
-        bare, wrapped = gym.make(env_id), make_env(settings)
+        wrapped = make_env(settings)
+        bare = gym.make(settings["id"])
         steps = args.steps if env_id.startswith("CartPole") else args.steps // 5
-        actions = np.random.default_rng(0).integers(0, bare.action_space.n, size=steps)
+        bare.action_space.seed(0)
+        actions = [bare.action_space.sample() for _ in range(steps)]
         rows = []
         for _ in range(args.rounds):
             b = steps_per_second(bare, actions)

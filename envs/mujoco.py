@@ -53,20 +53,25 @@ BODY_MASS = Param(1.0, 0.1, 10.0)
 
 
 class _Model:
-    """One env's compiled model as gymnasium built it, and the values in force on it."""
+    """One env's compiled model as gymnasium built it (the defaults), and the values in force."""
 
-    def __init__(self, model: Any, bodies: tuple[str, ...]):
+    def __init__(self, model: Any, spec: MujocoSpec):
         self.mass = model.body_mass.copy()
         self.inertia = model.body_inertia.copy()
         self.friction = model.geom_friction[:, 0].copy()
         self.damping = model.dof_damping.copy()
         self.gear = model.actuator_gear[:, 0].copy()
-        self.body_ids = np.array([mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in bodies])
-        if (self.body_ids < 0).any():
-            missing = [b for b, i in zip(bodies, self.body_ids, strict=True) if i < 0]
-            raise ValueError(f"the model has no bodies {missing}")
+        self.body = {f"mass.{b}": mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in spec.bodies}
+        if min(self.body.values(), default=0) < 0:
+            raise ValueError(f"the model has no bodies {[k for k, i in self.body.items() if i < 0]}")
+        self.body_factor = np.ones(len(self.mass))  # mass.<body> per body; mass_scale on top
         self.scratch = mujoco.MjData(model)  # mj_setConst works on a data of its own, not the episode's
-        self.values: dict[str, float] = {}
+        self.values: dict[str, float] = spec.defaults()
+
+    def set_masses(self, model: Any, ids: Any) -> None:
+        factor = self.body_factor[ids] * self.values["mass_scale"]
+        model.body_mass[ids] = self.mass[ids] * factor
+        model.body_inertia[ids] = self.inertia[ids] * (factor[:, None] if np.ndim(factor) else factor)
 
 
 @dataclass(frozen=True)
@@ -84,44 +89,48 @@ class MujocoSpec(DynamicsSpec):
         object.__setattr__(self, "params", params)
         super().__post_init__()
 
-    @staticmethod
-    def _state(base: Any, bodies: tuple[str, ...]) -> _Model:
+    def _state(self, base: Any) -> _Model:
         state = getattr(base, "_rl_evolve_model", None)
         if state is None:
-            state = _Model(base.model, bodies)
-            base._rl_evolve_model = state
+            state = base._rl_evolve_model = _Model(base.model, self)
         return state
 
     def apply(self, env: gym.Env, values: Mapping[str, float]) -> None:
-        """Sets the values named (the others keep theirs) on the env's ``MjModel``."""
+        """Sets the values named (the others keep theirs) on the env's ``MjModel``; only what
+        changed is written (a schedule may call this at every step)."""
         base = env.unwrapped
-        model, state = base.model, self._state(base, self.bodies)
-        now = {**(state.values or self.defaults()), **{k: float(v) for k, v in values.items()}}
-        changed = {k for k, v in now.items() if state.values.get(k) != v}
-        if "gravity" in changed:
-            model.opt.gravity[2] = -now["gravity"]
-        masses = "mass_scale" in changed or any(k.startswith("mass.") for k in changed)
-        if masses:
-            factor = np.full(len(state.mass), now["mass_scale"])
-            factor[state.body_ids] *= [now[f"mass.{b}"] for b in self.bodies]
-            model.body_mass[:] = state.mass * factor
-            model.body_inertia[:] = state.inertia * factor[:, None]
-        if "friction" in changed:
-            model.geom_friction[:, 0] = state.friction * now["friction"]
-        if "damping_scale" in changed:
-            model.dof_damping[:] = state.damping * now["damping_scale"]
-        if "gear_scale" in changed:
-            model.actuator_gear[:, 0] = state.gear * now["gear_scale"]
-        if "viscosity" in changed:
-            model.opt.viscosity = now["viscosity"]
-        if masses or "gear_scale" in changed:
+        model, state = base.model, self._state(base)
+        now = state.values
+        recompute = False
+        for name, value in values.items():
+            if now[name] == value:
+                continue
+            value = now[name] = float(value)
+            if name == "gravity":
+                model.opt.gravity[2] = -value
+            elif name in state.body:
+                state.body_factor[state.body[name]] = value
+                state.set_masses(model, state.body[name])
+                recompute = True
+            elif name == "mass_scale":
+                state.set_masses(model, slice(None))
+                recompute = True
+            elif name == "friction":
+                model.geom_friction[:, 0] = state.friction * value
+            elif name == "damping_scale":
+                model.dof_damping[:] = state.damping * value
+            elif name == "gear_scale":
+                model.actuator_gear[:, 0] = state.gear * value
+                recompute = True
+            elif name == "viscosity":
+                model.opt.viscosity = value
+        if recompute:
             mujoco.mj_setConst(model, state.scratch)
-        state.values = now
 
     def read(self, env: gym.Env) -> dict[str, float]:
-        """The values in force (the defaults until something was set)."""
+        """The values in force (the model's own, the defaults, until something was set)."""
         state = getattr(env.unwrapped, "_rl_evolve_model", None)
-        return dict(state.values) if state is not None and state.values else self.defaults()
+        return dict(state.values) if state is not None else self.defaults()
 
 
 INVERTED_PENDULUM = MujocoSpec(bodies=("cart", "pole"), without=("friction",))

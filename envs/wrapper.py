@@ -33,6 +33,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
                                                  observe=observe, step_scale=step_scale)
         gym.Wrapper.__init__(self, env)
         self.dynamics_spec = spec
+        self._unwrapped = env.unwrapped  # looked up once: a per-step schedule applies at every step
         self.schedule = schedule or Constant()
         fixed = {k: v for k, v in flatten(fixed or {}).items() if v is not None}
         spec.check(fixed, "env.dynamics")
@@ -69,8 +70,10 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         )
 
     def _set(self, values: dict[str, float]) -> None:
-        if values != self.current_dynamics:
-            self.dynamics_spec.apply(self.env, values)
+        now = self.current_dynamics
+        changed = {k: v for k, v in values.items() if now.get(k) != v}
+        if changed:  # only what changed is applied: a schedule applied per step pays per change
+            self.dynamics_spec.apply(self._unwrapped, changed)
             self.current_dynamics = values
             if self._observe:
                 now = np.array([values[n] for n in self._observe])

@@ -7,7 +7,7 @@ from typing import Any
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.evaluation import evaluate_policy
-from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.vec_env import VecEnv, sync_envs_normalization
 
 from rl_evolve.curriculum.stages import Stage
 from rl_evolve.scoring.normalise import normalise
@@ -31,6 +31,7 @@ class ContinualEvaluator:
         """Mean return per task over ``episodes``, logged as ``curriculum/<tag>/<task>/...``."""
         returns = {}
         for task, env in self.envs.items():
+            sync_envs_normalization(model.get_env(), env)  # VecNormalize's statistics, when used
             mean, _ = evaluate_policy(model, env, n_eval_episodes=episodes, deterministic=self.deterministic)
             returns[task] = float(mean)
             model.logger.record(f"curriculum/{tag}/{task}/mean_return", float(mean))

@@ -8,6 +8,7 @@ spent. One ``StepOffsetLogger`` keeps every TensorBoard tag on the run's total-s
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,13 @@ from rl_evolve.agents import algorithm_class, build_agent
 from rl_evolve.curriculum import metrics
 from rl_evolve.curriculum.evaluation import ContinualEvalCallback, ContinualEvaluator
 from rl_evolve.curriculum.stages import Stage, build_stages
-from rl_evolve.env_factory import build_vec_env, check_env_exists, check_in_process, normalize_kwargs
+from rl_evolve.env_factory import (
+    build_vec_env,
+    check_env_exists,
+    check_in_process,
+    normalize_kwargs,
+    normalized,
+)
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.scoring.normalise import clip01, random_policy_return
@@ -76,16 +83,31 @@ def _keep_replay(model: BaseAlgorithm, previous: BaseAlgorithm | None) -> bool:
     return True
 
 
+def _stage_env(cfg: DictConfig, seeds: Seeds, stage: Stage, previous: BaseAlgorithm | None,
+               transferring: bool):
+    """The stage's training env; with ``normalize``, in VecNormalize, whose statistics continue
+    the previous stage's when its networks are carried forward (they were learnt on those)."""
+    settings = {**stage.settings(cfg.env), "step_scale": cfg.n_envs}
+    env = build_vec_env(settings, cfg.n_envs, seeds.stage(stage.index),
+                        str(cfg.vec_env.value), cfg.torch_threads)
+    norm = normalize_kwargs(cfg)
+    if norm is None:
+        return env
+    env = normalized(env, norm)
+    before = previous.get_vec_normalize_env() if previous is not None and transferring else None
+    if before is not None:
+        env.obs_rms, env.ret_rms = copy.deepcopy(before.obs_rms), copy.deepcopy(before.ret_rms)
+    return env
+
+
 def _train_stage(cfg: DictConfig, seeds: Seeds, stage: Stage, source: SourceWeights | None,
                  previous: BaseAlgorithm | None, evaluator: ContinualEvaluator, logger: StepOffsetLogger,
                  global_step: int) -> tuple[BaseAlgorithm, Any, dict[str, Any]]:
     """One stage: a fresh agent for the stage's env, weights from ``source``, training until the
     threshold or the budget, then a fresh evaluation of every task. Returns the agent, its env
     and the stage's record."""
-    settings = {**stage.settings(cfg.env), "step_scale": cfg.n_envs}
-    env = build_vec_env(settings, cfg.n_envs, seeds.stage(stage.index),
-                        str(cfg.vec_env.value), cfg.torch_threads)
     transferring = str(cfg.transfer.mode.value) != "none" and source is not None
+    env = _stage_env(cfg, seeds, stage, previous, transferring)
     model = build_agent(fine_tune_config(cfg) if transferring else cfg, env)
     record: dict[str, Any] = {"stage": stage.index, "name": stage.name, "dynamics": stage.dynamics,
                               "budget": stage.budget, "threshold": stage.threshold,
@@ -151,10 +173,6 @@ class Curriculum(RLTask):
 
     def check(self) -> None:
         super().check()
-        if normalize_kwargs(self.cfg) is not None:
-            raise ConfigError(f"a curriculum does not carry VecNormalize statistics between stages yet; "
-                              f"algo={self.cfg.algo.name} on env={self.cfg.env.name} is tuned with "
-                              f"normalize: set normalize=false")
         if str(self.cfg.transfer.penalty.value) == "ewc" and issubclass(algorithm_class(self.cfg.algo), TD3):
             raise ConfigError(f"transfer.penalty=ewc weights by the Fisher of the policy's action "
                               f"distribution; algo={self.cfg.algo.name}'s policy is deterministic: use "
@@ -167,6 +185,9 @@ class Curriculum(RLTask):
         self.env = None
         # Built here first, so a bad dynamics value fails with its own message before training.
         self.eval_envs = {s.name: build_vec_env(s.settings(cfg.env), 1, self.seeds.eval) for s in stages}
+        if normalize_kwargs(cfg) is not None:  # scored with the training statistics (synced), frozen
+            self.eval_envs = {name: normalized(env, {}, training=False)
+                              for name, env in self.eval_envs.items()}
         if cfg.vec_env.value == "subproc":
             check_in_process(stages[0].settings(cfg.env))
         self.source: SourceWeights | None = load_source(cfg.transfer.source) if cfg.transfer.source else None
@@ -200,10 +221,15 @@ class Curriculum(RLTask):
         for stage in self.stages:
             model, self.env, record = _train_stage(cfg, self.seeds, stage, source, previous, self.evaluator,
                                                    logger, self.global_step)  # type: ignore[arg-type]
-            with written_together(folder.checkpoints / f"stage{stage.index}_{stage.name}.zip",
-                                  folder.last_model) as (stage_file, last_file):
-                model.save(stage_file)
-                model.save(last_file)
+            stage_file = folder.checkpoints / f"stage{stage.index}_{stage.name}.zip"
+            files = (stage_file, folder.last_model, stage_file.with_suffix(".vecnormalize.pkl"),
+                     folder.last_normalization)
+            with written_together(*files) as (stage_zip, last_zip, stage_stats, last_stats):
+                model.save(stage_zip)
+                model.save(last_zip)
+                if model.get_vec_normalize_env() is not None:
+                    model.get_vec_normalize_env().save(str(stage_stats))  # type: ignore[union-attr]
+                    model.get_vec_normalize_env().save(str(last_stats))  # type: ignore[union-attr]
             if mode != "none":
                 source = weights_of(model, f"stage {stage.name}")
                 if penalty_kind == "ewc":

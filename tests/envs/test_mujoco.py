@@ -58,6 +58,24 @@ def test_a_changed_parameter_steps_like_the_model_edited_by_hand(env_id, name):
     assert not np.allclose(ours, rollout(gym.make(env_id)), rtol=0, atol=1e-9), f"{name} did not act"
 
 
+def test_changes_combine_as_their_product_on_the_model():
+    changed = {"mass_scale": 1.7, "mass.torso": 2.0, "friction": 0.5, "gravity": 12.0}
+    ours = rollout(DynamicsWrapper(gym.make("Hopper-v5"), mj.HOPPER, fixed=changed))
+    reference = gym.make("Hopper-v5")
+    for name, value in changed.items():
+        edit_by_hand(reference.unwrapped.model, name, value)
+    np.testing.assert_allclose(ours, rollout(reference), rtol=1e-12, atol=1e-12)
+
+
+def test_the_defaults_are_the_models_own_values():
+    for env_id, spec in ENVS.items():
+        model = gym.make(env_id).unwrapped.model
+        if "gravity" in spec.params:
+            assert spec.params["gravity"].default == pytest.approx(-model.opt.gravity[2]), env_id
+        if "viscosity" in spec.params:
+            assert spec.params["viscosity"].default == pytest.approx(model.opt.viscosity), env_id
+
+
 def test_every_named_body_and_no_other_is_a_mass_parameter():
     for env_id, spec in ENVS.items():
         model = gym.make(env_id).unwrapped.model
