@@ -75,12 +75,33 @@ def make_env(settings: dict[str, Any], render_mode: str | None = None) -> gym.En
             spec,
             build_schedule(settings.get("schedule")),
             fixed=settings.get("dynamics"),
-            observe=settings.get("observe") or (),
+            observe=() if settings.get("observe_estimated") else settings.get("observe") or (),
             step_scale=int(settings.get("step_scale", 1)),
         )
     elif has_dynamics_request(settings):
         raise ConfigError(f"env={settings['name']} has no dynamics_spec; its physics cannot change")
+    if settings.get("observe_estimated"):
+        env = estimated_context(env, settings)
     return env
+
+
+def estimated_context(env: gym.Env, settings: dict[str, Any]) -> gym.Env:
+    """``env`` with the identifier's estimates appended (``env.observe_estimated``); with
+    ``env.observe`` too, both must name the same parameters (the estimates replace the truth)."""
+    from rl_evolve.sysid.identifier import load_identifier
+    from rl_evolve.sysid.wrapper import EstimatedContext
+
+    identifier = load_identifier(settings["observe_estimated"])
+    names, observed = list(identifier.shape.names), list(settings.get("observe") or [])
+    if observed and observed != names:
+        raise ConfigError(f"env.observe={observed} but the identifier estimates {names}: name the same "
+                          f"parameters, or drop env.observe")
+    if settings.get("dynamics_spec"):
+        spec = load_spec(settings["dynamics_spec"])
+        unknown = [n for n in names if n not in spec.params]
+        if unknown:
+            raise ConfigError(f"the identifier estimates {unknown}, which env={settings['name']} lacks")
+    return EstimatedContext(env, identifier)
 
 
 def train_settings(cfg: DictConfig) -> dict[str, Any]:

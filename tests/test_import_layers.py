@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"rl_evolve": ROOT / "rl_evolve", "rl_evolve.envs": ROOT / "envs"}
 FEATURES = ("curriculum", "evolve", "tune", "report", "evaluate", "supervised", "scoring", "tracking",
-            "envs", "agents", "core", "config", "replay")
+            "envs", "agents", "core", "config", "replay", "sysid")
 
 
 def modules() -> dict[str, Path]:

@@ -93,6 +93,9 @@ class EnvConfig:
     dynamics: dict[str, Any] = field(default_factory=dict)
     # Parameters appended (normalised to [0, 1]) to the observation, for context-aware agents.
     observe: list[str] = field(default_factory=list)
+    # A task=identify run: its estimates of the parameters it identifies are appended instead
+    # (the same [0, 1] scale), inferred from the observation and action history.
+    observe_estimated: str | None = None
     # hyperparams[<algo name>][<field>]: tuned values, e.g. from rl-baselines3-zoo.
     hyperparams: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The 0 and 1 of the normalised return in reports: a uniformly random policy's mean return
@@ -373,6 +376,28 @@ class TuneConfig:
 
 
 @dataclass
+class SysIdConfig:
+    """System identification: ``task=collect`` gathers trajectories under ``dynamics=random``;
+    ``task=identify`` trains an identifier on them (docs/sysid.md)."""
+
+    # collect
+    episodes: int = 200
+    policy: str | None = None  # a run folder or SB3 .zip whose agent acts; null: uniform random actions
+    deterministic: bool = False
+    # identify
+    data: str | None = None  # a task=collect run folder
+    test_data: list[str] = field(default_factory=list)  # more collect runs to score (e.g. outside the range)
+    model: str = "lstm"  # lstm | mlp
+    window: int = 16  # rows of (observation, previous action) history the identifier reads
+    hidden: int = 64
+    epochs: int = 30
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    val_fraction: float = 0.2  # of the episodes, for early stopping and the in-range figures
+    patience: int = 5
+
+
+@dataclass
 class Config:
     # conf/task/<task>.yaml sets both: the task's name and the Task subclass that runs it.
     task: str = "train"
@@ -409,3 +434,4 @@ class Config:
     fit: FitConfig | None = None
     evolve: EvolveConfig | None = None
     tune: TuneConfig | None = None
+    sysid: SysIdConfig | None = None

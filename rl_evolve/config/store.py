@@ -28,6 +28,7 @@ from rl_evolve.config.schema import (
     ReplayConfig,
     ScheduleConfig,
     SineConfig,
+    SysIdConfig,
     TransferConfig,
     TuneConfig,
 )
@@ -83,6 +84,7 @@ def register() -> None:
     cs.store(group="transfer", name="transfer_schema", node=TransferConfig)
     cs.store(group="evolve", name="evolve_schema", node=EvolveConfig)
     cs.store(group="tune", name="tune_schema", node=TuneConfig)
+    cs.store(group="sysid", name="sysid_schema", node=SysIdConfig)
     for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
                        ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig),
                        ("periodic", PeriodicConfig), ("burst", BurstConfig),
