@@ -35,7 +35,9 @@ def r2_scores(truth: np.ndarray, estimate: np.ndarray) -> list[float]:
     """R² per column: 1 - residual / total sum of squares (NaN where the truth is constant)."""
     residual = ((truth - estimate) ** 2).sum(0)
     total = ((truth - truth.mean(0)) ** 2).sum(0)
-    return [float(1 - r / t) if t > 0 else float("nan") for r, t in zip(residual, total, strict=True)]
+    constant = 1e-9 * len(truth) * np.maximum(np.abs(truth).max(0), 1.0) ** 2  # float32's noise
+    return [float(1 - r / t) if t > c else float("nan")
+            for r, t, c in zip(residual, total, constant, strict=True)]
 
 
 def training_ranges(data: Episodes) -> list[tuple[float, float]]:
