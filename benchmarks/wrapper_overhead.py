@@ -1,7 +1,10 @@
 """Dynamics-wrapper overhead: random-action steps per second, wrapped (a schedule active)
 against the bare ``gym.make`` env, alternating rounds so machine noise hits both alike. The MuJoCo
 cases change their physics at every step (``apply_at: step``), a body's mass included, which
-recomputes MuJoCo's derived constants (``mj_setConst``) every step: the worst case::
+recomputes MuJoCo's derived constants (``mj_setConst``) every step: the worst case. Their drifts are
+tiny (9.81 to 9.82, a mass 1x to 1.001x over 100k steps): new values at every step, physics that
+stay the same, so the ratio is the wrapper's cost and not that of simulating other physics (a
+heavier Hopper makes more contacts, and MuJoCo's step costs more)::
 
     .venv/bin/python benchmarks/wrapper_overhead.py --out benchmarks/results/wrapper_overhead.json
 """
@@ -32,30 +35,32 @@ CASES = {
     "Hopper-v5 (gravity, every step)": {
         "name": "hopper", "id": "Hopper-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HOPPER",
         "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"gravity": 9.81}, "end": {"gravity": 19.62}, "finish": 100_000}},
+                     "start": {"gravity": 9.81}, "end": {"gravity": 9.82}, "finish": 100_000}},
     "Hopper-v5 (torso mass, every step)": {
         "name": "hopper", "id": "Hopper-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HOPPER",
         "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 3.0}, "finish": 100_000}},
+                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 1.001}, "finish": 100_000}},
     "HalfCheetah-v5 (gravity, every step)": {
         "name": "half_cheetah", "id": "HalfCheetah-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HALF_CHEETAH",
         "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"gravity": 9.81}, "end": {"gravity": 19.62}, "finish": 100_000}},
+                     "start": {"gravity": 9.81}, "end": {"gravity": 9.82}, "finish": 100_000}},
     "HalfCheetah-v5 (torso mass, every step)": {
         "name": "half_cheetah", "id": "HalfCheetah-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HALF_CHEETAH",
         "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 3.0}, "finish": 100_000}},
+                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 1.001}, "finish": 100_000}},
 }
 
 
-def steps_per_second(env: gym.Env, actions: np.ndarray) -> float:
+def steps_per_second(env: gym.Env, actions: np.ndarray, clock=time.process_time) -> float:
+    """Steps per second of this process's CPU time (``time.process_time``): other jobs on the
+    machine slow the wall clock of both sides, not their CPU time, and stay out of the ratio."""
     env.reset(seed=0)
-    start = time.perf_counter()
+    start = clock()
     for a in actions:
         _, _, terminated, truncated, _ = env.step(a)
         if terminated or truncated:
             env.reset()
-    return len(actions) / (time.perf_counter() - start)
+    return len(actions) / (clock() - start)
 
 
 def main() -> None:

@@ -56,11 +56,16 @@ class _Model:
     """One env's compiled model as gymnasium built it (the defaults), and the values in force."""
 
     def __init__(self, model: Any, spec: MujocoSpec):
-        self.mass = model.body_mass.copy()
-        self.inertia = model.body_inertia.copy()
-        self.friction = model.geom_friction[:, 0].copy()
-        self.damping = model.dof_damping.copy()
-        self.gear = model.actuator_gear[:, 0].copy()
+        # views into the model's own arrays, looked up once (each attribute access builds one)
+        self.model, self.opt = model, model.opt
+        self.gravity, self.body_mass = self.opt.gravity, model.body_mass
+        self.body_inertia = model.body_inertia
+        self.geom_friction, self.dof_damping = model.geom_friction, model.dof_damping
+        self.actuator_gear = model.actuator_gear
+        self.mass, self.inertia = self.body_mass.copy(), self.body_inertia.copy()
+        self.friction = self.geom_friction[:, 0].copy()
+        self.damping = self.dof_damping.copy()
+        self.gear = self.actuator_gear[:, 0].copy()
         self.body = {f"mass.{b}": mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in spec.bodies}
         if min(self.body.values(), default=0) < 0:
             raise ValueError(f"the model has no bodies {[k for k, i in self.body.items() if i < 0]}")
@@ -68,10 +73,10 @@ class _Model:
         self.scratch = mujoco.MjData(model)  # mj_setConst works on a data of its own, not the episode's
         self.values: dict[str, float] = spec.defaults()
 
-    def set_masses(self, model: Any, ids: Any) -> None:
+    def set_masses(self, ids: Any) -> None:
         factor = self.body_factor[ids] * self.values["mass_scale"]
-        model.body_mass[ids] = self.mass[ids] * factor
-        model.body_inertia[ids] = self.inertia[ids] * (factor[:, None] if np.ndim(factor) else factor)
+        self.body_mass[ids] = self.mass[ids] * factor
+        self.body_inertia[ids] = self.inertia[ids] * (factor[:, None] if np.ndim(factor) else factor)
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,7 @@ class MujocoSpec(DynamicsSpec):
     def apply(self, env: gym.Env, values: Mapping[str, float]) -> None:
         """Sets the values named (the others keep theirs) on the env's ``MjModel``; only what
         changed is written (a schedule may call this at every step)."""
-        base = env.unwrapped
-        model, state = base.model, self._state(base)
+        state = self._state(env.unwrapped)
         now = state.values
         recompute = False
         for name, value in values.items():
@@ -107,25 +111,25 @@ class MujocoSpec(DynamicsSpec):
                 continue
             value = now[name] = float(value)
             if name == "gravity":
-                model.opt.gravity[2] = -value
+                state.gravity[2] = -value
             elif name in state.body:
                 state.body_factor[state.body[name]] = value
-                state.set_masses(model, state.body[name])
+                state.set_masses(state.body[name])
                 recompute = True
             elif name == "mass_scale":
-                state.set_masses(model, slice(None))
+                state.set_masses(slice(None))
                 recompute = True
             elif name == "friction":
-                model.geom_friction[:, 0] = state.friction * value
+                state.geom_friction[:, 0] = state.friction * value
             elif name == "damping_scale":
-                model.dof_damping[:] = state.damping * value
+                state.dof_damping[:] = state.damping * value
             elif name == "gear_scale":
-                model.actuator_gear[:, 0] = state.gear * value
+                state.actuator_gear[:, 0] = state.gear * value
                 recompute = True
             elif name == "viscosity":
-                model.opt.viscosity = value
+                state.opt.viscosity = value
         if recompute:
-            mujoco.mj_setConst(model, state.scratch)
+            mujoco.mj_setConst(state.model, state.scratch)
 
     def read(self, env: gym.Env) -> dict[str, float]:
         """The values in force (the model's own, the defaults, until something was set)."""

@@ -47,6 +47,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._restored = False  # a restored generator survives the VecEnv's seeded first reset
         self._per_step = self.schedule.apply_at == "step"
         self.current_dynamics: dict[str, float] = {}
+        self._changes: dict[str, float] = {}  # what the schedule said last, on top of the base
         self._observe = list(observe)
         if self._observe:
             self._init_observed_space()
@@ -70,19 +71,32 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         )
 
     def _set(self, values: dict[str, float]) -> None:
-        now = self.current_dynamics
-        changed = {k: v for k, v in values.items() if now.get(k) != v}
-        if changed:  # only what changed is applied: a schedule applied per step pays per change
-            self.dynamics_spec.apply(self._unwrapped, changed)
-            self.current_dynamics = values
-            if self._observe:
-                now = np.array([values[n] for n in self._observe])
-                self._context = ((now - self._obs_low) / self._obs_span).astype(
-                    self.observation_space.dtype)
+        """Applies ``values`` (every parameter), as the wrapper starts."""
+        self.dynamics_spec.apply(self._unwrapped, values)
+        self._now(values)
 
-    def _scheduled(self) -> dict[str, float]:
+    def _now(self, values: dict[str, float]) -> None:
+        self.current_dynamics = values
+        if self._observe:
+            now = np.array([values[n] for n in self._observe])
+            self._context = ((now - self._obs_low) / self._obs_span).astype(self.observation_space.dtype)
+
+    def _follow_schedule(self) -> None:
+        """Applies what the schedule says now, and only what differs from the values in force (a
+        schedule applied at every step pays for what changes, not for every parameter)."""
         changes = self.schedule.values(self._steps * self._step_scale, self._episodes, self._rng)
-        return {**self._base, **changes} if changes else self._base
+        if changes == self._changes:
+            return
+        base, now = self._base, self.current_dynamics
+        diff = {}
+        for name in changes.keys() | self._changes.keys() if self._changes else changes:
+            value = changes[name] if name in changes else base[name]
+            if now[name] != value:
+                diff[name] = value
+        self._changes = changes
+        if diff:
+            self.dynamics_spec.apply(self._unwrapped, diff)
+            self._now({**now, **diff})
 
     def schedule_clock(self) -> dict[str, Any]:
         """The schedule's time (this copy's steps and episodes) and its generator's state."""
@@ -99,7 +113,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         if seed is not None and not self._restored:
             self._rng = np.random.default_rng(seed)
         self._restored = False
-        self._set(self._scheduled())
+        self._follow_schedule()
         obs, info = self.env.reset(seed=seed, options=options)
         self._episodes += 1
         info["dynamics"] = self.current_dynamics.copy()
@@ -109,7 +123,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     def step(self, action):
         if self._per_step:
-            self._set(self._scheduled())
+            self._follow_schedule()
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._steps += 1
         info["dynamics"] = self.current_dynamics.copy()  # a fresh dict per call, as check_env asks
