@@ -101,6 +101,14 @@ def read_summary(run: Path) -> dict:
     return json.loads((run / "summary.json").read_text())
 
 
+def evaluated(source: Path, cwd: Path, *overrides: str) -> Path:
+    """``rl-evolve task=evaluate source=<source> <overrides>`` run in ``cwd``; its run folder."""
+    result = run_cli("task=evaluate", f"source={source}", "progress_bar=false", *overrides, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    (run,) = run_folders(cwd / "runs")
+    return run
+
+
 @pytest.fixture(autouse=True, scope="session")
 def one_torch_thread() -> None:
     """Every core runs a test worker (pytest-xdist): one compute thread each, as every run of ours

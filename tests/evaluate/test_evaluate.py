@@ -14,7 +14,7 @@ from rl_evolve.evaluate import grid as grid_map
 from rl_evolve.evaluate.trained_range import trained_ranges
 from rl_evolve.evaluate.video import check_renders
 from rl_evolve.tasks.base import Seeds
-from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders
+from tests.conftest import FAST_PPO, evaluated, read_summary, run_cli, run_folders
 
 CARTPOLE = {
     "name": "cartpole",
@@ -36,16 +36,8 @@ def trained(tmp_path_factory):
     return run
 
 
-def evaluate(trained, cwd, *overrides: str):
-    """``rl-evolve task=evaluate source=<trained> <overrides>``; its run folder."""
-    result = run_cli("task=evaluate", f"source={trained}", "progress_bar=false", *overrides, cwd=cwd)
-    assert result.returncode == 0, result.stderr
-    (run,) = run_folders(cwd / "runs")
-    return run
-
-
 def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(trained, tmp_path):
-    run = evaluate(trained, tmp_path, "eval.n_episodes=2", "+eval.grid.length=[0.5,1.5]",
+    run = evaluated(trained, tmp_path, "eval.n_episodes=2", "+eval.grid.length=[0.5,1.5]",
                    "+eval.grid.masspole=[0.1,0.4]")
     with open(run / "grid.csv") as f:
         rows = list(csv.DictReader(f))
@@ -66,7 +58,7 @@ def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(train
 
 
 def test_a_video_of_an_episode_is_written(trained, tmp_path):
-    run = evaluate(trained, tmp_path, "eval.n_episodes=1", "eval.video=true")
+    run = evaluated(trained, tmp_path, "eval.n_episodes=1", "eval.video=true")
     (video,) = (run / "videos").glob("*.mp4")
     assert video.stat().st_size > 1000
     assert read_summary(run)["videos"] == [f"videos/{video.name}"]
@@ -111,7 +103,7 @@ def test_the_trained_range_covers_a_schedule_and_a_curriculum():
 def test_the_report_links_an_evaluations_map_and_videos(trained, tmp_path):
     from rl_evolve.report.cli import main
 
-    run = evaluate(trained, tmp_path, "eval.n_episodes=1", "eval.video=true", "+eval.grid.length=[0.5,1.0]")
+    run = evaluated(trained, tmp_path, "eval.n_episodes=1", "eval.video=true", "+eval.grid.length=[0.5,1.0]")
     main([str(tmp_path / "runs"), "--out", str(tmp_path / "report")])
     text = (tmp_path / "report" / "report.md").read_text()
     (video,) = (run / "videos").glob("*.mp4")

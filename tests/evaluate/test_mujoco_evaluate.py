@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FAST, read_summary, run_cli, run_folders
+from tests.conftest import FAST, evaluated, read_summary, run_cli, run_folders
 
 pytestmark = pytest.mark.xdist_group("trained_hopper")
 
@@ -25,15 +25,8 @@ def trained(tmp_path_factory):
     return run
 
 
-def evaluate(trained, cwd, *overrides: str):
-    result = run_cli("task=evaluate", f"source={trained}", "progress_bar=false", *overrides, cwd=cwd)
-    assert result.returncode == 0, result.stderr
-    (run,) = run_folders(cwd / "runs")
-    return run
-
-
 def test_a_grid_over_a_body_mass_and_friction_holds_every_cell(trained, tmp_path):
-    run = evaluate(trained, tmp_path, "eval.n_episodes=1", "+eval.grid.mass.torso=[1,3]",
+    run = evaluated(trained, tmp_path, "eval.n_episodes=1", "+eval.grid.mass.torso=[1,3]",
                    "+eval.grid.friction=[0.25,1]")
     with open(run / "grid.csv") as f:
         rows = list(csv.DictReader(f))
@@ -55,6 +48,6 @@ def test_a_video_of_a_mujoco_episode_is_written(trained, tmp_path):
     why = egl_renders()
     if why is not None:
         pytest.skip(f"MuJoCo cannot render offscreen on this machine (MUJOCO_GL=egl): {why}")
-    run = evaluate(trained, tmp_path, "eval.n_episodes=1", "eval.video=true")
+    run = evaluated(trained, tmp_path, "eval.n_episodes=1", "eval.video=true")
     (video,) = (run / "videos").glob("*.mp4")
     assert video.stat().st_size > 1000
