@@ -10,6 +10,7 @@ revision), which ``task=identify sysid.data=<this run>`` learns from.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ class Collect(Task):
         if RunFolder(source).last_normalization.is_file():
             raise ConfigError(f"sysid.policy '{source}' acts through VecNormalize statistics; collect with a "
                               f"policy trained without normalize")
-        model = build_agent(run_cfg, make_vec_env(lambda: make_env(self.settings), n_envs=1))
+        with warnings.catch_warnings():  # SB3's mini-batch advice concerns training, not acting
+            warnings.simplefilter("ignore", UserWarning)
+            model = build_agent(run_cfg, make_vec_env(lambda: make_env(self.settings), n_envs=1))
         load_weights_into(model, str(source), "sysid.policy", f"env={self.cfg.env.name}")
         deterministic = bool(self.cfg.sysid.deterministic)
         return lambda obs: model.predict(obs, deterministic=deterministic)[0]

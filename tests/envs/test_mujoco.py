@@ -139,3 +139,10 @@ def test_every_mujoco_env_passes_sb3s_env_checker_with_dynamics_applied(env_id):
     env = DynamicsWrapper(gym.make(env_id), spec, fixed={"mass_scale": 1.5, "gear_scale": 0.8},
                           observe=["mass_scale"])
     check_env(env, warn=False)
+
+
+def test_an_observed_mujoco_parameter_is_appended_on_its_bounds_scale():
+    env = DynamicsWrapper(gym.make("Hopper-v5"), mj.HOPPER, fixed={"mass.torso": 2.0}, observe=["mass.torso"])
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (12,)
+    assert obs[-1] == pytest.approx((2.0 - 0.1) / (10.0 - 0.1), rel=1e-6)
