@@ -26,7 +26,7 @@ class VecEnvKind(str, Enum):
 
 
 # Whose alarm starts an adaptation ("return" is a keyword, hence the functional form).
-Signal = Enum("Signal", {"either": "either", "return": "return", "surprise": "surprise"}, type=str)
+Signal = Enum("Signal", {name: name for name in ("either", "return", "surprise", "estimate")}, type=str)
 
 
 @dataclass
@@ -298,7 +298,9 @@ class EvolveConfig:
     # the change detector, one per signal: a ``_target_`` node from the group evolve/detector
     # (cusum | adwin | page_hinkley), its settings beside it (evolve.detector.threshold=8)
     detector: Any = field(default_factory=lambda: {"_target_": "rl_evolve.evolve.detectors.CUSUM"})
-    signal: Signal = Signal["either"]  # whose alarm starts an adaptation: either | return | surprise
+    # whose alarm starts an adaptation: either (any) | return | surprise | estimate (the
+    # identifier's estimate of the physics, with env.observe_estimated)
+    signal: Signal = Signal["either"]
     model_steps: int = 2_000  # world steps a version's dynamics model is fitted on
     model_hidden: int = 64
     model_epochs: int = 30

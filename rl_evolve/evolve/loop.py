@@ -44,7 +44,8 @@ class Deployment:
         self.add(champion, None, "initial", None)
         self.service_start[0] = 0
         self.detectors: dict[str, Detector] = {"return": build_detector(self.ev.detector, "down"),
-                                                "surprise": build_detector(self.ev.detector, "up")}
+                                                "surprise": build_detector(self.ev.detector, "up"),
+                                                "estimate": build_detector(self.ev.detector, "both")}
         self.alarms: list[dict[str, Any]] = []
         self.adaptations: list[dict[str, Any]] = []
         self._logged = 0
@@ -151,6 +152,9 @@ class Deployment:
             surprise = champion.monitor.surprise(episode)
             signals["surprise"] = surprise
             self._mark("evolve/model_surprise", surprise)
+        if ep.estimate is not None:  # env.observe_estimated: the identifier's reading of the physics
+            signals["estimate"] = ep.estimate
+            self._mark("evolve/estimated_context", ep.estimate)
         wanted = self.ev.signal
         alarm = False
         for name, value in signals.items():

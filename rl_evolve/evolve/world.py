@@ -33,6 +33,9 @@ class Episode:
     role: str  # serve | gate | adapt
     version: int  # the lineage version that acted
     dynamics: dict[str, float] = field(default_factory=dict)
+    # env.observe_estimated: the identifier's estimate over the episode (mean over steps and
+    # parameters, on the [0, 1] scale); None without an identifier
+    estimate: float | None = None
 
 
 class DeploymentLog(gym.Wrapper):
@@ -50,11 +53,12 @@ class DeploymentLog(gym.Wrapper):
         self._recent: deque[tuple[np.ndarray, Any, np.ndarray, int]] = deque(maxlen=keep_transitions)
         self._obs: np.ndarray | None = None
         self._ret, self._len = 0.0, 0
+        self._estimates: list[float] = []
         self._dynamics: dict[str, float] = {}
 
     def reset(self, **kwargs: Any):
         obs, info = self.env.reset(**kwargs)
-        self._obs, self._ret, self._len = np.asarray(obs), 0.0, 0
+        self._obs, self._ret, self._len, self._estimates = np.asarray(obs), 0.0, 0, []
         self._dynamics = dict(info.get("dynamics", {}))
         return obs, info
 
@@ -67,9 +71,12 @@ class DeploymentLog(gym.Wrapper):
         self.steps_by_role[self.role] += 1
         self._ret += float(reward)
         self._len += 1
+        if "estimated_context" in info:
+            self._estimates.append(float(np.mean(info["estimated_context"])))
         if terminated or truncated:
+            estimate = float(np.mean(self._estimates)) if self._estimates else None
             self.episodes.append(Episode(len(self.episodes), self.steps, self._ret, self._len, self.role,
-                                         self.version, self._dynamics))
+                                         self.version, self._dynamics, estimate))
         return obs, reward, terminated, truncated, info
 
     @property

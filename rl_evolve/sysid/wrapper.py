@@ -16,7 +16,7 @@ from rl_evolve.sysid.identifier import Identifier
 class EstimatedContext(gym.Wrapper):
     """Keeps the episode's last ``window`` (observation, previous action) rows and appends the
     identifier's estimate from them to every observation; ``info["estimated_dynamics"]`` holds
-    the estimate in the parameters' own units."""
+    the estimate in the parameters' own units, ``info["estimated_context"]`` as appended."""
 
     def __init__(self, env: gym.Env, identifier: Identifier):
         super().__init__(env)
@@ -42,6 +42,7 @@ class EstimatedContext(gym.Wrapper):
         estimate = self.identifier.estimate(self._window)[0]
         info["estimated_dynamics"] = dict(zip(self.identifier.shape.names,
                                               self.identifier.unscale(estimate).tolist(), strict=True))
+        info["estimated_context"] = estimate.tolist()  # on the [0, 1] scale of the observation
         return np.concatenate([obs, estimate.astype(obs.dtype)])
 
     def reset(self, **kwargs):

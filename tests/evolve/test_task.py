@@ -121,3 +121,16 @@ def test_the_champion_may_be_any_algorithm(tmp_path):
     assert result.returncode == 0, result.stderr
     (run,) = run_folders(tmp_path / "runs")
     assert read_summary(run)["algo"] == "dqn" and read_summary(run)["status"] == "completed"
+
+
+def test_an_identifiers_estimate_is_a_signal_the_loop_watches(tmp_path):
+    from tests.sysid.test_identifier import saved_identifier
+
+    saved_identifier(tmp_path / "identifier" / "identifier.pt")
+    identifier = f"env.observe_estimated={tmp_path / 'identifier'}"
+    run, summary = deploy(tmp_path, identifier, "evolve.signal=estimate")
+    spent_exactly_the_budget(run, summary)
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    assert "evolve/estimated_context" in acc.Tags()["scalars"]
+    assert all(a["signal"] in {"return", "surprise", "estimate"} for a in summary["alarms"])

@@ -159,3 +159,20 @@ def test_identify_without_collected_data_is_refused_in_one_line(tmp_path):
     result = run_cli("task=identify", f"sysid.data={tmp_path}", cwd=tmp_path)
     assert result.returncode == 2
     assert "holds no collected trajectories" in result.stderr.strip().splitlines()[-1]
+
+
+def test_the_deployed_world_records_each_episodes_estimate_for_the_evolve_loop(tmp_path):
+    from rl_evolve.evolve.world import World
+
+    saved_identifier(tmp_path / "identifier.pt")
+    world = World({**CARTPOLE, "observe_estimated": str(tmp_path)}, 0)
+    for _ in range(200):
+        world.vec_env.step(np.array([world.vec_env.action_space.sample()]))
+    episodes = world.log.episodes
+    world.close()
+    assert episodes and all(e.estimate is not None and 0.0 <= e.estimate <= 1.0 for e in episodes)
+    plain = World(CARTPOLE, 0)
+    for _ in range(50):
+        plain.vec_env.step(np.array([0]))
+    assert plain.log.episodes and all(e.estimate is None for e in plain.log.episodes)
+    plain.close()
