@@ -72,6 +72,15 @@ def main() -> None:
                                                                        "per_seed": values}
             cells.append(f"{mean:.2f} [{low:.2f}, {high:.2f}]")
         lines.append(f"| {agent} | {cells[0]} | {cells[1]} |")
+    lines += ["", "Paired by seed, outside the range (mean difference, 95% t-interval):", "",
+              "| comparison | difference |", "|---|---|"]
+    pairs = {}
+    for a, b in [("recurrent", "observed"), ("estimated", "observed"), ("recurrent", "blind"),
+                 ("estimated", "blind"), ("observed", "blind")]:
+        both = [s for s in seeds if (a, s, False) in per_seed and (b, s, False) in per_seed]
+        mean, low, high = t_interval([per_seed[(a, s, False)] - per_seed[(b, s, False)] for s in both])
+        pairs[f"{a}-{b}"] = {"mean": mean, "low": low, "high": high}
+        lines.append(f"| {a} - {b} | {mean:+.2f} [{low:+.2f}, {high:+.2f}] |")
     identifiers = {}
     for seed_dir in sorted(args.runs.glob("s*")):
         summary_file = seed_dir / "sysid" / "identify" / "summary.json"
@@ -82,7 +91,7 @@ def main() -> None:
         lines += ["", "Identifier on held-out collected episodes (inside the range): "
                   + ", ".join(f"{k}: R2 {v['r2']:.3f}, error {v['mae']:.3f}" for k, v in identifiers.items())]
     (args.out / "results.md").write_text("\n".join(lines) + "\n")
-    figures = {"agents": summary, "identifiers": identifiers}
+    figures = {"agents": summary, "paired_outside": pairs, "identifiers": identifiers}
     (args.out / "summary.json").write_text(json.dumps(figures, indent=2))
     print("\n".join(lines))
 
