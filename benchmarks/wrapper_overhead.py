@@ -22,32 +22,26 @@ import numpy as np
 
 from rl_evolve.env_factory import make_env
 
+
+def drift(name: str, env_id: str, spec: str, param: str, start: float, end: float,
+          apply_at: str = "episode") -> dict:
+    """The env's settings with a linear drift of ``param`` over 100k steps."""
+    return {"name": name, "id": env_id, "dynamics_spec": spec,
+            "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear",
+                         "apply_at": apply_at, "start": {param: start}, "end": {param: end},
+                         "finish": 100_000}}
+
+
+HOPPER = ("hopper", "Hopper-v5", "rl_evolve.envs.mujoco:HOPPER")
+CHEETAH = ("half_cheetah", "HalfCheetah-v5", "rl_evolve.envs.mujoco:HALF_CHEETAH")
 CASES = {
-    "CartPole-v1": {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
-                    "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear",
-                                 "start": {"gravity": 9.8}, "end": {"gravity": 15.0},
-                                 "finish": 100_000}},
-    "LunarLander-v3": {"name": "lunarlander", "id": "LunarLander-v3",
-                       "dynamics_spec": "rl_evolve.envs.lunar_lander:SPEC",
-                       "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear",
-                                    "start": {"gravity": -10.0}, "end": {"gravity": -5.0},
-                                    "finish": 100_000}},
-    "Hopper-v5 (gravity, every step)": {
-        "name": "hopper", "id": "Hopper-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HOPPER",
-        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"gravity": 9.81}, "end": {"gravity": 9.82}, "finish": 100_000}},
-    "Hopper-v5 (torso mass, every step)": {
-        "name": "hopper", "id": "Hopper-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HOPPER",
-        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 1.001}, "finish": 100_000}},
-    "HalfCheetah-v5 (gravity, every step)": {
-        "name": "half_cheetah", "id": "HalfCheetah-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HALF_CHEETAH",
-        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"gravity": 9.81}, "end": {"gravity": 9.82}, "finish": 100_000}},
-    "HalfCheetah-v5 (torso mass, every step)": {
-        "name": "half_cheetah", "id": "HalfCheetah-v5", "dynamics_spec": "rl_evolve.envs.mujoco:HALF_CHEETAH",
-        "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "apply_at": "step",
-                     "start": {"mass.torso": 1.0}, "end": {"mass.torso": 1.001}, "finish": 100_000}},
+    "CartPole-v1": drift("cartpole", "CartPole-v1", "rl_evolve.envs.cartpole:SPEC", "gravity", 9.8, 15.0),
+    "LunarLander-v3": drift("lunarlander", "LunarLander-v3", "rl_evolve.envs.lunar_lander:SPEC", "gravity",
+                            -10.0, -5.0),
+    "Hopper-v5 (gravity, every step)": drift(*HOPPER, "gravity", 9.81, 9.82, "step"),
+    "Hopper-v5 (torso mass, every step)": drift(*HOPPER, "mass.torso", 1.0, 1.001, "step"),
+    "HalfCheetah-v5 (gravity, every step)": drift(*CHEETAH, "gravity", 9.81, 9.82, "step"),
+    "HalfCheetah-v5 (torso mass, every step)": drift(*CHEETAH, "mass.torso", 1.0, 1.001, "step"),
 }
 
 

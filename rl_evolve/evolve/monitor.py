@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from rl_evolve.core.features import action_features
 from rl_evolve.core.trainer import EarlyStopping, Trainer
 
 
@@ -29,13 +30,6 @@ class Transitions:
 
     def __len__(self) -> int:
         return len(self.obs)
-
-
-def action_features(actions: np.ndarray, space: gym.Space) -> np.ndarray:
-    """One-hot for a discrete action space, the action itself for a box."""
-    if isinstance(space, gym.spaces.Discrete):
-        return np.eye(space.n, dtype=np.float32)[np.asarray(actions, dtype=np.int64).reshape(-1)]
-    return np.asarray(actions, dtype=np.float32).reshape(len(actions), -1)
 
 
 class DynamicsModel(nn.Module):

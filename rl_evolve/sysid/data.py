@@ -19,20 +19,8 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
+from rl_evolve.core.features import action_features, action_width
 from rl_evolve.errors import ConfigError
-
-
-def encode_action(space: gym.Space, action: Any) -> np.ndarray:
-    """A discrete action one-hot, a continuous one as it is (flattened)."""
-    if isinstance(space, gym.spaces.Discrete):
-        out = np.zeros(int(space.n), dtype=np.float32)
-        out[int(action)] = 1.0
-        return out
-    return np.asarray(action, dtype=np.float32).reshape(-1)
-
-
-def action_width(space: gym.Space) -> int:
-    return int(space.n) if isinstance(space, gym.spaces.Discrete) else int(np.prod(space.shape))
 
 
 @dataclass
@@ -86,7 +74,7 @@ def collect(env: gym.Env, names: Sequence[str], episodes: int, seed: int,
             history.append(np.concatenate([np.asarray(obs, dtype=np.float32).reshape(-1), previous]))
             action = act(obs) if act is not None else env.action_space.sample()
             obs, _, terminated, truncated, _ = env.step(action)
-            previous = encode_action(env.action_space, action)
+            previous = action_features(np.asarray([action]), env.action_space)[0]
             done = terminated or truncated
         rows.append(np.stack(history))
     return Episodes(rows, np.array(params, dtype=np.float32), list(names), {})

@@ -71,8 +71,8 @@ class Identifier(nn.Module):
 
     @torch.no_grad()
     def estimate(self, windows: np.ndarray) -> np.ndarray:
-        """Scaled estimates for a batch of windows (B, W, width), clipped to [0, 1]."""
-        self.eval()
+        """Scaled estimates for a batch of windows (B, W, width), clipped to [0, 1] (the module in
+        eval mode: ``load_identifier`` returns it so, the Trainer leaves it so)."""
         return self(torch.as_tensor(windows, dtype=torch.float32)).clamp(0, 1).numpy()
 
     def state(self, **extra: Any) -> dict[str, Any]:

@@ -3,13 +3,11 @@ appends the true values (same names, same [0, 1] scale), for a context-observing
 
 from __future__ import annotations
 
-from collections import deque
-
 import gymnasium as gym
 import numpy as np
 
+from rl_evolve.core.features import action_features, action_width
 from rl_evolve.errors import ConfigError
-from rl_evolve.sysid.data import action_width, encode_action
 from rl_evolve.sysid.identifier import Identifier
 
 
@@ -27,18 +25,20 @@ class EstimatedContext(gym.Wrapper):
         if width != shape.width:
             raise ConfigError(f"the identifier reads rows of {shape.width} values (observation and action), "
                               f"this env gives {width}: it was trained on another env")
-        self.identifier = identifier
+        self.identifier = identifier.eval()
         n = len(shape.names)
         self.observation_space = gym.spaces.Box(np.concatenate([space.low, np.zeros(n, space.dtype)]),
                                                 np.concatenate([space.high, np.ones(n, space.dtype)]),
                                                 dtype=space.dtype)
-        self._rows: deque[np.ndarray] = deque(maxlen=shape.window)
+        # the episode's last rows, newest last, zeros before its first (as the identifier trained)
         self._window = np.zeros((1, shape.window, shape.width), dtype=np.float32)
+        self._obs_width = space.shape[0]
 
     def _observe(self, obs: np.ndarray, previous: np.ndarray, info: dict) -> np.ndarray:
-        self._rows.append(np.concatenate([np.asarray(obs, dtype=np.float32).reshape(-1), previous]))
-        self._window[:] = 0
-        self._window[0, -len(self._rows):] = np.stack(self._rows)
+        window = self._window[0]
+        window[:-1] = window[1:]
+        window[-1, :self._obs_width] = np.asarray(obs).reshape(-1)
+        window[-1, self._obs_width:] = previous
         estimate = self.identifier.estimate(self._window)[0]
         info["estimated_dynamics"] = dict(zip(self.identifier.shape.names,
                                               self.identifier.unscale(estimate).tolist(), strict=True))
@@ -47,10 +47,10 @@ class EstimatedContext(gym.Wrapper):
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
-        self._rows.clear()
+        self._window[:] = 0
         return self._observe(obs, np.zeros(action_width(self.env.action_space), np.float32), info), info
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        return (self._observe(obs, encode_action(self.env.action_space, action), info), reward, terminated,
-                truncated, info)
+        previous = action_features(np.asarray([action]), self.env.action_space)[0]
+        return self._observe(obs, previous, info), reward, terminated, truncated, info

@@ -120,6 +120,7 @@ class Identify(Task):
         finally:
             writer.close()
         self.model.load_state_dict(load_checkpoint(self.folder.checkpoints / "best.pt")["model"])
+        self.model.eval()
         save_checkpoint(self.folder.root / "identifier.pt", self.model.state(
             data=str(sysid.data), training_ranges=training_ranges(self.data)))
 

@@ -6,8 +6,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+from rl_evolve.core.features import action_features
 from rl_evolve.env_factory import make_env
-from rl_evolve.evolve.monitor import SurpriseMonitor, Transitions, action_features
+from rl_evolve.evolve.monitor import SurpriseMonitor, Transitions
 
 
 def random_transitions(length: float, steps: int, seed: int) -> Transitions:

@@ -176,3 +176,17 @@ def test_the_deployed_world_records_each_episodes_estimate_for_the_evolve_loop(t
         plain.vec_env.step(np.array([0]))
     assert plain.log.episodes and all(e.estimate is None for e in plain.log.episodes)
     plain.close()
+
+
+def test_the_wrapper_reads_the_windows_the_identifier_was_trained_on(tmp_path):
+    saved_identifier(tmp_path / "identifier.pt")
+    identifier = load_identifier(tmp_path)
+    env = make_env({**CARTPOLE, "observe_estimated": str(tmp_path)})
+    obs, info = env.reset(seed=0)
+    rows, served = [np.concatenate([obs[:4], [0.0, 0.0]])], [info["estimated_context"]]
+    for action in [1, 0, 0, 1, 1, 1]:
+        obs, *_, info = env.step(action)
+        rows.append(np.concatenate([obs[:4], np.eye(2)[action]]))
+        served.append(info["estimated_context"])
+    expected = identifier.estimate(windows(np.array(rows, dtype=np.float32), identifier.shape.window))
+    np.testing.assert_allclose(np.array(served), expected, rtol=1e-5, atol=1e-6)
