@@ -20,10 +20,14 @@ from rl_evolve.errors import ConfigError, invalid_choice
 
 
 def env_settings(env_cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
-    """The env node as a plain, picklable dict (what SubprocVecEnv workers receive)."""
+    """The env node as a plain, picklable dict (what SubprocVecEnv workers receive), its
+    ``dynamics`` by dotted names (``{mass: {torso: 2}}`` -> ``{"mass.torso": 2}``)."""
     if isinstance(env_cfg, DictConfig):
-        return OmegaConf.to_container(env_cfg, resolve=True)  # type: ignore[return-value]
-    return dict(env_cfg)
+        settings: dict[str, Any] = OmegaConf.to_container(env_cfg, resolve=True)  # type: ignore[assignment]
+    else:
+        settings = dict(env_cfg)
+    settings["dynamics"] = flatten(settings.get("dynamics") or {})
+    return settings
 
 
 def ensure_registered(settings: dict[str, Any]) -> None:
@@ -47,7 +51,7 @@ def check_env_exists(settings: dict[str, Any]) -> None:
 
 
 def has_dynamics_request(settings: dict[str, Any]) -> bool:
-    fixed = any(v is not None for v in flatten(settings.get("dynamics") or {}).values())
+    fixed = any(v is not None for v in (settings.get("dynamics") or {}).values())
     schedule = (settings.get("schedule") or {}).get("name", "constant") != "constant"
     return fixed or schedule or bool(settings.get("observe"))
 
@@ -115,7 +119,7 @@ def eval_settings(cfg: DictConfig) -> dict[str, Any]:
     settings = env_settings(cfg.env)
     extra = OmegaConf.to_container(cfg.eval.dynamics, resolve=True)
     if extra:
-        settings["dynamics"] = {**flatten(settings.get("dynamics") or {}), **flatten(extra)}
+        settings["dynamics"] = {**settings["dynamics"], **flatten(extra)}
     return settings
 
 

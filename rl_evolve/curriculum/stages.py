@@ -26,7 +26,7 @@ class Stage:
     def settings(self, env_cfg: DictConfig) -> dict[str, Any]:
         """The env node with this stage's dynamics on top (for training and evaluation)."""
         settings = env_settings(env_cfg)
-        settings["dynamics"] = {**flatten(settings.get("dynamics") or {}), **flatten(self.dynamics)}
+        settings["dynamics"] = {**settings["dynamics"], **self.dynamics}
         return settings
 
 
@@ -38,7 +38,7 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
     stages = []
     for i, node in enumerate(curriculum.stages):
         stage = Stage(index=i, name=node.name,
-                      dynamics=OmegaConf.to_container(node.dynamics, resolve=True),  # type: ignore[arg-type]
+                      dynamics=flatten(OmegaConf.to_container(node.dynamics, resolve=True)),  # type: ignore[arg-type]
                       budget=int(node.budget), threshold=float(node.threshold),
                       best_return=float(node.best_return))
         if stage.budget <= 0:

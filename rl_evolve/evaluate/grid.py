@@ -15,7 +15,6 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from rl_evolve.env_factory import build_vec_env
-from rl_evolve.envs.dynamics import flatten
 
 
 def cells(grid: dict[str, list[float]]) -> list[dict[str, float]]:
@@ -28,7 +27,7 @@ def score(model: BaseAlgorithm, settings: dict[str, Any], dynamics: dict[str, fl
           deterministic: bool, seed: int, wrap: Callable | None = None) -> list[float]:
     """Episode returns of ``model`` on the env with ``dynamics`` set on top of ``settings``' (in
     ``wrap``, e.g. the source run's observation normalisation)."""
-    fixed = {**flatten(settings.get("dynamics") or {}), **dynamics}
+    fixed = {**(settings.get("dynamics") or {}), **dynamics}
     env = build_vec_env({**settings, "dynamics": fixed}, 1, seed)
     env = wrap(env) if wrap is not None else env
     returns, _ = evaluate_policy(model, env, n_eval_episodes=episodes, deterministic=deterministic,

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 from omegaconf import DictConfig
 from stable_baselines3.common.utils import set_random_seed
 
-from rl_evolve.envs.dynamics import flatten
 from rl_evolve.errors import ConfigError
 from rl_evolve.tracking.hparams import HParamsWriter
 from rl_evolve.tracking.recorder import RunRecorder
@@ -185,6 +184,8 @@ class RLTask(Task):
                     n_envs=cfg.n_envs, replay=cfg.replay.name, dynamics=cfg.dynamics.name,
                     torch_threads=torch.get_num_threads())
         flat = {k: v for k, v in flat.items() if v is not None}
-        fixed = flatten(OmegaConf.to_container(cfg.env.dynamics, resolve=True))  # type: ignore[arg-type]
+        from rl_evolve.env_factory import env_settings
+
+        fixed = env_settings(cfg.env)["dynamics"]
         flat.update({f"env.dynamics.{k}": v for k, v in fixed.items() if v is not None})
         return flat

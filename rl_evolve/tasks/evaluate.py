@@ -86,8 +86,7 @@ class Evaluate(RLTask):
             self.model = build_agent(cfg, self.env)
         load_weights_into(self.model, cfg.source, "source", f"algo={cfg.algo.name} on env={cfg.env.name}")
         self.env.seed(self.seeds.eval)  # SB3 seeded it with the agent's seed when it built the agent
-        self.changed = {k: v for k, v in flatten(self.settings.get("dynamics") or {}).items()
-                        if v is not None}
+        self.changed = {k: v for k, v in self.settings["dynamics"].items() if v is not None}
 
     def identity(self) -> dict[str, Any]:
         cfg = self.cfg
