@@ -312,12 +312,32 @@ class EvolveConfig:
     # champion took service, so that a drifting world's training accumulates as continual's does
     challenger_from: ChallengerSource = ChallengerSource.champion
     gate_episodes: int = 10  # episodes for each of champion and candidate
-    gate_alpha: float = 0.05  # split (Bonferroni) over the candidates gated together
+    # the family-wise error of all the run's gates (promotions and roll-backs): the k-th test of a
+    # run is at gate_alpha * 6 / (pi^2 k^2) (alpha_spending), or each alarm's tests split it
+    # (Bonferroni) when alpha_spending is false
+    gate_alpha: float = 0.05
+    alpha_spending: bool = True
     gate_test: GateTest = GateTest.welch
     # A champion whose last gate_episodes served episodes average below this normalised return
     # is adapted without an alarm, and counts as needing a challenger (a steady drift never
     # shows as a change against a champion's own, already degraded, start). None: alarms only.
     improve_below: float | None = None
+    # A persistent shadow learner (off-policy algorithms) instead of challengers fine-tuned in the
+    # world: it learns from every served and gated transition without acting, and a copy of it
+    # is gated at each alarm (and every gate_every served episodes); rl_evolve/evolve/shadow.py
+    shadow: bool = False
+    shadow_updates: float | None = None  # gradient steps per world step; None: the algorithm's own ratio
+    shadow_buffer: int = 20_000  # its replay holds the newest transitions only
+    # on a surprise alarm its replay keeps only the last recent_steps transitions (the new world's)
+    shadow_flush: bool = True
+    gate_every: int | None = None  # with shadow: also gate it after this many served episodes
+    # the share of served steps that take a uniformly random action (so a shadow sees other
+    # actions than the champion's); counted in summary.json's explored_steps
+    explore: float = 0.0
+    # reuse needs this much evidence, in nats per recent step: the CUSUM of the log-likelihood
+    # ratio of the recent transitions under an earlier version's dynamics model against the
+    # champion's (a second model of the same world gives about 0.2)
+    reuse_evidence: float = 1.0
     # oracle: fine-tune when a true parameter has moved by more than this fraction since the last time
     oracle_tolerance: float = 0.05
     # the normalised return's 0 and 1: a random policy's (measured) and this; None: the champion's

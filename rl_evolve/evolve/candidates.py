@@ -4,8 +4,9 @@ or an earlier version whose dynamics model still explains the world (reuse)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
@@ -23,6 +24,7 @@ class Member:
 
     model: BaseAlgorithm
     monitor: SurpriseMonitor | None = None
+    fitted_until: int = 0  # the world step its monitor's data ended: surprise is scored after it
 
 
 class StopAtBudget(BaseCallback):
@@ -37,10 +39,16 @@ class StopAtBudget(BaseCallback):
 
 
 def agent_from(cfg: DictConfig, world: World, source: BaseAlgorithm, origin: str, transfer: DictConfig,
-               label: str) -> tuple[BaseAlgorithm, list]:
+               label: str, seed: int, **algo: Any) -> tuple[BaseAlgorithm, list]:
     """A fresh agent acting in ``world``, its weights taken from ``source`` (called ``origin``)
-    as ``transfer`` says (mode and penalty); returns it with the callbacks its learning needs."""
-    model = build_agent(fine_tune_config(cfg), world.vec_env)
+    as ``transfer`` says (mode and penalty), its own random stream ``seed`` (the world keeps its
+    own: ``DeploymentLog``), ``algo`` keys overridden; returns it with the callbacks its learning
+    needs."""
+    tuned = fine_tune_config(cfg)
+    tuned.seed = seed
+    for key, value in algo.items():
+        OmegaConf.update(tuned, f"algo.{key}", value)
+    model = build_agent(tuned, world.vec_env)
     _, penalty = transfer_into(model, weights_of(source, origin), transfer, f"[{label}] ")
     callbacks: list = [DivergenceCallback()]
     if penalty is not None:
@@ -48,11 +56,27 @@ def agent_from(cfg: DictConfig, world: World, source: BaseAlgorithm, origin: str
     return model, callbacks
 
 
+def plain_transfer(cfg: DictConfig) -> DictConfig:
+    """The whole network, no penalty: how continual's learner and a shadow's copies are made."""
+    plain = cfg.transfer.copy()
+    plain.mode, plain.penalty = "full", "none"
+    return plain
+
+
+def frozen_copy(cfg: DictConfig, world: World, model: BaseAlgorithm, origin: str, seed: int) -> BaseAlgorithm:
+    """A copy of ``model``'s networks as they are now (a version that no longer changes as
+    ``model`` learns on); its replay buffer holds nothing (it never learns)."""
+    small = {"buffer_size": 1} if "buffer_size" in cfg.algo else {}
+    copy, _ = agent_from(cfg, world, model, origin, plain_transfer(cfg), f"copy of {origin}", seed, **small)
+    return copy
+
+
 def fine_tune(cfg: DictConfig, world: World, champion: BaseAlgorithm, parent: int, version: int,
-              steps: int, logger) -> BaseAlgorithm:
+              steps: int, logger, seed: int) -> BaseAlgorithm:
     """The challenger ``version``: the champion (version ``parent``) fine-tuned for ``steps``
-    world steps (role ``adapt``) with ``cfg.transfer``'s mode and penalty."""
-    model, callbacks = agent_from(cfg, world, champion, f"v{parent}", cfg.transfer, f"challenger v{version}")
+    world steps (role ``adapt``) with ``cfg.transfer``'s mode and penalty, on its own ``seed``."""
+    model, callbacks = agent_from(cfg, world, champion, f"v{parent}", cfg.transfer, f"challenger v{version}",
+                                  seed)
     model.set_logger(logger)
     world.acting("adapt", version)
     model.learn(steps, callback=CallbackList([*callbacks, StopAtBudget(world, world.steps + steps)]),
@@ -72,9 +96,25 @@ def challenger_source(lineage: Lineage, champion: int, since: int, mode: str) ->
     return rejected[-1] if rejected else champion
 
 
-def rank_by_surprise(members: dict[int, Member], recent: Transitions,
-                     exclude: int) -> list[tuple[float, int]]:
-    """Earlier versions with a dynamics model, best explained first: (surprise, version)."""
-    ranked = [(m.monitor.surprise(recent), v) for v, m in members.items()
-              if v != exclude and m.monitor is not None]
-    return sorted(ranked)
+def evidence(candidate: SurpriseMonitor, champion: SurpriseMonitor, recent: Transitions) -> float:
+    """How much better ``candidate``'s dynamics model explains ``recent`` than ``champion``'s, in
+    nats per transition: Page's CUSUM of the per-step log-likelihood ratio (its statistic at the
+    last step, over the window's length), so evidence accrues from wherever in the window the world
+    became the candidate's, in units common to every version (Alegre et al., AAMAS 2021)."""
+    ratio = candidate.log_likelihood(recent) - champion.log_likelihood(recent)
+    statistic = 0.0
+    for value in ratio:
+        statistic = max(0.0, statistic + float(value))
+    return statistic / len(ratio)
+
+
+def rank_by_evidence(members: dict[int, Member], recent: Transitions,
+                     champion: int) -> list[tuple[float, int]]:
+    """Earlier versions with a dynamics model, the strongest evidence first: (nats per step,
+    version); empty while the champion has no model of its own to compare with."""
+    own = members[champion].monitor
+    if own is None:
+        return []
+    ranked = [(evidence(m.monitor, own, recent), v) for v, m in members.items()
+              if v != champion and m.monitor is not None]
+    return sorted(ranked, key=lambda pair: (-pair[0], pair[1]))

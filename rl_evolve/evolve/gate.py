@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from math import comb, pi
 from typing import Any
 
 import numpy as np
@@ -44,8 +45,13 @@ def one_sided_p(candidate: Sequence[float], champion: Sequence[float], test: str
     a, b = np.asarray(candidate, dtype=float), np.asarray(champion, dtype=float)
     if test not in TESTS:
         raise invalid_choice("gate test", test, TESTS)
-    if a.std() == 0 and b.std() == 0:  # no noise to test against: the means decide
-        return 0.0 if a.mean() > b.mean() else 1.0
+    if len(a) == 0 or len(b) == 0:
+        return 1.0
+    if a.std() == 0 and b.std() == 0:
+        # No noise to test against: the permutation test's p, the chance that a random split of
+        # the pooled returns puts the higher ones all on the candidate's side. One episode against
+        # one can never pass (0.5); 10 against 10 gives 1 / 184,756.
+        return 1.0 / comb(len(a) + len(b), len(a)) if a.mean() > b.mean() else 1.0
     if test == "welch":
         import warnings
 
@@ -53,7 +59,8 @@ def one_sided_p(candidate: Sequence[float], champion: Sequence[float], test: str
 
         with warnings.catch_warnings():  # near-constant returns (a policy at the episode cap) are fine
             warnings.simplefilter("ignore", RuntimeWarning)
-            return float(ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
+            p = float(ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
+        return 1.0 if np.isnan(p) else p  # one episode with a spread on the other side: no test
     rng = np.random.default_rng(seed)
     diffs = (rng.choice(a, (rounds, len(a))).mean(axis=1) - rng.choice(b, (rounds, len(b))).mean(axis=1))
     return float((np.sum(diffs <= 0) + 1) / (rounds + 1))
@@ -66,3 +73,12 @@ def gate(candidate: Sequence[float], champion: Sequence[float], alpha: float = 0
     p = one_sided_p(candidate, champion, test, seed=seed)
     return GateDecision(promote=p < alpha, p_value=p, candidate_mean=float(np.mean(candidate)),
                         champion_mean=float(np.mean(champion)), test=test, alpha=alpha)
+
+
+def spent_alpha(alpha: float, test_number: int) -> float:
+    """The level of a run's ``test_number``-th gate (1, 2, ...) when ``alpha`` is the family-wise
+    error of all its gates: ``alpha * 6 / (pi^2 k^2)``, which sums to ``alpha`` over any number
+    of tests (a Bonferroni split that needs no count in advance)."""
+    if test_number < 1:
+        raise ValueError(f"tests are numbered from 1, got {test_number}")
+    return alpha * 6.0 / (pi**2 * test_number**2)

@@ -17,11 +17,13 @@ from omegaconf import DictConfig
 from stable_baselines3.common.base_class import BaseAlgorithm
 from tqdm.auto import tqdm
 
-from rl_evolve.evolve.candidates import Member, challenger_source, fine_tune, rank_by_surprise
+from rl_evolve.core.seeds import Seeds
+from rl_evolve.evolve.candidates import Member, challenger_source, fine_tune, frozen_copy, rank_by_evidence
 from rl_evolve.evolve.detectors import Detector, build_detector
-from rl_evolve.evolve.gate import gate, one_sided_p
+from rl_evolve.evolve.gate import GateDecision, gate, one_sided_p, spent_alpha
 from rl_evolve.evolve.lineage import Lineage
 from rl_evolve.evolve.monitor import SurpriseMonitor
+from rl_evolve.evolve.shadow import Shadow
 from rl_evolve.evolve.world import Episode, World
 from rl_evolve.scoring.normalise import normalise
 from rl_evolve.tracking.step_axis import StepOffsetLogger
@@ -50,6 +52,11 @@ class Deployment:
         self.adaptations: list[dict[str, Any]] = []
         self._logged = 0
         self._probation: dict[str, Any] | None = None  # a promotion still proving its gate score
+        self.seeds = Seeds(int(cfg.seed))
+        self.tests = 0  # gate tests so far: the alpha spent on the next one
+        self.shadow: Shadow | None = None  # evolve.shadow: set by the strategy
+        self._served_since_gate = 0
+        self.shadow_since = 0  # the world step the shadow's last gated copy was taken
 
     # --- bookkeeping -------------------------------------------------------------------------
     @property
@@ -70,7 +77,11 @@ class Deployment:
         self.progress.update(self.world.steps - self.progress.n)
         for ep in self.world.log.episodes[self._logged:]:
             self.logger.record("evolve/return_in_service", ep.ret)
+            if self.references is not None:
+                self.logger.record("evolve/normalised_return_in_service", self._normalised([ep.ret]))
             self.logger.record("evolve/version", ep.version)
+            for name, value in ep.dynamics.items():  # where the world changed, beside the returns
+                self.logger.record(f"dynamics/{name}", value)
             self.logger.dump(ep.end_step)
         self._logged = len(self.world.log.episodes)
 
@@ -86,11 +97,17 @@ class Deployment:
     def save(self, folder: Path) -> None:
         self.lineage.save(folder / "lineage.json")
 
+    def save_champion(self) -> None:
+        """The version serving at the end, as ``checkpoints/last.zip``: a later run (another
+        deployment's ``evolve.champion``, ``source=``) starts from it by the run folder."""
+        self.members[self.champion].model.save(self.checkpoints / "last.zip")
+
     def _fit_monitor(self, version: int, since: int) -> None:
         monitor = SurpriseMonitor(self.world.vec_env.action_space, hidden=self.ev.model_hidden,
                                   epochs=self.ev.model_epochs, seed=self.cfg.seed + version)
         monitor.fit(self.world.log.transitions(since_step=since, last=self.ev.model_steps))
         self.members[version].monitor = monitor
+        self.members[version].fitted_until = self.world.steps  # surprise is scored on later steps only
 
     # --- acting ------------------------------------------------------------------------------
     def _serve(self) -> Episode | None:
@@ -120,6 +137,7 @@ class Deployment:
         strategy.run(self, folder)
         self.log_episodes()
         self.save(folder)
+        self.save_champion()
         self.progress.close()
 
     def serve_one(self, folder: Path, after: Callable[[Episode], None] | None = None) -> None:
@@ -130,9 +148,14 @@ class Deployment:
             self.save(folder)
 
     def adapt_if_needed(self, ep: Episode) -> None:
-        """An alarm, or (``improve_below``) a level too low, starts an adaptation; a new policy in
-        service restarts the detectors (a new reference)."""
-        trigger = "alarm" if self._monitor(ep) else "below_level" if self._below_level() else None
+        """An alarm, a level too low (``improve_below``) or the shadow's cadence (``gate_every``)
+        starts an adaptation; a new policy in service restarts the detectors (a new reference)."""
+        self._served_since_gate += 1
+        alarm = self._monitor(ep)
+        cadence = (self.shadow is not None and self.ev.gate_every is not None
+                   and self._served_since_gate >= self.ev.gate_every)
+        trigger = ("alarm" if alarm else "below_level" if self._below_level() else
+                   "cadence" if cadence else None)
         if trigger:
             before = self.champion
             self._adapt(trigger)
@@ -140,14 +163,17 @@ class Deployment:
                 self._restart_detectors()
 
     def _monitor(self, ep: Episode) -> bool:
-        """Feeds the episode's signals to the detectors; True on an alarm that asks to adapt."""
+        """Feeds the episode's signals to the detectors; True on an alarm that asks to adapt. A
+        promotion on probation is judged first: an episode of a version just rolled back is not
+        the restored champion's to warm its detectors with."""
+        if self._check_probation(ep):
+            return False
         champion = self.members[self.champion]
         start = self.service_start[self.champion]
         if champion.monitor is None and self.world.steps - start >= self.ev.model_steps:
             self._fit_monitor(self.champion, start)
-        self._check_probation(ep)
         signals = {"return": ep.ret}
-        if champion.monitor is not None:
+        if champion.monitor is not None and ep.end_step - ep.length >= champion.fitted_until:
             episode = self.world.log.transitions(since_step=ep.end_step - ep.length)
             surprise = champion.monitor.surprise(episode)
             signals["surprise"] = surprise
@@ -163,6 +189,8 @@ class Deployment:
                 self._mark("evolve/alarm")
                 print(f"[step {ep.end_step}] alarm: {name} = {value:.3g}")
                 alarm = alarm or wanted in ("either", name)
+                if name == "surprise" and self.shadow is not None and self.ev.shadow_flush:
+                    self.shadow.flush(keep=self.ev.recent_steps)
         return alarm
 
     def _normalised(self, returns: list[float]) -> float:
@@ -189,26 +217,51 @@ class Deployment:
         for detector in self.detectors.values():
             detector.reset()
 
-    def _check_probation(self, ep: Episode) -> None:
-        """A promoted version whose service returns fall below its gate returns is rolled back."""
+    def _alpha(self, tests_at_once: int = 1) -> float:
+        """The level of the next gate test: its share of the run's family-wise ``gate_alpha``
+        (``alpha_spending``), or ``gate_alpha`` split over the tests of one alarm."""
+        if not self.ev.alpha_spending:
+            return self.ev.gate_alpha / tests_at_once
+        self.tests += 1
+        return spent_alpha(self.ev.gate_alpha, self.tests)
+
+    def _gate(self, candidate: list[float], champion: list[float], tests_at_once: int = 1) -> GateDecision:
+        return gate(candidate, champion, self._alpha(tests_at_once), str(self.ev.gate_test.value),
+                    seed=self.cfg.seed)
+
+    def _check_probation(self, ep: Episode) -> bool:
+        """A promoted version whose service returns fall below its gate returns is tested against
+        the champion it replaced, in the world as it is now; that one comes back only if it is
+        measurably better there (roll-back is a gate too). True when it came back."""
         if self._probation is None or ep.version != self._probation["version"]:
-            return
+            return False
         served = self._probation["served"]
         served.append(ep.ret)
         if len(served) < self.ev.gate_episodes:
-            return
+            return False
         version, previous, at_gate = (self._probation[k] for k in ("version", "previous", "gate"))
         self._probation = None
         p = one_sided_p(at_gate, served, str(self.ev.gate_test.value), seed=self.cfg.seed)
-        if p < self.ev.gate_alpha:
-            reason = (f"in service {np.mean(served):.1f} below its gate score "
-                      f"{np.mean(at_gate):.1f} (one-sided p={p:.3g})")
-            self.lineage.decide(version, self.world.steps, "rolled_back", reason, back_to=previous)
-            self.service_start.setdefault(previous, self.world.steps)
-            self._restart_detectors()
-            self._mark("evolve/rollback")
-            self._mark("evolve/version", previous)
-            print(f"[step {self.world.steps}] v{version} rolled back to v{previous}: {reason}")
+        if p >= self.ev.gate_alpha:
+            return False
+        fell = f"in service {np.mean(served):.1f} below its gate score {np.mean(at_gate):.1f} (p={p:.3g})"
+        current, restored = self._scores([version, previous])
+        if not restored:
+            return False
+        decision = self._gate(restored, current)
+        if not decision.promote:
+            self.lineage.decide(version, self.world.steps, "kept",
+                                f"{fell}; v{previous} is not better now: {decision.reason}")
+            print(f"[step {self.world.steps}] v{version} kept: v{previous} not better now")
+            return False
+        reason = f"{fell}; v{previous} {decision.reason}"
+        self.lineage.decide(version, self.world.steps, "rolled_back", reason, back_to=previous)
+        self.service_start[previous] = self.world.steps
+        self._restart_detectors()
+        self._mark("evolve/rollback")
+        self._mark("evolve/version", previous)
+        print(f"[step {self.world.steps}] v{version} rolled back to v{previous}: {reason}")
+        return True
 
     def promote(self, version: int, reason: str, gate_returns: list[float] | None) -> None:
         previous = self.champion
@@ -220,55 +273,89 @@ class Deployment:
         self._mark("evolve/version", version)
         print(f"[step {self.world.steps}] v{version} promoted over v{previous}: {reason}")
 
+    def _reuse(self, champion: int, record: dict[str, Any]) -> tuple[bool, list[float] | None]:
+        """Gates the earlier version with the strongest model evidence for the recent world, if
+        it has enough (``reuse_evidence``); returns (promoted, the champion's gate returns)."""
+        recent = self.world.log.transitions(last=self.ev.recent_steps)
+        ranked = rank_by_evidence(self.members, recent, champion)
+        record["ranking"] = [{"version": v, "evidence": e} for e, v in ranked]
+        reuse = [v for e, v in ranked if e >= self.ev.reuse_evidence][:1]
+        if not reuse:
+            return False, None
+        champion_returns, returns = self._scores([champion, reuse[0]])
+        if not returns:
+            return False, champion_returns
+        decision = self._gate(returns, champion_returns, tests_at_once=2)
+        record["reuse"] = {"version": reuse[0], **decision.as_dict()}
+        if decision.promote:
+            self.promote(reuse[0], f"reuse: {decision.reason}", returns)
+            return True, champion_returns
+        self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
+        return False, champion_returns
+
     def _adapt(self, trigger: str = "alarm") -> None:
         """An earlier version whose dynamics model explains the recent world better than the
-        champion's own is gated first (reuse, no training); if that fails and the champion's
-        return has measurably fallen, a challenger is fine-tuned and gated."""
+        champion's own is gated first (reuse, no training); if that fails, a copy of the shadow
+        learner is gated, or (no shadow) if the champion's return has measurably fallen, a
+        challenger is fine-tuned in the world and gated."""
         record: dict[str, Any] = {"step": self.world.steps, "champion": self.champion, "trigger": trigger}
+        self._served_since_gate = 0
         champion = self.champion
-        recent = self.world.log.transitions(last=self.ev.recent_steps)
-        ranked = rank_by_surprise(self.members, recent, exclude=champion)
-        own = self.members[champion].monitor
-        own_surprise = own.surprise(recent) if own is not None else float("inf")
-        record["ranking"] = [{"version": v, "surprise": s} for s, v in ranked]
-        record["champion_surprise"] = own_surprise
-        reuse = [v for s, v in ranked if s < own_surprise][:1]
-        alpha = self.ev.gate_alpha / (2 if reuse else 1)  # Bonferroni over the gate tests of one alarm
-        test = str(self.ev.gate_test.value)
-        if reuse:
-            champion_returns, returns = self._scores([champion, reuse[0]])
-            if returns:
-                decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
-                record["reuse"] = {"version": reuse[0], **decision.as_dict()}
-                if decision.promote:
-                    self.promote(reuse[0], f"reuse: {decision.reason}", returns)
-                    self.adaptations.append(record)
-                    return
-                self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
-        else:
+        promoted, champion_returns = self._reuse(champion, record)
+        if promoted:
+            self.adaptations.append(record)
+            return
+        if self.shadow is not None:
+            self._gate_shadow(champion, record)
+            self.adaptations.append(record)
+            return
+        if champion_returns is None:
             (champion_returns,) = self._scores([champion])
-        if self.world.steps >= self.budget or not self._degraded(champion, champion_returns, record):
+        if not self._degraded(champion, champion_returns, record) or self.world.steps >= self.budget:
             self.adaptations.append(record)
             return
         start = self.world.steps
         steps = min(self.ev.adapt_steps, self.budget - start)
         source = challenger_source(self.lineage, champion, self.service_start[champion],
                                    str(self.ev.challenger_from.value))
-        model = fine_tune(self.cfg, self.world, self.members[source].model, source, len(self.members),
-                          steps, self.logger)
+        index = len(self.members)
+        model = fine_tune(self.cfg, self.world, self.members[source].model, source, index, steps,
+                          self.logger, self.seeds.agent(index))
         version = self.add(model, source, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
         champion_returns, returns = self._scores([champion, version])
         if not returns:
             self.adaptations.append(record)
             return
-        decision = gate(returns, champion_returns, alpha, test, seed=self.cfg.seed)
+        decision = self._gate(returns, champion_returns, tests_at_once=2 if "reuse" in record else 1)
         record["challenger"] = {"version": version, "from": source, **decision.as_dict()}
         if decision.promote:
             self.promote(version, f"challenger: {decision.reason}", returns)
         else:
             self.lineage.decide(version, self.world.steps, "rejected", f"challenger: {decision.reason}")
         self.adaptations.append(record)
+
+    def _gate_shadow(self, champion: int, record: dict[str, Any]) -> None:
+        """A frozen copy of the shadow learner, as it is now, becomes a version and is gated."""
+        assert self.shadow is not None
+        if self.shadow.updates == 0 or self.world.steps >= self.budget:
+            why = "no gradient step yet" if self.shadow.updates == 0 else "budget spent"
+            record["shadow"] = {"skipped": why}
+            return
+        start = self.shadow_since
+        index = len(self.members)
+        copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
+        version = self.add(copy, champion, "shadow", [start, self.world.steps])
+        self.shadow_since = self.world.steps
+        champion_returns, returns = self._scores([champion, version])
+        if not returns:
+            return
+        decision = self._gate(returns, champion_returns, tests_at_once=2 if "reuse" in record else 1)
+        record["shadow"] = {"version": version, "updates": self.shadow.updates, **decision.as_dict()}
+        if decision.promote:
+            self.promote(version, f"shadow: {decision.reason}", returns)
+        else:
+            self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
 
     def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:
         """Whether ``version`` now returns measurably less than in its first served episodes, or

@@ -58,9 +58,10 @@ class SurpriseMonitor:
         return (torch.from_numpy((x - self._x_mean) / self._x_std),
                 torch.from_numpy((y - self._y_mean) / self._y_std))
 
-    def fit(self, transitions: Transitions, val_fraction: float = 0.2) -> float:
-        """Trains on ``transitions`` (a shuffled ``val_fraction`` held out); returns the
-        validation error that later surprise is measured in."""
+    def fit(self, transitions: Transitions, held_out: float = 0.2) -> float:
+        """Trains on ``transitions``, two shuffled ``held_out`` fractions kept aside: one stops the
+        training early, the other (unseen by the training in any way) calibrates what later
+        surprise and likelihood are measured against. Returns that calibration error."""
         rng = np.random.default_rng(self.seed)
         x = np.concatenate([transitions.obs, action_features(transitions.actions, self.action_space)], 1)
         y = transitions.next_obs - transitions.obs
@@ -68,8 +69,8 @@ class SurpriseMonitor:
         self._y_mean, self._y_std = y.mean(0), y.std(0) + 1e-6
         features, targets = self._features(transitions)
         order = rng.permutation(len(transitions))
-        n_val = max(int(len(order) * val_fraction), 1)
-        val, train = order[:n_val], order[n_val:]
+        n_out = max(int(len(order) * held_out), 1)
+        val, calibration, train = order[:n_out], order[n_out:2 * n_out], order[2 * n_out:]
         with torch.random.fork_rng(devices=[]):  # the run's own stream is left where it was
             torch.manual_seed(self.seed)
             self.model = DynamicsModel(features.shape[1], targets.shape[1], self.hidden)
@@ -80,9 +81,27 @@ class SurpriseMonitor:
         trainer.fit(DataLoader(TensorDataset(features[train], targets[train]), batch_size=self.batch_size,
                                shuffle=True, generator=generator),
                     DataLoader(TensorDataset(features[val], targets[val]), batch_size=1024), self.epochs)
-        self.baseline = max(self.error(Transitions(transitions.obs[val], transitions.actions[val],
-                                                   transitions.next_obs[val])), 1e-8)
+        held = Transitions(transitions.obs[calibration], transitions.actions[calibration],
+                           transitions.next_obs[calibration])
+        self._variance = np.maximum((self._residuals(held) ** 2).mean(0), 1e-12)
+        self.baseline = max(self.error(held), 1e-8)
         return self.baseline
+
+    @torch.no_grad()
+    def _residuals(self, transitions: Transitions) -> np.ndarray:
+        """Prediction minus truth of ``s' - s``, per step and dimension, in the observation's units."""
+        if self.model is None:
+            raise RuntimeError("SurpriseMonitor.fit must come first")
+        self.model.eval()
+        features, targets = self._features(transitions)
+        return (self.model(features) - targets).numpy() * self._y_std
+
+    def log_likelihood(self, transitions: Transitions) -> np.ndarray:
+        """Each transition's log-density under the model (Gaussian residuals, each dimension's
+        variance from the calibration split), in nats of the observation's own units: comparable
+        across versions whose models were fitted on different data."""
+        residuals = self._residuals(transitions)
+        return -0.5 * ((residuals**2 / self._variance) + np.log(2 * np.pi * self._variance)).sum(1)
 
     @torch.no_grad()
     def error(self, transitions: Transitions) -> float:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
-from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune
+from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune, plain_transfer
 from rl_evolve.evolve.loop import Deployment
+from rl_evolve.evolve.shadow import Shadow, check_can_shadow
 
 
 def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
@@ -33,10 +34,27 @@ class Static:
 
 
 class Evolve(Static):
-    """Serves, and after every episode monitors and maybe adapts (``Deployment.adapt_if_needed``)."""
+    """Serves, and after every episode monitors and maybe adapts (``Deployment.adapt_if_needed``);
+    with ``evolve.shadow`` a shadow learner, a copy of the champion, learns from every transition
+    the world sees (``rl_evolve.evolve.shadow``) and is what gets gated."""
+
+    def run(self, deployment: Deployment, folder: Path) -> None:
+        d = deployment
+        if d.ev.shadow:
+            champion = d.members[0].model
+            check_can_shadow(champion, d.cfg.algo.name)
+            model, _ = agent_from(d.cfg, d.world, champion, "v0", plain_transfer(d.cfg), "shadow",
+                                  d.seeds.agent(0), buffer_size=int(d.ev.shadow_buffer))
+            d.logger.offset = 0
+            model.set_logger(d.logger)
+            d.shadow = Shadow(model, d.ev.shadow_updates)  # type: ignore[arg-type]
+            d.world.observers.append(d.shadow.observe)
+        super().run(deployment, folder)
 
     def step(self, deployment: Deployment, folder: Path) -> None:
         deployment.serve_one(folder, deployment.adapt_if_needed)
+        if deployment.shadow is not None:
+            deployment.shadow.learn()
 
 
 class Oracle(Static):
@@ -60,8 +78,8 @@ class Oracle(Static):
         steps = min(d.ev.adapt_steps, d.budget - start)
         if steps <= 0:
             return
-        source = d.members[champion].model
-        model = fine_tune(d.cfg, d.world, source, champion, len(d.members), steps, d.logger)
+        source, index = d.members[champion].model, len(d.members)
+        model = fine_tune(d.cfg, d.world, source, champion, index, steps, d.logger, d.seeds.agent(index))
         version = d.add(model, champion, "oracle", [start, d.world.steps])
         d.log_episodes()
         d.promote(version, f"oracle: the world changed at step {start}", None)
@@ -81,19 +99,22 @@ class EveryStep(BaseCallback):
 
 
 class Continual:
-    """The deployed agent keeps learning from every step: plain fine-tuning, no gate."""
+    """The deployed agent keeps learning from every step: plain fine-tuning, no gate. The agent
+    it ends with is saved as a version (``checkpoints/v1.zip``, and ``last.zip``)."""
 
     def run(self, d: Deployment, folder: Path) -> None:
-        plain = d.cfg.transfer.copy()
-        plain.mode, plain.penalty = "full", "none"
-        model, callbacks = agent_from(d.cfg, d.world, d.members[0].model, "v0", plain, "continual")
+        model, callbacks = agent_from(d.cfg, d.world, d.members[0].model, "v0", plain_transfer(d.cfg),
+                                      "continual", d.seeds.agent(0))
         d.logger.offset = 0
         model.set_logger(d.logger)
         d.world.acting("adapt", 0)
         log, stop = EveryStep(d.log_new_episodes), StopAtBudget(d.world, d.budget)
+        start = d.world.steps
         model.learn(d.budget - d.world.steps, callback=CallbackList([*callbacks, log, stop]),
                     progress_bar=False)
         d.world.after_learning()
+        version = d.add(model, 0, "continual", [start, d.world.steps])
+        d.lineage.decide(version, d.world.steps, "promoted", "continual: learnt from every step, no gate")
 
 
 STRATEGIES = {"static": Static, "evolve": Evolve, "oracle": Oracle, "continual": Continual}

@@ -5,7 +5,9 @@ learning). Every strategy spends the same budget of these steps; nothing happens
 
 from __future__ import annotations
 
+import copy
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -42,10 +44,15 @@ class DeploymentLog(gym.Wrapper):
     """Counts every step of the world, keeps its recent transitions and its finished episodes.
 
     The loop says who acts by setting ``role`` and ``version`` before it steps the world.
+
+    Common random numbers: the ``k``-th episode of the world starts from a seed drawn from
+    (``seed``, ``k``) whatever any agent asked (SB3 reseeds the env an agent is built on), so two
+    strategies run on one seed meet the same initial states, episode for episode.
     """
 
-    def __init__(self, env: gym.Env, keep_transitions: int = 50_000):
+    def __init__(self, env: gym.Env, keep_transitions: int = 50_000, seed: int = 0):
         super().__init__(env)
+        self.seed = seed
         self.role, self.version = "serve", 0
         self.steps = 0
         self.steps_by_role = dict.fromkeys(ROLES, 0)
@@ -56,7 +63,11 @@ class DeploymentLog(gym.Wrapper):
         self._estimates: list[float] = []
         self._dynamics: dict[str, float] = {}
 
+    def episode_seed(self, episode: int) -> int:
+        return int(np.random.SeedSequence([self.seed, episode]).generate_state(1)[0])
+
     def reset(self, **kwargs: Any):
+        kwargs["seed"] = self.episode_seed(len(self.episodes))
         obs, info = self.env.reset(**kwargs)
         self._obs, self._ret, self._len, self._estimates = np.asarray(obs), 0.0, 0, []
         self._dynamics = dict(info.get("dynamics", {}))
@@ -97,14 +108,30 @@ class DeploymentLog(gym.Wrapper):
                            np.stack([r[2] for r in rows]).astype(np.float32))
 
 
-class World:
-    """The world's VecEnv (one copy, for SB3's ``learn``) and ``play`` for acting without learning."""
+# sees every transition ``play`` takes, as SB3's VecEnv gives it: (obs, action, new_obs, rewards,
+# dones, infos), each with the leading env axis
+Observer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list], None]
 
-    def __init__(self, settings: dict[str, Any], seed: int):
+
+class World:
+    """The world's VecEnv (one copy, for SB3's ``learn``) and ``play`` for acting without learning.
+
+    ``observers`` see every transition played (a shadow learner's replay); ``explore`` is the
+    share of served steps that take a uniformly random action instead of the policy's (counted in
+    ``explored_steps``), so that what is learnt from service can see other actions."""
+
+    def __init__(self, settings: dict[str, Any], seed: int, explore: float = 0.0):
         self.vec_env = make_vec_env(partial(make_env, settings), n_envs=1, seed=seed,
-                                    vec_env_cls=DummyVecEnv, wrapper_class=DeploymentLog)
+                                    vec_env_cls=DummyVecEnv, wrapper_class=DeploymentLog,
+                                    wrapper_kwargs={"seed": seed})
         self.log: DeploymentLog = self.vec_env.envs[0]  # type: ignore[attr-defined,assignment]
         self._obs = self.vec_env.reset()
+        self.observers: list[Observer] = []
+        self.explore, self.explored_steps = explore, 0
+        # the deployment's own stream: an agent built on the world reseeds its action space
+        self._explore_space = copy.deepcopy(self.vec_env.action_space)
+        self._explore_space.seed(seed + 1)
+        self._explore_rng = np.random.default_rng([seed, 1])
 
     @property
     def steps(self) -> int:
@@ -123,7 +150,13 @@ class World:
         while len(self.log.episodes) - first < episodes and self.log.steps < budget:
             action, state = model.predict(self._obs, state=state, episode_start=starts,
                                           deterministic=deterministic)
-            self._obs, _, starts, _ = self.vec_env.step(action)
+            if role == "serve" and self.explore > 0 and self._explore_rng.random() < self.explore:
+                action = np.array([self._explore_space.sample()])
+                self.explored_steps += 1
+            obs = self._obs
+            self._obs, rewards, starts, infos = self.vec_env.step(action)
+            for observe in self.observers:
+                observe(obs, action, self._obs, rewards, starts, infos)
         return self.log.episodes[first:]
 
     def after_learning(self) -> None:

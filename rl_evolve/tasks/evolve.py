@@ -17,6 +17,7 @@ from rl_evolve.errors import ConfigError
 from rl_evolve.evolve import results
 from rl_evolve.evolve.detectors import build_detector
 from rl_evolve.evolve.loop import Deployment
+from rl_evolve.evolve.shadow import check_can_shadow
 from rl_evolve.evolve.strategies import STRATEGIES
 from rl_evolve.evolve.world import World
 from rl_evolve.runtime import show_progress_bar
@@ -43,6 +44,13 @@ def check_evolve(evolve: DictConfig) -> None:
                           f"got {evolve.gate_episodes}")
     if not 0 < evolve.gate_alpha < 1:
         raise ConfigError(f"evolve.gate_alpha must be in (0, 1), got {evolve.gate_alpha}")
+    if not 0 <= evolve.explore < 1:
+        raise ConfigError(f"evolve.explore is a share of served steps in [0, 1), got {evolve.explore}")
+    if evolve.gate_every is not None and not evolve.shadow:
+        raise ConfigError("evolve.gate_every gates the shadow learner: set evolve.shadow=true with it")
+    if evolve.shadow and str(evolve.strategy.value) != "evolve":
+        raise ConfigError(f"evolve.shadow=true is the evolve strategy's, not "
+                          f"evolve.strategy={evolve.strategy.value}'s")
 
 
 class Evolve(RLTask):
@@ -63,8 +71,10 @@ class Evolve(RLTask):
 
     def build(self) -> None:
         cfg = self.cfg
-        self.world = World(self.settings, self.seeds.eval)
+        self.world = World(self.settings, self.seeds.eval, explore=float(cfg.evolve.explore))
         self.champion = build_agent(cfg, self.world.vec_env)
+        if cfg.evolve.shadow:
+            check_can_shadow(self.champion, cfg.algo.name)
         if cfg.evolve.champion:
             load_weights_into(self.champion, cfg.evolve.champion, "evolve.champion",
                               f"algo={cfg.algo.name} on env={cfg.env.name}")
@@ -83,7 +93,11 @@ class Evolve(RLTask):
         return {**super().hparams(), "evolve.strategy": str(evolve.strategy.value),
                 "evolve.detector": str(evolve.detector.get("_target_", "")).rsplit(".", 1)[-1],
                 "evolve.signal": str(evolve.signal.value), "evolve.steps": evolve.steps,
-                "evolve.gate_episodes": evolve.gate_episodes, "evolve.gate_alpha": evolve.gate_alpha}
+                "evolve.gate_episodes": evolve.gate_episodes, "evolve.gate_alpha": evolve.gate_alpha,
+                "evolve.alpha_spending": evolve.alpha_spending, "evolve.shadow": evolve.shadow,
+                "evolve.gate_every": -1 if evolve.gate_every is None else evolve.gate_every,
+                "evolve.explore": evolve.explore, "evolve.adapt_steps": evolve.adapt_steps,
+                "evolve.improve_below": -1.0 if evolve.improve_below is None else evolve.improve_below}
 
     def metric_tags(self) -> tuple[str, ...]:
         return ("evolve/normalised_return",)
@@ -150,7 +164,12 @@ class Evolve(RLTask):
         results.plot(episodes, summary["changes"], deployment.alarms, promotions,
                      self.folder.root / "deployment.png", f"{cfg.env.id}, {cfg.dynamics.name}, "
                      f"strategy={cfg.evolve.strategy.value}, seed {cfg.seed}")
+        shadow = deployment.shadow
         self.summary = {**summary, "reference_returns": {"random": random_return, "best": best_return},
+                        "explored_steps": self.world.explored_steps, "gate_tests": deployment.tests,
+                        "shadow": None if shadow is None else {
+                            "transitions": shadow.transitions, "gradient_steps": shadow.updates,
+                            "flushes": shadow.flushes, "updates_per_step": shadow.updates_per_step},
                         "promotions": promotions, "adaptations": deployment.adaptations,
                         "lineage_versions": len(deployment.lineage.versions),
                         "champion": deployment.lineage.champion, "timesteps": self.world.steps}

@@ -41,3 +41,35 @@ def test_noise_free_scores_are_decided_by_their_means():
 def test_the_reason_states_the_means_and_the_test():
     decision = gate([10.0, 11.0, 12.0], [1.0, 2.0, 3.0])
     assert decision.reason.startswith("better: 11.0 vs 2.0, one-sided welch p=")
+
+
+def test_one_noise_free_episode_against_one_is_never_significant():
+    assert one_sided_p([500.0], [10.0]) == 0.5
+    assert not gate([500.0], [10.0, 10.0, 10.0]).promote  # 1/4
+
+
+def test_a_single_candidate_episode_beside_a_spread_is_not_tested():
+    assert one_sided_p([500.0], [10.0, 30.0, 20.0]) == 1.0
+
+
+def test_spent_alpha_over_any_number_of_gates_sums_below_the_family_alpha():
+    from rl_evolve.evolve.gate import spent_alpha
+
+    assert spent_alpha(0.05, 1) == pytest.approx(0.05 * 6 / np.pi**2)
+    assert sum(spent_alpha(0.05, k) for k in range(1, 100_000)) < 0.05
+    with pytest.raises(ValueError):
+        spent_alpha(0.05, 0)
+
+
+def test_family_wise_false_promotions_on_simulated_nulls_stay_below_alpha():
+    """50 gates per run between two equally good policies (10 noisy episodes each), 400 runs: a
+    run with any false promotion is rarer than 5%, where a fixed 0.05 per gate would make most."""
+    from rl_evolve.evolve.gate import spent_alpha
+
+    rng = np.random.default_rng(0)
+    spent, fixed = 0, 0
+    for _ in range(400):
+        ps = [one_sided_p(rng.normal(100, 20, 10), rng.normal(100, 20, 10)) for _ in range(50)]
+        spent += any(p < spent_alpha(0.05, k) for k, p in enumerate(ps, 1))
+        fixed += any(p < 0.05 for p in ps)
+    assert spent / 400 <= 0.05 and fixed / 400 > 0.5

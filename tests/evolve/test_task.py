@@ -11,17 +11,18 @@ from rl_evolve.evolve.lineage import Lineage
 from tests.conftest import read_summary, run_cli, run_folders
 
 BUDGET = 1500
-TINY = ["task=evolve", "progress_bar=false", "total_timesteps=256", "n_envs=1",
-        "algo.n_steps=64", "algo.batch_size=64", "algo.n_epochs=2", f"evolve.steps={BUDGET}",
+PPO_TINY = ["algo.n_steps=64", "algo.batch_size=64", "algo.n_epochs=2"]
+WORLD = ["task=evolve", "progress_bar=false", "total_timesteps=256", "n_envs=1", f"evolve.steps={BUDGET}",
         "evolve.adapt_steps=256", "evolve.model_steps=200", "evolve.recent_steps=200",
         "evolve.model_epochs=5",
         "evolve.gate_episodes=3", "evolve.detector.warmup=3", "evolve.detector.threshold=1",
         "dynamics=piecewise", "dynamics.unit=episodes",
         "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 12, values: {length: 2.0}}]"]
+TINY = [*WORLD, *PPO_TINY]
 
 
-def deploy(tmp_path, *overrides: str):
-    result = run_cli(*TINY, *overrides, cwd=tmp_path)
+def deploy(tmp_path, *overrides: str, base: list[str] = TINY):
+    result = run_cli(*base, *overrides, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (run,) = run_folders(tmp_path / "runs")
     return run, read_summary(run)
@@ -134,3 +135,42 @@ def test_an_identifiers_estimate_is_a_signal_the_loop_watches(tmp_path):
     acc.Reload()
     assert "evolve/estimated_context" in acc.Tags()["scalars"]
     assert all(a["signal"] in {"return", "surprise", "estimate"} for a in summary["alarms"])
+
+
+DQN_TINY = ["algo=dqn", "total_timesteps=600", "algo.learning_starts=100", "algo.buffer_size=2000",
+            "algo.train_freq=4", "algo.gradient_steps=1", "algo.target_update_interval=100"]
+
+
+def test_a_shadow_learner_learns_from_service_and_is_gated_at_its_cadence(tmp_path):
+    run, summary = deploy(tmp_path, *DQN_TINY, "evolve.shadow=true", "evolve.gate_every=8",
+                          "evolve.shadow_buffer=1000", "evolve.explore=0.1", "evolve.best_return=500",
+                          base=WORLD)
+    spent_exactly_the_budget(run, summary)
+    assert summary["training_steps"] == 0, "the shadow never acts: no step of the world is 'adapt'"
+    shadow = summary["shadow"]
+    assert shadow["transitions"] == BUDGET and shadow["gradient_steps"] > 0
+    assert 0 < summary["explored_steps"] < 0.3 * summary["steps_by_role"]["serve"]
+    gated = [a["shadow"] for a in summary["adaptations"] if "version" in a.get("shadow", {})]
+    assert gated and all(g["alpha"] < 0.05 for g in gated)
+    lineage = Lineage.load(run / "lineage.json")
+    assert {v.origin for v in lineage.versions} >= {"initial", "shadow"}
+    assert (run / "checkpoints" / "last.zip").is_file()
+
+
+def test_a_shadow_needs_an_off_policy_champion_in_one_line(tmp_path):
+    result = run_cli(*TINY, "evolve.shadow=true", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "off-policy" in line and "algo=ppo" in line
+
+
+def test_every_deployment_logs_the_physics_it_is_in_and_saves_its_last_agent(tmp_path):
+    run, summary = deploy(tmp_path, "evolve.strategy=continual")
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    lengths = [e.value for e in acc.Scalars("dynamics/length")]
+    assert set(lengths) == {0.5, 2.0}
+    assert "evolve/normalised_return_in_service" in acc.Tags()["scalars"]
+    lineage = Lineage.load(run / "lineage.json")
+    assert [v.origin for v in lineage.versions] == ["initial", "continual"] and lineage.champion == 1
+    assert (run / "checkpoints" / "last.zip").is_file() and (run / "checkpoints" / "v1.zip").is_file()

@@ -47,3 +47,55 @@ def test_transitions_are_the_steps_taken_since():
     world.play(Fixed(), 2, "serve", 0, budget=10_000)
     recent = world.log.transitions(since_step=world.steps - 5)
     assert len(recent) == 5 and np.all(recent.actions == 0)
+
+
+class Random:
+    """A policy that acts at random, from a stream of its own."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        return self.rng.integers(2, size=len(obs)), None
+
+
+def first_observations(world: World) -> list[np.ndarray]:
+    firsts: list[np.ndarray] = []
+    starting = [True]
+
+    def observe(obs, action, new_obs, rewards, dones, infos):
+        if starting[0]:
+            firsts.append(obs[0].copy())
+        starting[0] = bool(dones[0])
+
+    world.observers.append(observe)
+    return firsts
+
+
+def test_two_strategies_on_one_seed_meet_the_same_initial_states():
+    """Common random numbers: episode k starts alike whoever plays, even after an agent built on
+    the world reseeded it (SB3 does at construction)."""
+    from stable_baselines3 import PPO
+
+    plain, other = World(CARTPOLE, seed=3), World(CARTPOLE, seed=3)
+    a, b = first_observations(plain), first_observations(other)
+    plain.play(Fixed(), 6, "serve", 0, budget=10_000)
+    PPO("MlpPolicy", other.vec_env, seed=123, n_steps=64)
+    other.play(Random(1), 6, "serve", 0, budget=10_000)
+    assert len(a) == len(b) == 6
+    np.testing.assert_array_equal(np.stack(a), np.stack(b))
+    assert not np.array_equal(a[0], a[1])
+    another_seed = World(CARTPOLE, seed=4)
+    c = first_observations(another_seed)
+    another_seed.play(Fixed(), 1, "serve", 0, budget=10_000)
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_exploration_takes_the_given_share_of_served_steps_only():
+    world = World(CARTPOLE, seed=0, explore=0.25)
+    served = world.play(Fixed(), 20, "serve", 0, budget=10_000)
+    steps = sum(e.length for e in served)
+    assert 0.15 < world.explored_steps / steps < 0.35
+    before = world.explored_steps
+    world.play(Fixed(), 3, "gate", 1, budget=10_000)
+    assert world.explored_steps == before
