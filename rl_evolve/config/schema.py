@@ -272,6 +272,9 @@ class Strategy(str, Enum):
     static = "static"  # never adapts
     continual = "continual"  # keeps training the deployed agent all the time (plain fine-tuning)
     oracle = "oracle"  # told the true change times: fine-tunes at each change, no gate
+    # told which context it is in: serves the version trained there before, fine-tunes only in a
+    # context it has not met yet (within oracle_tolerance of one it has)
+    oracle_library = "oracle_library"
     evolve = "evolve"  # monitor, detect, adapt (reuse or challenger), gate, record
 
 

@@ -86,6 +86,31 @@ class Oracle(Static):
         d.adaptations.append({"step": start, "champion": champion, "oracle": version})
 
 
+def near(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
+    return not moved(now, then, tolerance)
+
+
+class OracleLibrary(Oracle):
+    """Told which context it is in: serves the version it trained there before (no training, no
+    gate), and fine-tunes only in a context it has not met (the upper reference for reuse)."""
+
+    def run(self, deployment: Deployment, folder: Path) -> None:
+        self.library: list[tuple[dict[str, float], int]] = [(dict(deployment.world.log.current_dynamics), 0)]
+        super().run(deployment, folder)
+
+    def adapt(self, d: Deployment) -> None:
+        now = dict(d.world.log.current_dynamics)
+        known = [v for context, v in self.library if near(now, context, d.ev.oracle_tolerance)]
+        if not known:
+            super().adapt(d)
+            if d.champion != self.library[-1][1]:
+                self.library.append((now, d.champion))
+            return
+        if known[0] != d.champion:
+            d.adaptations.append({"step": d.world.steps, "champion": d.champion, "oracle_library": known[0]})
+            d.promote(known[0], f"oracle_library: back in the context of v{known[0]}", None)
+
+
 class EveryStep(BaseCallback):
     """Calls ``fn()`` after every environment step of training."""
 
@@ -117,4 +142,5 @@ class Continual:
         d.lineage.decide(version, d.world.steps, "promoted", "continual: learnt from every step, no gate")
 
 
-STRATEGIES = {"static": Static, "evolve": Evolve, "oracle": Oracle, "continual": Continual}
+STRATEGIES = {"static": Static, "evolve": Evolve, "oracle": Oracle, "oracle_library": OracleLibrary,
+              "continual": Continual}

@@ -36,7 +36,7 @@ def spent_exactly_the_budget(run, summary: dict) -> None:
         assert (run / name).is_file()
 
 
-@pytest.mark.parametrize("strategy", ["static", "continual", "oracle"])
+@pytest.mark.parametrize("strategy", ["static", "continual", "oracle", "oracle_library"])
 def test_every_baseline_spends_exactly_the_world_budget(strategy, tmp_path):
     run, summary = deploy(tmp_path, f"evolve.strategy={strategy}")
     spent_exactly_the_budget(run, summary)
@@ -174,3 +174,14 @@ def test_every_deployment_logs_the_physics_it_is_in_and_saves_its_last_agent(tmp
     lineage = Lineage.load(run / "lineage.json")
     assert [v.origin for v in lineage.versions] == ["initial", "continual"] and lineage.champion == 1
     assert (run / "checkpoints" / "last.zip").is_file() and (run / "checkpoints" / "v1.zip").is_file()
+
+
+def test_the_library_oracle_serves_a_stored_version_when_its_context_recurs(tmp_path):
+    recurring = ("dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 6, values: {length: 2.0}},"
+                 " {at: 14, values: {length: 0.5}}]")
+    run, summary = deploy(tmp_path, "evolve.strategy=oracle_library", recurring)
+    lineage = Lineage.load(run / "lineage.json")
+    assert [v.origin for v in lineage.versions] == ["initial", "oracle"], "trained once, for 2.0 only"
+    back = [a for a in summary["adaptations"] if "oracle_library" in a]
+    assert back == [{"step": back[0]["step"], "champion": 1, "oracle_library": 0}]
+    assert lineage.champion == 0
