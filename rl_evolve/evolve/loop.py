@@ -54,6 +54,7 @@ class Deployment:
         self._probation: dict[str, Any] | None = None  # a promotion still proving its gate score
         self.seeds = Seeds(int(cfg.seed))
         self.tests = 0  # gate tests so far: the alpha spent on the next one
+        self.gradient_steps = 0  # of every agent that learnt (challengers, continual's, the shadow's)
         self.shadow: Shadow | None = None  # evolve.shadow: set by the strategy
         self._served_since_gate = 0
         self.shadow_since = 0  # the world step the shadow's last gated copy was taken
@@ -321,6 +322,7 @@ class Deployment:
         index = len(self.members)
         model = fine_tune(self.cfg, self.world, self.members[source].model, source, index, steps,
                           self.logger, self.seeds.agent(index))
+        self.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = self.add(model, source, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
         champion_returns, returns = self._scores([champion, version])

@@ -54,7 +54,7 @@ class Evolve(Static):
     def step(self, deployment: Deployment, folder: Path) -> None:
         deployment.serve_one(folder, deployment.adapt_if_needed)
         if deployment.shadow is not None:
-            deployment.shadow.learn()
+            deployment.gradient_steps += deployment.shadow.learn()
 
 
 class Oracle(Static):
@@ -80,6 +80,7 @@ class Oracle(Static):
             return
         source, index = d.members[champion].model, len(d.members)
         model = fine_tune(d.cfg, d.world, source, champion, index, steps, d.logger, d.seeds.agent(index))
+        d.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = d.add(model, champion, "oracle", [start, d.world.steps])
         d.log_episodes()
         d.promote(version, f"oracle: the world changed at step {start}", None)
@@ -138,6 +139,7 @@ class Continual:
         model.learn(d.budget - d.world.steps, callback=CallbackList([*callbacks, log, stop]),
                     progress_bar=False)
         d.world.after_learning()
+        d.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = d.add(model, 0, "continual", [start, d.world.steps])
         d.lineage.decide(version, d.world.steps, "promoted", "continual: learnt from every step, no gate")
 

@@ -167,6 +167,7 @@ class Evolve(RLTask):
         shadow = deployment.shadow
         self.summary = {**summary, "reference_returns": {"random": random_return, "best": best_return},
                         "explored_steps": self.world.explored_steps, "gate_tests": deployment.tests,
+                        "gradient_steps": deployment.gradient_steps,
                         "shadow": None if shadow is None else {
                             "transitions": shadow.transitions, "gradient_steps": shadow.updates,
                             "flushes": shadow.flushes, "updates_per_step": shadow.updates_per_step},

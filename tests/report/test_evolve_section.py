@@ -113,3 +113,6 @@ def test_each_opt_in_setting_of_the_loop_makes_a_row_of_its_own():
     assert variant_name({"improve_below": 0.8}) == "evolve+improve_below=0.8"
     assert variant_name({"improve_below": 0.8, "challenger_from": "latest"}) == \
         "evolve+improve_below=0.8+challenger_from=latest"
+    assert variant_name({"shadow": True, "gate_every": 20, "explore": 0.05}) == \
+        "evolve+shadow+gate_every=20+explore=0.05"
+    assert variant_name({"shadow": False, "gate_every": None, "explore": 0.0}) == "evolve"

@@ -69,3 +69,17 @@ def test_the_mean_interval_brackets_the_mean_and_is_the_plain_percentile_bootstr
     x = np.array([0.3, 1.2, -0.4, 2.2, 0.9])
     means = np.random.default_rng(0).choice(x, size=(10_000, len(x))).mean(axis=1)
     assert stats.mean_interval(list(x))[1:] == (np.percentile(means, 2.5), np.percentile(means, 97.5))
+
+
+def test_the_t_interval_is_the_textbook_one():
+    values = [0.1, -0.2, 0.3, 0.05, 0.15]
+    centre, low, high = stats.t_interval(values)
+    expected = scipy_stats.t.interval(0.95, 4, loc=np.mean(values), scale=scipy_stats.sem(values))
+    assert centre == pytest.approx(np.mean(values))
+    assert (low, high) == pytest.approx(expected)
+
+
+def test_a_t_interval_of_one_value_or_no_spread_is_the_value():
+    assert stats.t_interval([0.4]) == (0.4, 0.4, 0.4)
+    assert stats.t_interval([0.2, 0.2]) == (0.2, 0.2, 0.2)
+    assert all(v != v for v in stats.t_interval([]))

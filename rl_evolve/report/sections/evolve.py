@@ -4,7 +4,8 @@
 Per world (the run's ``dynamics``): in-service normalised return per strategy; evolve against
 static and continual paired by seed; training steps; detection delays after harmful changes (by
 signal); false alarms on stationary dynamics; recovery on recurring contexts; promotions that
-were worse on the next fresh episodes. Means come with 95% percentile-bootstrap intervals.
+were worse on the next fresh episodes. Means come with 95% percentile-bootstrap intervals; the
+paired differences also with Student-t intervals over the per-seed differences (``*_t``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rl_evolve.evolve.results import normalised_means
-from rl_evolve.scoring.stats import mean_interval
+from rl_evolve.scoring.stats import mean_interval, t_interval
 
 HARM = 0.3  # a change is harmful when the policy in service loses this much normalised return
 
@@ -43,9 +44,15 @@ def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def variant_name(settings: dict[str, Any]) -> str:
-    """``evolve``, or ``evolve+`` the opt-in settings a run changed (``improve_below``,
-    ``challenger_from``), as one row of the report."""
+    """``evolve``, or ``evolve+`` the opt-in settings a run changed (``shadow``, ``gate_every``,
+    ``explore``, ``improve_below``, ``challenger_from``), as one row of the report."""
     changed = []
+    if settings.get("shadow"):
+        changed.append("shadow")
+        if settings.get("gate_every") is not None:
+            changed.append(f"gate_every={settings['gate_every']}")
+    if settings.get("explore"):
+        changed.append(f"explore={settings['explore']:g}")
     if settings.get("improve_below") is not None:
         changed.append(f"improve_below={settings['improve_below']:g}")
     if settings.get("challenger_from", "champion") != "champion":
@@ -187,7 +194,9 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                     for key, name in (("mean_normalised_return", f"{prefix}_minus_{other}"),
                                       ("time_weighted_normalised_return",
                                        f"{prefix}_minus_{other}_time_weighted")):
-                        w[name] = mean_interval([evolve[s][key] - by_strategy[other][s][key] for s in seeds])
+                        diffs = [evolve[s][key] - by_strategy[other][s][key] for s in seeds]
+                        w[name] = mean_interval(diffs)
+                        w[f"{name}_t"] = t_interval(diffs)
             continual = by_strategy.get("continual", {})
             seeds = sorted(set(evolve) & set(continual))
             if seeds:
@@ -248,6 +257,10 @@ def markdown(report: dict[str, Any], out: Path) -> str:
                   *(f"- {v} - {o}: per episode {ci(w.get(f'{v}_minus_{o}'))}, per world step "
                     f"{ci(w.get(f'{v}_minus_{o}_time_weighted'))}"
                     for v in w["strategies"] if v.startswith("evolve+") for o in ("static", "continual")),
+                  *(f"- {v} - {o}, paired by seed, Student-t 95% interval: per world step "
+                    f"{ci(w.get(f'{v}_minus_{o}_time_weighted_t'))}"
+                    for v in w["strategies"] if v.startswith("evolve") for o in ("static", "continual")
+                    if w.get(f"{v}_minus_{o}_time_weighted_t")),
                   *(f"- training steps, {v} / continual: {ci(w.get(f'training_steps_{v}_over_continual'))}"
                     for v in w["strategies"] if v.startswith("evolve+")),
                   f"- harmful changes: {w['harmful_changes']} (while gating or training: "
@@ -281,7 +294,8 @@ def _drift_lines(first: dict[int, dict[str, int | None]] | None) -> list[str]:
 def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None:
     """``evolve_results.csv``: one row per run, the raw figures the aggregates come from."""
     fields = ["dynamics", "strategy", "seed", "episodes", "mean_return", "mean_normalised_return",
-              "training_steps", "gate_steps", "alarms", "promotions", "rollbacks", "versions"]
+              "time_weighted_normalised_return", "gradient_steps", "explored_steps", "training_steps",
+              "gate_steps", "alarms", "promotions", "rollbacks", "versions"]
     with (out / "evolve_results.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
@@ -290,6 +304,9 @@ def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None
             writer.writerow({"dynamics": r["dynamics"], "strategy": r["strategy"], "seed": r["seed"],
                              "episodes": r["episodes"], "mean_return": r["mean_return"],
                              "mean_normalised_return": r["mean_normalised_return"],
+                             "time_weighted_normalised_return": r["time_weighted_normalised_return"],
+                             "gradient_steps": r.get("gradient_steps"),
+                             "explored_steps": r.get("explored_steps"),
                              "training_steps": r["training_steps"],
                              "gate_steps": r["steps_by_role"]["gate"],
                              "alarms": len(r["alarms"]), "promotions": decisions.count("promoted"),
