@@ -314,7 +314,11 @@ class EvolveConfig:
     # where a challenger starts: the champion, or (latest) the newest challenger rejected since the
     # champion took service, so that a drifting world's training accumulates as continual's does
     challenger_from: ChallengerSource = ChallengerSource.champion
-    gate_episodes: int = 10  # episodes for each of champion and candidate
+    gate_episodes: int = 10  # rounds at most (an episode each of champion and candidate)
+    # sequential: look after every round from gate_min_rounds on, stop as soon as the candidate is
+    # shown better (alpha split over the looks) or measurably worse; false: always gate_episodes
+    gate_sequential: bool = True
+    gate_min_rounds: int = 3
     # the family-wise error of all the run's gates (promotions and roll-backs): the k-th test of a
     # run is at gate_alpha * 6 / (pi^2 k^2) (alpha_spending), or each alarm's tests split it
     # (Bonferroni) when alpha_spending is false

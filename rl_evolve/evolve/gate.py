@@ -7,7 +7,7 @@ variances, the default) or a bootstrap of the difference of means.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from math import comb, pi
 from typing import Any
@@ -82,3 +82,50 @@ def spent_alpha(alpha: float, test_number: int) -> float:
     if test_number < 1:
         raise ValueError(f"tests are numbered from 1, got {test_number}")
     return alpha * 6.0 / (pi**2 * test_number**2)
+
+
+@dataclass(frozen=True)
+class Duel:
+    """A sequential gate's outcome: the decision, both sides' returns, and why it stopped
+    (``better``, ``futile``: the candidate measurably worse, ``rounds``: all played, ``budget``)."""
+
+    decision: GateDecision
+    champion: list[float]
+    candidate: list[float]
+    stopped: str
+
+
+def sequential_gate(play_round: Callable[[], tuple[float, float] | None], rounds: int, alpha: float,
+                    test: str = "welch", min_rounds: int = 3, futility: float = 0.1, seed: int = 0) -> Duel:
+    """Champion and candidate take turns (``play_round`` returns one episode's return of each, or
+    None when the budget is spent), looking after every round from ``min_rounds`` on: the
+    candidate is promoted as soon as the one-sided test rejects at ``alpha`` split over the looks
+    (Bonferroni: repeated looks do not raise the error), and the duel stops without a promotion as
+    soon as the candidate is measurably worse (at ``futility``; stopping for futility never
+    promotes, so it costs no error). A large gap ends the gate in ``min_rounds`` rounds instead
+    of ``rounds``."""
+    looks = max(rounds - min_rounds + 1, 1)
+    level = alpha / looks
+    champion: list[float] = []
+    candidate: list[float] = []
+    stopped = "rounds"
+    for played in range(1, rounds + 1):
+        got = play_round()
+        if got is None:
+            stopped = "budget"
+            break
+        champion.append(got[0])
+        candidate.append(got[1])
+        if played < min_rounds and played < rounds:
+            continue
+        if one_sided_p(candidate, champion, test, seed=seed) < level:
+            stopped = "better"
+            break
+        if played < rounds and one_sided_p(champion, candidate, test, seed=seed) < futility:
+            stopped = "futile"
+            break
+    if not candidate:
+        decision = GateDecision(False, 1.0, float("nan"), float("nan"), test, level)
+    else:
+        decision = gate(candidate, champion, level, test, seed=seed)
+    return Duel(decision, champion, candidate, stopped)

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from rl_evolve.core.seeds import Seeds
 from rl_evolve.evolve.candidates import Member, challenger_source, fine_tune, frozen_copy, rank_by_evidence
 from rl_evolve.evolve.detectors import Detector, build_detector
-from rl_evolve.evolve.gate import GateDecision, gate, one_sided_p, spent_alpha
+from rl_evolve.evolve.gate import Duel, one_sided_p, sequential_gate, spent_alpha
 from rl_evolve.evolve.lineage import Lineage
 from rl_evolve.evolve.monitor import SurpriseMonitor
 from rl_evolve.evolve.shadow import Shadow
@@ -132,6 +132,25 @@ class Deployment:
                 self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
         return returns
 
+    def _duel(self, champion: int, candidate: int, alpha: float) -> Duel:
+        """The gate: champion and candidate take turns, an episode each (a world that moves on
+        meanwhile is the same for both), until the sequential test stops (``gate_sequential``) or
+        ``gate_episodes`` rounds are played."""
+        def one_round() -> tuple[float, float] | None:
+            rets = [self.world.play(self.members[v].model, 1, "gate", v, self.budget, self.ev.deterministic)
+                    for v in (champion, candidate)]
+            return (rets[0][0].ret, rets[1][0].ret) if all(rets) else None
+
+        rounds = int(self.ev.gate_episodes)
+        first = int(self.ev.gate_min_rounds) if self.ev.gate_sequential else rounds
+        duel = sequential_gate(one_round, rounds, alpha, str(self.ev.gate_test.value), min_rounds=first,
+                               seed=self.cfg.seed)
+        self.log_episodes()
+        for version, got in ((champion, duel.champion), (candidate, duel.candidate)):
+            if got:
+                self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
+        return duel
+
     # --- the strategy's run ------------------------------------------------------------------
     def run(self, folder: Path, strategy: Any) -> None:
         """Spends the budget as ``strategy`` does (``rl_evolve.evolve.strategies``)."""
@@ -226,10 +245,6 @@ class Deployment:
         self.tests += 1
         return spent_alpha(self.ev.gate_alpha, self.tests)
 
-    def _gate(self, candidate: list[float], champion: list[float], tests_at_once: int = 1) -> GateDecision:
-        return gate(candidate, champion, self._alpha(tests_at_once), str(self.ev.gate_test.value),
-                    seed=self.cfg.seed)
-
     def _check_probation(self, ep: Episode) -> bool:
         """A promoted version whose service returns fall below its gate returns is tested against
         the champion it replaced, in the world as it is now; that one comes back only if it is
@@ -246,10 +261,10 @@ class Deployment:
         if p >= self.ev.gate_alpha:
             return False
         fell = f"in service {np.mean(served):.1f} below its gate score {np.mean(at_gate):.1f} (p={p:.3g})"
-        current, restored = self._scores([version, previous])
-        if not restored:
+        duel = self._duel(version, previous, self._alpha())
+        if not duel.candidate:
             return False
-        decision = self._gate(restored, current)
+        decision = duel.decision
         if not decision.promote:
             self.lineage.decide(version, self.world.steps, "kept",
                                 f"{fell}; v{previous} is not better now: {decision.reason}")
@@ -283,16 +298,16 @@ class Deployment:
         reuse = [v for e, v in ranked if e >= self.ev.reuse_evidence][:1]
         if not reuse:
             return False, None
-        champion_returns, returns = self._scores([champion, reuse[0]])
-        if not returns:
-            return False, champion_returns
-        decision = self._gate(returns, champion_returns, tests_at_once=2)
-        record["reuse"] = {"version": reuse[0], **decision.as_dict()}
+        duel = self._duel(champion, reuse[0], self._alpha(tests_at_once=2))
+        if not duel.candidate:
+            return False, duel.champion
+        decision = duel.decision
+        record["reuse"] = {"version": reuse[0], **decision.as_dict(), "stopped": duel.stopped}
         if decision.promote:
-            self.promote(reuse[0], f"reuse: {decision.reason}", returns)
-            return True, champion_returns
+            self.promote(reuse[0], f"reuse: {decision.reason}", duel.candidate)
+            return True, duel.champion
         self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
-        return False, champion_returns
+        return False, duel.champion
 
     def _adapt(self, trigger: str = "alarm") -> None:
         """An earlier version whose dynamics model explains the recent world better than the
@@ -325,14 +340,15 @@ class Deployment:
         self.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = self.add(model, source, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
-        champion_returns, returns = self._scores([champion, version])
-        if not returns:
+        duel = self._duel(champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1))
+        if not duel.candidate:
             self.adaptations.append(record)
             return
-        decision = self._gate(returns, champion_returns, tests_at_once=2 if "reuse" in record else 1)
-        record["challenger"] = {"version": version, "from": source, **decision.as_dict()}
+        decision = duel.decision
+        record["challenger"] = {"version": version, "from": source, **decision.as_dict(),
+                                "stopped": duel.stopped}
         if decision.promote:
-            self.promote(version, f"challenger: {decision.reason}", returns)
+            self.promote(version, f"challenger: {decision.reason}", duel.candidate)
         else:
             self.lineage.decide(version, self.world.steps, "rejected", f"challenger: {decision.reason}")
         self.adaptations.append(record)
@@ -349,13 +365,14 @@ class Deployment:
         copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
         version = self.add(copy, champion, "shadow", [start, self.world.steps])
         self.shadow_since = self.world.steps
-        champion_returns, returns = self._scores([champion, version])
-        if not returns:
+        duel = self._duel(champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1))
+        if not duel.candidate:
             return
-        decision = self._gate(returns, champion_returns, tests_at_once=2 if "reuse" in record else 1)
-        record["shadow"] = {"version": version, "updates": self.shadow.updates, **decision.as_dict()}
+        decision = duel.decision
+        record["shadow"] = {"version": version, "updates": self.shadow.updates, **decision.as_dict(),
+                            "stopped": duel.stopped}
         if decision.promote:
-            self.promote(version, f"shadow: {decision.reason}", returns)
+            self.promote(version, f"shadow: {decision.reason}", duel.candidate)
         else:
             self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
 

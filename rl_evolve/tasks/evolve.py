@@ -42,6 +42,9 @@ def check_evolve(evolve: DictConfig) -> None:
     if evolve.gate_episodes < 2:
         raise ConfigError(f"evolve.gate_episodes must be at least 2 (a test needs a spread), "
                           f"got {evolve.gate_episodes}")
+    if not 2 <= evolve.gate_min_rounds <= evolve.gate_episodes:
+        raise ConfigError(f"evolve.gate_min_rounds must be in [2, evolve.gate_episodes="
+                          f"{evolve.gate_episodes}], got {evolve.gate_min_rounds}")
     if not 0 < evolve.gate_alpha < 1:
         raise ConfigError(f"evolve.gate_alpha must be in (0, 1), got {evolve.gate_alpha}")
     if not 0 <= evolve.explore < 1:

@@ -62,14 +62,51 @@ def test_spent_alpha_over_any_number_of_gates_sums_below_the_family_alpha():
 
 
 def test_family_wise_false_promotions_on_simulated_nulls_stay_below_alpha():
-    """50 gates per run between two equally good policies (10 noisy episodes each), 400 runs: a
+    """30 gates per run between two equally good policies (10 noisy episodes each), 200 runs: a
     run with any false promotion is rarer than 5%, where a fixed 0.05 per gate would make most."""
     from rl_evolve.evolve.gate import spent_alpha
 
     rng = np.random.default_rng(0)
     spent, fixed = 0, 0
-    for _ in range(400):
-        ps = [one_sided_p(rng.normal(100, 20, 10), rng.normal(100, 20, 10)) for _ in range(50)]
+    for _ in range(200):
+        ps = [one_sided_p(rng.normal(100, 20, 10), rng.normal(100, 20, 10)) for _ in range(30)]
         spent += any(p < spent_alpha(0.05, k) for k, p in enumerate(ps, 1))
         fixed += any(p < 0.05 for p in ps)
-    assert spent / 400 <= 0.05 and fixed / 400 > 0.5
+    assert spent / 200 <= 0.05 and fixed / 200 > 0.5
+
+
+def rounds_from(rng, champion_mean: float, candidate_mean: float, spread: float = 20.0):
+    return lambda: (float(rng.normal(champion_mean, spread)), float(rng.normal(candidate_mean, spread)))
+
+
+def test_a_sequential_gate_stops_early_when_the_gap_is_large():
+    from rl_evolve.evolve.gate import sequential_gate
+
+    duel = sequential_gate(rounds_from(np.random.default_rng(0), 20, 400), rounds=10, alpha=0.05)
+    assert duel.decision.promote and duel.stopped == "better" and len(duel.candidate) == 3
+
+
+def test_a_sequential_gate_stops_a_clearly_worse_candidate_without_promoting_it():
+    from rl_evolve.evolve.gate import sequential_gate
+
+    duel = sequential_gate(rounds_from(np.random.default_rng(0), 400, 20), rounds=10, alpha=0.05)
+    assert not duel.decision.promote and duel.stopped == "futile" and len(duel.candidate) == 3
+
+
+def test_a_sequential_gate_cut_by_the_budget_promotes_nothing():
+    from rl_evolve.evolve.gate import sequential_gate
+
+    played = iter([(10.0, 500.0)])
+    duel = sequential_gate(lambda: next(played, None), rounds=10, alpha=0.05)
+    assert not duel.decision.promote and duel.stopped == "budget"
+
+
+def test_sequential_looks_keep_false_promotions_under_alpha_on_simulated_nulls():
+    """600 gates between equally good policies, looking after every round from the third: the
+    share promoted stays below the gate's alpha."""
+    from rl_evolve.evolve.gate import sequential_gate
+
+    rng = np.random.default_rng(1)
+    promoted = sum(sequential_gate(rounds_from(rng, 100, 100), rounds=10, alpha=0.05).decision.promote
+                   for _ in range(600))
+    assert promoted / 600 <= 0.05
