@@ -30,7 +30,7 @@ from rl_evolve.evolve.strategies import STRATEGIES
 from rl_evolve.evolve.world import World
 
 CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
-            "schedule": {"_target_": "rl_evolve.envs.schedules.Constant", "name": "constant", "values": {}}}
+            "schedule": {"_target_": "rl_evolve.envs.schedules.Constant", "name": "constant"}}
 
 
 def bare(model: PPO, steps: int) -> float:

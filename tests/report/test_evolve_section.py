@@ -116,3 +116,11 @@ def test_each_opt_in_setting_of_the_loop_makes_a_row_of_its_own():
     assert variant_name({"shadow": True, "gate_every": 20, "explore": 0.05}) == \
         "evolve+shadow+gate_every=20+explore=0.05"
     assert variant_name({"shadow": False, "gate_every": None, "explore": 0.0}) == "evolve"
+
+
+def test_the_alarm_rates_upper_bound_is_garwoods():
+    from rl_evolve.report.sections.evolve import poisson_upper_per_200
+
+    assert poisson_upper_per_200(0, 600) == pytest.approx(2.9957 / 600 * 200, rel=1e-3)  # -ln(0.05)
+    assert poisson_upper_per_200(3, 1000) > 200 * 3 / 1000
+    assert poisson_upper_per_200(0, 0) is None

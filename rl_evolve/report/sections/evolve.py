@@ -60,6 +60,16 @@ def variant_name(settings: dict[str, Any]) -> str:
     return "+".join(["evolve", *changed])
 
 
+def poisson_upper_per_200(events: int, episodes: int) -> float | None:
+    """The exact one-sided 95% upper bound on a Poisson rate, per 200 episodes, from ``events``
+    in ``episodes`` (Garwood's chi-square bound)."""
+    if episodes == 0:
+        return None
+    from scipy.stats import chi2
+
+    return float(chi2.ppf(0.95, 2 * (events + 1)) / 2 / episodes * 200)
+
+
 def _context(row: dict[str, Any]) -> str:
     return row["dynamics"]
 
@@ -185,7 +195,10 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                     [r["time_weighted_normalised_return"] for r in by_seed.values()]),
                 "training_steps": mean_interval([r["training_steps"] for r in by_seed.values()]),
                 "alarms_per_200_episodes": mean_interval([200 * len(r["alarms"]) / max(r["episodes"], 1)
-                                                         for r in by_seed.values()])}
+                                                         for r in by_seed.values()]),
+                "alarms_per_200_episodes_upper_95": poisson_upper_per_200(
+                    sum(len(r["alarms"]) for r in by_seed.values()),
+                    sum(r["episodes"] for r in by_seed.values()))}
         for variant in [v for v in by_strategy if v.startswith("evolve")]:
             evolve, prefix = by_strategy[variant], variant
             for other in ("static", "continual"):
@@ -241,11 +254,14 @@ def markdown(report: dict[str, Any], out: Path) -> str:
     lines = ["## Self-evolution", ""]
     for world, w in report.items():
         lines += [f"### {world}", "", "| strategy | seeds | normalised return per episode | per world step "
-                  "| training steps | alarms / 200 episodes |", "|---|---|---|---|---|---|"]
+                  "| training steps | alarms / 200 episodes (exact Poisson 95% upper bound) |",
+                  "|---|---|---|---|---|---|"]
         for name, s in w["strategies"].items():
+            upper = s.get("alarms_per_200_episodes_upper_95")
             lines.append(f"| {name} | {len(s['seeds'])} | {ci(s['normalised_return'])} | "
                          f"{ci(s['time_weighted_normalised_return'])} | "
-                         f"{s['training_steps'][0]:.0f} | {s['alarms_per_200_episodes'][0]:.2f} |")
+                         f"{s['training_steps'][0]:.0f} | {s['alarms_per_200_episodes'][0]:.2f}"
+                         f"{'' if upper is None else f' (<= {upper:.2f})'} |")
         lines += ["", f"- evolve - static: per episode {ci(w.get('evolve_minus_static'))}, per world step "
                   f"{ci(w.get('evolve_minus_static_time_weighted'))}",
                   f"- evolve - continual: per episode {ci(w.get('evolve_minus_continual'))}, per world step "
