@@ -315,8 +315,8 @@ class EvolveConfig:
     # champion took service, so that a drifting world's training accumulates as continual's does
     challenger_from: ChallengerSource = ChallengerSource.champion
     gate_episodes: int = 10  # rounds at most (an episode each of champion and candidate)
-    # sequential: look after every round from gate_min_rounds on, stop as soon as the candidate is
-    # shown better (alpha split over the looks) or measurably worse; false: always gate_episodes
+    # sequential: promote at gate_min_rounds or at the end (alpha split over the two looks), stop
+    # as soon as the candidate is measurably worse from gate_min_rounds on; false: all rounds
     gate_sequential: bool = True
     gate_min_rounds: int = 3
     # the family-wise error of all the run's gates (promotions and roll-backs): the k-th test of a
@@ -337,7 +337,9 @@ class EvolveConfig:
     shadow_buffer: int = 20_000  # its replay holds the newest transitions only
     # on a surprise alarm its replay keeps only the last recent_steps transitions (the new world's)
     shadow_flush: bool = True
-    gate_every: int | None = None  # with shadow: also gate it after this many served episodes
+    # with shadow: also gate it after this many served episodes, if the champion's last ones average
+    # below improve_below (None: below 1, its own score at home)
+    gate_every: int | None = None
     # the share of served steps that take a uniformly random action (so a shadow sees other
     # actions than the champion's); counted in summary.json's explored_steps
     explore: float = 0.0

@@ -98,13 +98,13 @@ class Duel:
 def sequential_gate(play_round: Callable[[], tuple[float, float] | None], rounds: int, alpha: float,
                     test: str = "welch", min_rounds: int = 3, futility: float = 0.1, seed: int = 0) -> Duel:
     """Champion and candidate take turns (``play_round`` returns one episode's return of each, or
-    None when the budget is spent), looking after every round from ``min_rounds`` on: the
-    candidate is promoted as soon as the one-sided test rejects at ``alpha`` split over the looks
-    (Bonferroni: repeated looks do not raise the error), and the duel stops without a promotion as
-    soon as the candidate is measurably worse (at ``futility``; stopping for futility never
-    promotes, so it costs no error). A large gap ends the gate in ``min_rounds`` rounds instead
-    of ``rounds``."""
-    looks = max(rounds - min_rounds + 1, 1)
+    None when the budget is spent). Two looks for a promotion, after ``min_rounds`` rounds and
+    after ``rounds``, each at ``alpha / 2`` (Bonferroni: the early look does not raise the error);
+    after every round from ``min_rounds`` on, the duel stops without a promotion as soon as the
+    candidate is measurably worse (at ``futility``; stopping for futility never promotes, so it
+    costs no error). A bad candidate plays ``min_rounds`` episodes instead of ``rounds``, and a
+    clearly better one may be promoted as early."""
+    looks = 1 if min_rounds >= rounds else 2
     level = alpha / looks
     champion: list[float] = []
     candidate: list[float] = []
@@ -118,7 +118,7 @@ def sequential_gate(play_round: Callable[[], tuple[float, float] | None], rounds
         candidate.append(got[1])
         if played < min_rounds and played < rounds:
             continue
-        if one_sided_p(candidate, champion, test, seed=seed) < level:
+        if played in (min_rounds, rounds) and one_sided_p(candidate, champion, test, seed=seed) < level:
             stopped = "better"
             break
         if played < rounds and one_sided_p(champion, candidate, test, seed=seed) < futility:

@@ -173,7 +173,7 @@ class Deployment:
         self._served_since_gate += 1
         alarm = self._monitor(ep)
         cadence = (self.shadow is not None and self.ev.gate_every is not None
-                   and self._served_since_gate >= self.ev.gate_every)
+                   and self._served_since_gate >= self.ev.gate_every and self._serving_below_home())
         trigger = ("alarm" if alarm else "below_level" if self._below_level() else
                    "cadence" if cadence else None)
         if trigger:
@@ -232,6 +232,17 @@ class Deployment:
         print(f"[step {self.world.steps}] v{self.champion} below the level: normalised "
               f"{level:.2f} < {self.ev.improve_below}")
         return True
+
+    def _serving_below_home(self) -> bool:
+        """Whether the champion's last ``gate_every`` served episodes average below the level
+        (``improve_below``, else 1: its own score at home), so a shadow could be better: a
+        champion serving as well as at home is not gated on the cadence (each gate spends alpha)."""
+        if self.references is None:
+            return True
+        served = [e.ret for e in self.world.log.episodes if e.version == self.champion
+                  and e.role == "serve"][-int(self.ev.gate_every):]
+        level = 1.0 if self.ev.improve_below is None else float(self.ev.improve_below)
+        return bool(served) and self._normalised(served) < level
 
     def _restart_detectors(self) -> None:
         for detector in self.detectors.values():
