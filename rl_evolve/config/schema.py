@@ -271,6 +271,8 @@ class Strategy(str, Enum):
 
     static = "static"  # never adapts
     continual = "continual"  # keeps training the deployed agent all the time (plain fine-tuning)
+    # continual, and a return alarm resets its optimisers' state (detector-wrapped learning)
+    continual_restart = "continual_restart"
     oracle = "oracle"  # told the true change times: fine-tunes at each change, no gate
     # told which context it is in: serves the version trained there before, fine-tunes only in a
     # context it has not met yet (within oracle_tolerance of one it has)

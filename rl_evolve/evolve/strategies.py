@@ -12,6 +12,7 @@ from pathlib import Path
 
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
+from rl_evolve.agents.layouts import optimizers
 from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune, plain_transfer
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import Shadow, check_can_shadow
@@ -128,13 +129,16 @@ class Continual:
     """The deployed agent keeps learning from every step: plain fine-tuning, no gate. The agent
     it ends with is saved as a version (``checkpoints/v1.zip``, and ``last.zip``)."""
 
+    def after_episodes(self, d: Deployment, model) -> None:
+        d.log_new_episodes()
+
     def run(self, d: Deployment, folder: Path) -> None:
         model, callbacks = agent_from(d.cfg, d.world, d.members[0].model, "v0", plain_transfer(d.cfg),
                                       "continual", d.seeds.agent(0))
         d.logger.offset = 0
         model.set_logger(d.logger)
         d.world.acting("adapt", 0)
-        log, stop = EveryStep(d.log_new_episodes), StopAtBudget(d.world, d.budget)
+        log, stop = EveryStep(lambda: self.after_episodes(d, model)), StopAtBudget(d.world, d.budget)
         start = d.world.steps
         model.learn(d.budget - d.world.steps, callback=CallbackList([*callbacks, log, stop]),
                     progress_bar=False)
@@ -144,5 +148,23 @@ class Continual:
         d.lineage.decide(version, d.world.steps, "promoted", "continual: learnt from every step, no gate")
 
 
+class ContinualRestart(Continual):
+    """Always learns, as ``continual``; when the return detector alarms on its episodes, the
+    optimisers' state is reset (Adam's moments, which a changed world makes stale) and learning
+    goes on: detector-wrapped continual learning, the baseline a gate must beat."""
+
+    def after_episodes(self, d: Deployment, model) -> None:
+        seen = d._logged
+        d.log_new_episodes()
+        for ep in d.world.log.episodes[seen:]:
+            if d.detectors["return"].update(ep.ret):
+                d.alarms.append({"step": ep.end_step, "episode": ep.index, "signal": "return",
+                                 "value": ep.ret})
+                for optimizer in optimizers(model).values():
+                    optimizer.state.clear()
+                d.adaptations.append({"step": ep.end_step, "champion": 0, "trigger": "alarm",
+                                      "restart": "optimiser state reset"})
+
+
 STRATEGIES = {"static": Static, "evolve": Evolve, "oracle": Oracle, "oracle_library": OracleLibrary,
-              "continual": Continual}
+              "continual": Continual, "continual_restart": ContinualRestart}

@@ -62,3 +62,4 @@ def test_a_fallen_promotion_is_kept_when_the_champion_before_it_is_no_better_now
     serve_until_probation_ends(d)
     assert d.champion == 1
     assert d.lineage.versions[1].decisions[-1]["decision"] == "kept"
+

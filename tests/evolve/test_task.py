@@ -36,7 +36,7 @@ def spent_exactly_the_budget(run, summary: dict) -> None:
         assert (run / name).is_file()
 
 
-@pytest.mark.parametrize("strategy", ["static", "continual", "oracle", "oracle_library"])
+@pytest.mark.parametrize("strategy", ["static", "continual", "continual_restart", "oracle", "oracle_library"])
 def test_every_baseline_spends_exactly_the_world_budget(strategy, tmp_path):
     run, summary = deploy(tmp_path, f"evolve.strategy={strategy}")
     spent_exactly_the_budget(run, summary)
