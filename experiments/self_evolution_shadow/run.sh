@@ -12,7 +12,7 @@ SEEDS=${SEEDS:-0 1 2 3 4 5 6 7 8 9}
 CONSTANT_SEEDS=${CONSTANT_SEEDS:-0 1 2 3 4}
 JOBS=${JOBS:-1}
 # the loop's settings, chosen on seeds 100 and 101 (README.md, "How the defaults were chosen")
-SHADOW=(evolve.shadow=true evolve.gate_every=GATE_EVERY evolve.explore=EXPLORE)
+SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
 for seed in $SEEDS; do
   if [ ! -f "$RUNS/champions/s$seed/checkpoints/last.zip" ]; then
     .venv/bin/rl-evolve algo=dqn env=cartpole seed="$seed" progress_bar=false \
