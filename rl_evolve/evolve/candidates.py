@@ -19,7 +19,7 @@ from rl_evolve.transfer import PenaltyLogCallback, fine_tune_config, transfer_in
 
 
 @dataclass
-class Member:
+class VersionState:
     """A version's policy and, once fitted, the model of the world it was made for."""
 
     model: BaseAlgorithm
@@ -108,7 +108,7 @@ def evidence(candidate: SurpriseMonitor, champion: SurpriseMonitor, recent: Tran
     return statistic / len(ratio)
 
 
-def rank_by_evidence(members: dict[int, Member], recent: Transitions,
+def rank_by_evidence(members: dict[int, VersionState], recent: Transitions,
                      champion: int) -> list[tuple[float, int]]:
     """Earlier versions with a dynamics model, the strongest evidence first: (nats per step,
     version); empty while the champion has no model of its own to compare with."""

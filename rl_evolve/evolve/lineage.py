@@ -15,8 +15,10 @@ from rl_evolve.tracking.run_folder import atomic_write_text
 class Version:
     id: int
     parent: int | None
-    # "initial", "challenger" (fine-tuned from its parent, then gated) or "oracle" (fine-tuned when
-    # told the world changed, deployed without a gate); a reused version keeps its own origin
+    # "initial"; "challenger" (fine-tuned from its parent in the world, then gated); "shadow" (a
+    # frozen copy of the shadow learner, gated); "oracle" (fine-tuned when told the world changed,
+    # deployed without a gate); "continual" (continual's agent at the end). A reused version keeps
+    # its own origin: reuse is a decision, recorded with the reason "reuse: ..."
     origin: str
     created_at_step: int  # deployment step at which it was made
     checkpoint: str

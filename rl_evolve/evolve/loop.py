@@ -18,7 +18,13 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from tqdm.auto import tqdm
 
 from rl_evolve.core.seeds import Seeds
-from rl_evolve.evolve.candidates import Member, challenger_source, fine_tune, frozen_copy, rank_by_evidence
+from rl_evolve.evolve.candidates import (
+    VersionState,
+    challenger_source,
+    fine_tune,
+    frozen_copy,
+    rank_by_evidence,
+)
 from rl_evolve.evolve.detectors import Detector, build_detector
 from rl_evolve.evolve.gate import Duel, one_sided_p, sequential_gate, spent_alpha
 from rl_evolve.evolve.lineage import Lineage
@@ -41,7 +47,7 @@ class Deployment:
         self.progress = tqdm(total=self.budget, desc="world steps", unit="step", disable=not progress)
         self.checkpoints = checkpoints
         self.lineage = Lineage()
-        self.members: dict[int, Member] = {}
+        self.members: dict[int, VersionState] = {}
         self.service_start: dict[int, int] = {}
         self.add(champion, None, "initial", None)
         self.service_start[0] = 0
@@ -69,7 +75,7 @@ class Deployment:
         name = f"v{len(self.lineage.versions)}.zip"
         version = self.lineage.add(parent, origin, self.world.steps, f"checkpoints/{name}", window)
         model.save(self.checkpoints / name)
-        self.members[version.id] = Member(model)
+        self.members[version.id] = VersionState(model)
         return version.id
 
     def log_episodes(self) -> None:
@@ -86,9 +92,12 @@ class Deployment:
             self.logger.dump(ep.end_step)
         self._logged = len(self.world.log.episodes)
 
-    def log_new_episodes(self) -> None:
-        if len(self.world.log.episodes) > self._logged:
+    def log_new_episodes(self) -> list[Episode]:
+        """Logs the episodes finished since the last call, and returns them."""
+        new = self.world.log.episodes[self._logged:]
+        if new:
             self.log_episodes()
+        return new
 
     def _mark(self, tag: str, value: float = 1.0) -> None:
         self.logger.offset = 0

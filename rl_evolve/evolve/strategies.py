@@ -154,9 +154,7 @@ class ContinualRestart(Continual):
     goes on: detector-wrapped continual learning, the baseline a gate must beat."""
 
     def after_episodes(self, d: Deployment, model) -> None:
-        seen = d._logged
-        d.log_new_episodes()
-        for ep in d.world.log.episodes[seen:]:
+        for ep in d.log_new_episodes():
             if d.detectors["return"].update(ep.ret):
                 d.alarms.append({"step": ep.end_step, "episode": ep.index, "signal": "return",
                                  "value": ep.ret})

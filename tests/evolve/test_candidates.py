@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from rl_evolve.evolve.candidates import Member, challenger_source, evidence, rank_by_evidence
+from rl_evolve.evolve.candidates import VersionState, challenger_source, evidence, rank_by_evidence
 from rl_evolve.evolve.lineage import Lineage
 from rl_evolve.evolve.monitor import SurpriseMonitor, Transitions
 from tests.evolve.test_monitor import random_transitions
@@ -18,8 +18,8 @@ def fitted(length: float, seed: int) -> SurpriseMonitor:
 
 
 def test_reuse_ranks_first_the_version_whose_world_recurs():
-    members = {0: Member(None, fitted(0.5, 0)), 1: Member(None, fitted(2.0, 1)),  # type: ignore[arg-type]
-               2: Member(None, fitted(1.0, 2))}  # type: ignore[arg-type]
+    members = {0: VersionState(None, fitted(0.5, 0)), 1: VersionState(None, fitted(2.0, 1)),  # type: ignore[arg-type]
+               2: VersionState(None, fitted(1.0, 2))}  # type: ignore[arg-type]
     back_to_long_pole = random_transitions(2.0, 400, seed=7)
     ranked = rank_by_evidence(members, back_to_long_pole, champion=2)
     assert [v for _, v in ranked][0] == 1
@@ -27,7 +27,7 @@ def test_reuse_ranks_first_the_version_whose_world_recurs():
 
 
 def test_a_second_model_of_the_champions_own_world_gives_little_evidence():
-    members = {0: Member(None, fitted(0.5, 0)), 1: Member(None, fitted(0.5, 5))}  # type: ignore[arg-type]
+    members = {0: VersionState(None, fitted(0.5, 0)), 1: VersionState(None, fitted(0.5, 5))}  # type: ignore[arg-type]
     ((nats, version),) = rank_by_evidence(members, random_transitions(0.5, 1000, seed=7), champion=0)
     assert version == 1 and nats < 1.0
 
@@ -42,7 +42,7 @@ def test_evidence_accrues_from_the_change_inside_the_window():
 
 
 def test_no_version_is_ranked_while_the_champion_has_no_model():
-    members = {0: Member(None, None), 1: Member(None, fitted(0.5, 0))}  # type: ignore[arg-type]
+    members = {0: VersionState(None, None), 1: VersionState(None, fitted(0.5, 0))}  # type: ignore[arg-type]
     assert rank_by_evidence(members, random_transitions(0.5, 200, seed=3), champion=0) == []
 
 
