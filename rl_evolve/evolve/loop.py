@@ -118,6 +118,7 @@ class Deployment:
         monitor.fit(self.world.log.transitions(since_step=since, last=self.ev.model_steps))
         self.members[version].monitor = monitor
         self.members[version].fitted_until = self.world.steps  # surprise is scored on later steps only
+        monitor.save(self.checkpoints / f"v{version}.dynamics.pt")  # beside its policy: reuse can be replayed
 
     # --- acting ------------------------------------------------------------------------------
     def _serve(self) -> Episode | None:

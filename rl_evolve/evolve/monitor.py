@@ -112,6 +112,26 @@ class SurpriseMonitor:
         features, targets = self._features(transitions)
         return float(((self.model(features) - targets) ** 2).mean())
 
+    STATE = ("_x_mean", "_x_std", "_y_mean", "_y_std", "_variance", "baseline", "hidden")
+
+    def save(self, path) -> None:
+        """The fitted model and its scales (``torch.save``), so a version's reuse can be replayed."""
+        if self.model is None:
+            raise RuntimeError("SurpriseMonitor.fit must come first")
+        torch.save({"model": self.model.state_dict(), **{k: getattr(self, k) for k in self.STATE}}, path)
+
+    @classmethod
+    def load(cls, path, action_space: gym.Space) -> SurpriseMonitor:
+        state = torch.load(path, weights_only=False)
+        monitor = cls(action_space, hidden=state["hidden"])
+        for key in cls.STATE:
+            setattr(monitor, key, state[key])
+        weights = state["model"]
+        first, last = weights["net.0.weight"], weights["net.4.weight"]
+        monitor.model = DynamicsModel(first.shape[1], last.shape[0], state["hidden"])
+        monitor.model.load_state_dict(weights)
+        return monitor
+
     def surprise(self, transitions: Transitions) -> float:
         """``error / validation error``: about 1 in the world the model was fitted in."""
         return self.error(transitions) / self.baseline

@@ -46,15 +46,21 @@ def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_ro
     }
 
 
-def write_episodes(episodes: list[Episode], path: Path, random_return: float, best_return: float) -> None:
+def write_episodes(episodes: list[Episode], path: Path, random_return: float, best_return: float,
+                   alarms: list[dict[str, Any]] | None = None) -> None:
+    """One row per episode: when it ended, its return (raw and normalised), who played it and why,
+    the physics it ran in, and the signals that alarmed after it (``return;surprise``)."""
+    alarmed: dict[int, list[str]] = {}
+    for alarm in alarms or []:
+        alarmed.setdefault(int(alarm["episode"]), []).append(str(alarm["signal"]))
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["episode", "end_step", "return", "normalised", "length", "role", "version",
-                         "dynamics"])
+                         "dynamics", "alarms"])
         for e in episodes:
             scaled = normalise(e.ret, random_return, best_return, clip=False)
             writer.writerow([e.index, e.end_step, e.ret, scaled, e.length, e.role, e.version,
-                             json.dumps(e.dynamics, sort_keys=True)])
+                             json.dumps(e.dynamics, sort_keys=True), ";".join(alarmed.get(e.index, []))])
 
 
 def plot(episodes: list[Episode], changes: list[dict[str, Any]], alarms: list[dict[str, Any]],

@@ -163,7 +163,8 @@ class Evolve(RLTask):
         promotions = [{"step": d["step"], "version": v.id, "reason": d["reason"]}
                       for v in deployment.lineage.versions for d in v.decisions
                       if d["decision"] == "promoted"]
-        results.write_episodes(episodes, self.folder.root / "episodes.csv", random_return, best_return)
+        results.write_episodes(episodes, self.folder.root / "episodes.csv", random_return, best_return,
+                               deployment.alarms)
         results.plot(episodes, summary["changes"], deployment.alarms, promotions,
                      self.folder.root / "deployment.png", f"{cfg.env.id}, {cfg.dynamics.name}, "
                      f"strategy={cfg.evolve.strategy.value}, seed {cfg.seed}")

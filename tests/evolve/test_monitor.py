@@ -46,3 +46,11 @@ def test_discrete_actions_are_one_hot_and_box_actions_kept():
                                   [[0, 1, 0], [1, 0, 0]])
     box = gym.spaces.Box(-2.0, 2.0, (1,))
     np.testing.assert_array_equal(action_features(np.array([[0.5], [-1.0]]), box), [[0.5], [-1.0]])
+
+
+def test_a_saved_dynamics_model_scores_as_the_fitted_one(monitor, tmp_path):
+    monitor.save(tmp_path / "v0.dynamics.pt")
+    loaded = SurpriseMonitor.load(tmp_path / "v0.dynamics.pt", gym.spaces.Discrete(2))
+    later = random_transitions(2.0, 200, seed=4)
+    assert loaded.surprise(later) == pytest.approx(monitor.surprise(later))
+    np.testing.assert_allclose(loaded.log_likelihood(later), monitor.log_likelihood(later), rtol=1e-6)

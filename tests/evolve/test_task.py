@@ -155,6 +155,9 @@ def test_a_shadow_learner_learns_from_service_and_is_gated_at_its_cadence(tmp_pa
     lineage = Lineage.load(run / "lineage.json")
     assert {v.origin for v in lineage.versions} >= {"initial", "shadow"}
     assert (run / "checkpoints" / "last.zip").is_file()
+    assert (run / "checkpoints" / "v0.dynamics.pt").is_file(), "each version's dynamics model beside it"
+    header = (run / "episodes.csv").read_text().splitlines()[0]
+    assert header.endswith(",dynamics,alarms")
 
 
 def test_a_shadow_needs_an_off_policy_champion_in_one_line(tmp_path):
