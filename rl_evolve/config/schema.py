@@ -349,6 +349,8 @@ class EvolveConfig:
     # ratio of the recent transitions under an earlier version's dynamics model against the
     # champion's (a second model of the same world gives about 0.2)
     reuse_evidence: float = 1.0
+    # a snapshot to resume from (resume=<run>) after every adaptation and every this many served episodes
+    snapshot_every: int = 20
     # oracle: fine-tune when a true parameter has moved by more than this fraction since the last time
     oracle_tolerance: float = 0.05
     # the normalised return's 0 and 1: a random policy's (measured) and this; None: the champion's

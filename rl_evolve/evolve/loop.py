@@ -18,6 +18,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from tqdm.auto import tqdm
 
 from rl_evolve.core.seeds import Seeds
+from rl_evolve.evolve import snapshot
 from rl_evolve.evolve.candidates import (
     VersionState,
     challenger_source,
@@ -60,6 +61,7 @@ class Deployment:
         self._probation: dict[str, Any] | None = None  # a promotion still proving its gate score
         self.seeds = Seeds(int(cfg.seed))
         self.tests = 0  # gate tests so far: the alpha spent on the next one
+        self.served = 0  # episodes served (snapshots are taken every snapshot_every of them)
         self.gradient_steps = 0  # of every agent that learnt (challengers, continual's, the shadow's)
         self.shadow: Shadow | None = None  # evolve.shadow: set by the strategy
         self._served_since_gate = 0
@@ -171,11 +173,53 @@ class Deployment:
         self.progress.close()
 
     def serve_one(self, folder: Path, after: Callable[[Episode], None] | None = None) -> None:
-        """One served episode (``after`` sees it, then the lineage is saved)."""
+        """One served episode (``after`` sees it, then the lineage is saved); a snapshot to
+        resume from after every adaptation and every ``snapshot_every`` served episodes."""
+        adaptations = len(self.adaptations)
         ep = self._serve()
-        if ep is not None and after is not None:
+        if ep is None:
+            return
+        if after is not None:
             after(ep)
             self.save(folder)
+        self.served += 1
+        if len(self.adaptations) > adaptations or self.served % int(self.ev.snapshot_every) == 0:
+            snapshot.save(self)
+
+    def resume(self) -> None:
+        """Continues a deployment from its last snapshot (``rl_evolve.evolve.snapshot``): every
+        version of its lineage then, their dynamics models, the shadow learner with its replay."""
+        from rl_evolve.agents import build_agent
+        from rl_evolve.agents.builder import load_agent, replay_variant
+        from rl_evolve.transfer import load_weights_into
+
+        state = snapshot.load(self.checkpoints)
+        for version in state["deployment"]["lineage"].versions[1:]:
+            tuned = self.cfg.copy()
+            tuned.seed = self.seeds.agent(version.id)
+            if "buffer_size" in tuned.algo:
+                tuned.algo.buffer_size = 1
+            model = build_agent(tuned, self.world.vec_env)
+            load_weights_into(model, str(self.checkpoints / f"v{version.id}.zip"), "resume",
+                              f"algo={self.cfg.algo.name}")
+            self.members[version.id] = VersionState(model)
+        for version, member in self.members.items():
+            dynamics = self.checkpoints / f"v{version}.dynamics.pt"
+            if dynamics.is_file():
+                member.monitor = SurpriseMonitor.load(dynamics, self.world.vec_env.action_space)
+        if state["shadow"] is not None:
+            model = load_agent(replay_variant(self.cfg)[0], self.checkpoints / "shadow.zip",
+                               self.world.vec_env, str(self.cfg.device))
+            model.load_replay_buffer(self.checkpoints / "shadow_replay.pkl")
+            self.logger.offset = 0
+            model.set_logger(self.logger)
+            self.shadow = Shadow(model, self.ev.shadow_updates)  # type: ignore[arg-type]
+            for key, value in state["shadow"].items():
+                setattr(self.shadow, key, value)
+            self.world.observers.append(self.shadow.observe)
+        snapshot.restore(self, state)
+        print(f"resumed at world step {self.world.steps} ({len(self.world.log.episodes)} episodes, "
+              f"{len(self.lineage.versions)} versions)")
 
     def adapt_if_needed(self, ep: Episode) -> None:
         """An alarm, a level too low (``improve_below``) or the shadow's cadence (``gate_every``)

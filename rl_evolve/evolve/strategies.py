@@ -41,7 +41,7 @@ class Evolve(Static):
 
     def run(self, deployment: Deployment, folder: Path) -> None:
         d = deployment
-        if d.ev.shadow:
+        if d.ev.shadow and d.shadow is None:  # (a resumed deployment has its own)
             champion = d.members[0].model
             check_can_shadow(champion, d.cfg.algo.name)
             model, _ = agent_from(d.cfg, d.world, champion, "v0", plain_transfer(d.cfg), "shadow",

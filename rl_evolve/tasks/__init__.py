@@ -26,12 +26,25 @@ def task_class(cfg: DictConfig) -> type:
     return cls.variant(cfg)
 
 
+def _resumed_task(cfg: DictConfig) -> DictConfig:
+    """``resume=<run>`` continues the task that run was (its saved ``task_class``), whatever
+    ``task=`` today's command line composes."""
+    saved = Path(str(cfg.resume)) / ".hydra" / "config.yaml" if cfg.get("resume") else None
+    if saved is not None and saved.is_file():
+        from omegaconf import OmegaConf
+
+        name = OmegaConf.load(saved).get("task_class")
+        if name and name != cfg.get("task_class"):
+            cfg.task_class = name
+    return cfg
+
+
 def run_task(cfg: DictConfig, run_dir: Path) -> float | None:
     """Runs the configured task in ``run_dir``; returns its score (what a sweeper optimises)."""
     from rl_evolve.runtime import collect_nothing_at_exit, configure, resolve_device
 
     collect_nothing_at_exit()  # a launcher's job process does not start from the command line
-    cls = task_class(cfg)
+    cls = task_class(_resumed_task(cfg))
     # Before any torch work, so torch's thread pool is created with these settings.
     configure(cfg.torch_threads, flush_denormal=cls.flush_denormals)
     cfg.device = resolve_device(cfg.device)  # what the run uses, as its summary records it

@@ -44,8 +44,8 @@ class Task:
     def check(self) -> None:
         """Every ``ConfigError`` that can be found before anything is built."""
         if self.resumed and not self.resumable:
-            raise ConfigError(f"resume= continues train and supervised runs only; start the {self.name} "
-                              "run again")
+            raise ConfigError(f"resume= continues train, supervised and evolve runs only; start the "
+                              f"{self.name} run again")
 
     def build(self) -> None:
         """Envs, models, datasets (may still raise ``ConfigError``: no run folder is kept)."""

@@ -14,7 +14,7 @@ from stable_baselines3.common.logger import configure
 from rl_evolve.agents import build_agent
 from rl_evolve.env_factory import build_vec_env, check_env_exists, env_settings
 from rl_evolve.errors import ConfigError
-from rl_evolve.evolve import results
+from rl_evolve.evolve import results, snapshot
 from rl_evolve.evolve.detectors import build_detector
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import check_can_shadow
@@ -23,6 +23,7 @@ from rl_evolve.evolve.world import World
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.scoring.normalise import random_policy_return
 from rl_evolve.tasks.base import RLTask
+from rl_evolve.tasks.resume import resume_config
 from rl_evolve.tracking.callbacks import DivergenceCallback
 from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.transfer import load_weights_into
@@ -60,8 +61,18 @@ class Evolve(RLTask):
     """Deploys, monitors and adapts; its score is the mean normalised return of every episode."""
 
     name = "evolve"
+    resumable = True  # static and evolve deployments, from their last snapshot
 
     def check(self) -> None:
+        if self.resumed:
+            self.cfg, self.folder = resume_config(self.cfg)
+            strategy = str(self.cfg.evolve.strategy.value)
+            if strategy not in ("static", "evolve"):
+                raise ConfigError(f"resume= continues evolve and static deployments; a {strategy} one "
+                                  f"learns inside SB3's learn and is started again")
+            if self.folder.read_summary().get("status") == "completed":
+                raise ConfigError(f"resume='{self.cfg.resume}' completed its deployment; nothing to continue")
+            snapshot.load(self.folder.checkpoints)  # a missing or corrupt snapshot fails here, in one line
         super().check()
         check_evolve(self.cfg.evolve)
         champion = self.cfg.evolve.champion
@@ -141,12 +152,17 @@ class Evolve(RLTask):
         cfg = self.cfg
         assert self.recorder is not None
         self.folder.checkpoints.mkdir(parents=True, exist_ok=True)
-        if not cfg.evolve.champion:
+        if self.resumed:  # the champion it deployed, not a new one
+            load_weights_into(self.champion, str(self.folder.checkpoints / "v0.zip"), "resume",
+                              f"algo={cfg.algo.name} on env={cfg.env.name}")
+        elif not cfg.evolve.champion:
             self._pretrain()
         self.references = self._references(self.champion)
         self.deployment = Deployment(cfg, self.world, self.champion, self.folder.checkpoints,
                                      self.recorder.logger(offset_axis=True), references=self.references,
                                      progress=show_progress_bar(cfg.progress_bar))
+        if self.resumed:
+            self.deployment.resume()
         print(f"deploying v0 ({cfg.evolve.strategy.value}) for {cfg.evolve.steps} world steps")
         self.deployment.run(self.folder.root, STRATEGIES[str(cfg.evolve.strategy.value)]())
 

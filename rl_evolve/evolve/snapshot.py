@@ -1,0 +1,94 @@
+"""A deployment's state at an episode boundary, so that a killed deployment resumes where it
+stopped (``rl-evolve resume=<evolve run>``).
+
+What is written (``checkpoints/deployment.pkl``, atomically, after every adaptation and every
+``evolve.snapshot_every`` served episodes): the world's log (its episodes, steps by role, the
+transitions the loop still reads), the schedule's clock, the exploration stream, the detectors,
+alarms, adaptations, probation, the gate tests spent, and every version's service start and
+model window; beside it the shadow learner (``shadow.zip`` and its replay buffer). The versions
+themselves are ``checkpoints/v<id>.zip`` and ``v<id>.dynamics.pt``, written when they were made,
+and the lineage is ``lineage.json``. Episodes the killed run played after its last snapshot are
+played again: by common random numbers they start from the same states.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rl_evolve.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rl_evolve.evolve.loop import Deployment
+
+NAME = "deployment.pkl"
+DEPLOYMENT_FIELDS = ("lineage", "service_start", "alarms", "adaptations", "_probation", "tests",
+                     "gradient_steps", "_served_since_gate", "shadow_since", "detectors", "served")
+LOG_FIELDS = ("steps", "steps_by_role", "episodes")
+
+
+def save(d: Deployment) -> None:
+    """Writes the deployment's state (the world is at the start of an episode)."""
+    log, world = d.world.log, d.world
+    keep = max(int(d.ev.model_steps), int(d.ev.recent_steps))
+    clocked = world.vec_env.has_attr("schedule_clock")
+    clock = world.vec_env.env_method("schedule_clock")[0] if clocked else None
+    if clock is not None:  # the episode under way was counted at its reset, which resuming repeats
+        clock = {**clock, "episodes": clock["episodes"] - 1}
+    state: dict[str, Any] = {
+        "deployment": {k: getattr(d, k) for k in DEPLOYMENT_FIELDS},
+        "log": {k: getattr(log, k) for k in LOG_FIELDS},
+        "recent": list(log._recent)[-keep:],
+        "clock": clock,
+        "explore": {"steps": world.explored_steps, "rng": world._explore_rng.bit_generator.state,
+                    "space": world._explore_space.np_random.bit_generator.state},
+        "monitors_until": {v: m.fitted_until for v, m in d.members.items()},
+        "shadow": None,
+    }
+    if d.shadow is not None:
+        d.shadow.model.save(d.checkpoints / "shadow.zip")
+        d.shadow.model.save_replay_buffer(d.checkpoints / "shadow_replay.pkl")
+        state["shadow"] = {k: getattr(d.shadow, k) for k in ("transitions", "updates", "flushes", "_owed")}
+    tmp = d.checkpoints / f".{NAME}.tmp"
+    with tmp.open("wb") as f:
+        pickle.dump(state, f)
+    os.replace(tmp, d.checkpoints / NAME)
+
+
+def load(checkpoints: Path) -> dict[str, Any]:
+    path = checkpoints / NAME
+    if not path.is_file():
+        raise ConfigError(f"resume: {checkpoints.parent} has no checkpoints/{NAME} (the deployment stopped "
+                          "before its first snapshot); start it again")
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"resume: {path} is not a deployment snapshot ({exc})") from exc
+
+
+def restore(d: Deployment, state: dict[str, Any]) -> None:
+    """Puts ``state`` back into a deployment whose versions are loaded (``d.members``) and whose
+    world is fresh; then starts the world's next episode (the one the snapshot was taken before)."""
+    for key, value in state["deployment"].items():
+        setattr(d, key, value)
+    for version in [v for v in d.members if v >= len(d.lineage.versions)]:
+        del d.members[version]  # made after the snapshot: the replay makes it again
+    log, world = d.world.log, d.world
+    for key, value in state["log"].items():
+        setattr(log, key, value)
+    log._recent = deque(state["recent"], maxlen=log._recent.maxlen)
+    for version, until in state["monitors_until"].items():
+        d.members[version].fitted_until = until
+    explore = state["explore"]
+    world.explored_steps = explore["steps"]
+    world._explore_rng.bit_generator.state = explore["rng"]
+    world._explore_space.np_random.bit_generator.state = explore["space"]
+    if state["clock"] is not None:
+        world.vec_env.env_method("set_schedule_clock", state["clock"])
+    d._logged = len(log.episodes)
+    world.after_learning()  # a fresh episode, seeded by its index: the one the killed run began
+    d.progress.update(world.steps - d.progress.n)

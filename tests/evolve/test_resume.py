@@ -1,0 +1,94 @@
+"""A killed deployment resumes from its last snapshot and ends as if it had never stopped."""
+
+from __future__ import annotations
+
+import pytest
+from stable_baselines3 import PPO
+
+from rl_evolve.evolve.world import World
+from tests.conftest import read_summary, run_cli, run_folders
+from tests.evolve.test_task import TINY
+
+
+@pytest.fixture(scope="module")
+def champion(tmp_path_factory):
+    path = tmp_path_factory.mktemp("champion") / "ppo.zip"
+    PPO("MlpPolicy", "CartPole-v1", n_steps=64, batch_size=64, n_epochs=2, seed=0).learn(512).save(path)
+    return path
+
+
+def deployed(tmp_path, experiment: str, *overrides: str, kill_at: int | None = None, monkeypatch=None):
+    if kill_at is not None:
+        real = World.play
+
+        def play(self, *args, **kwargs):
+            if self.log.steps >= kill_at:  # world steps
+                raise KeyboardInterrupt  # what Ctrl-C or a scheduler's SIGINT raises
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(World, "play", play)
+    result = run_cli(*TINY, f"experiment={experiment}", "evolve.snapshot_every=5", *overrides, cwd=tmp_path)
+    if kill_at is not None:
+        monkeypatch.setattr(World, "play", real)
+    (run,) = run_folders(tmp_path / "runs" / experiment)
+    return result, run
+
+
+@pytest.mark.parametrize("strategy", ["static", "evolve"])
+def test_a_killed_deployment_resumes_and_ends_as_an_unbroken_one(strategy, champion, tmp_path, monkeypatch):
+    common = (f"evolve.strategy={strategy}", f"evolve.champion={champion}")
+    full, unbroken = deployed(tmp_path, "unbroken", *common)
+    assert full.returncode == 0, full.stderr
+    killed, run = deployed(tmp_path, "killed", *common, kill_at=700, monkeypatch=monkeypatch)
+    assert killed.returncode == 130 and read_summary(run)["status"] == "interrupted"
+    assert f"rl-evolve resume={run}" in killed.stderr
+    resumed = run_cli(f"resume={run}", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed at world step" in resumed.stdout
+    summary = read_summary(run)
+    assert summary["status"] == "completed" and summary["timesteps"] == 1500
+    ours, theirs = ((r / "episodes.csv").read_text() for r in (run, unbroken))
+    assert ours == theirs, "same episodes, returns, versions and physics as the run that never stopped"
+    assert summary["alarms"] == read_summary(unbroken)["alarms"]
+
+
+def test_resuming_a_completed_deployment_is_refused_in_one_line(champion, tmp_path):
+    full, run = deployed(tmp_path, "done", f"evolve.champion={champion}")
+    assert full.returncode == 0, full.stderr
+    again = run_cli(f"resume={run}", cwd=tmp_path)
+    assert again.returncode == 2
+    (line,) = again.stderr.strip().splitlines()
+    assert "completed its deployment" in line
+
+
+def test_a_continual_deployment_is_not_resumed(champion, tmp_path, monkeypatch):
+    killed, run = deployed(tmp_path, "cont", "evolve.strategy=continual", f"evolve.champion={champion}",
+                           kill_at=10**9, monkeypatch=monkeypatch)
+    again = run_cli(f"resume={run}", cwd=tmp_path)
+    assert again.returncode == 2 and "continual" in again.stderr
+
+
+def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path, monkeypatch):
+    from tests.evolve.test_task import DQN_TINY, WORLD
+
+    overrides = [*WORLD, *DQN_TINY, "evolve.shadow=true", "evolve.gate_every=8", "evolve.best_return=500",
+                 "evolve.snapshot_every=5", "experiment=shadow"]
+    real = World.play
+
+    def play(self, *args, **kwargs):
+        if self.log.steps >= 700:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(World, "play", play)
+    killed = run_cli(*overrides, cwd=tmp_path)
+    monkeypatch.setattr(World, "play", real)
+    assert killed.returncode == 130, killed.stderr
+    (run,) = run_folders(tmp_path / "runs" / "shadow")
+    saved = {p.name for p in (run / "checkpoints").iterdir()}
+    assert {"shadow.zip", "shadow_replay.pkl", "deployment.pkl"} <= saved
+    resumed = run_cli(f"resume={run}", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = read_summary(run)
+    assert summary["timesteps"] == 1500 and summary["shadow"]["transitions"] == 1500, \
+        "the shadow saw every step, those before the snapshot in the killed run and the rest after"
