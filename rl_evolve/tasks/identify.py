@@ -6,7 +6,8 @@ Episodes of ``sysid.data`` are split (``sysid.val_fraction`` held out, for early
 the in-range figures); every step's window of (observation, previous action) rows is one
 example whose target is its episode's parameters scaled to [0, 1] by the spec's bounds. Reported
 per parameter, on the held-out episodes and on each ``sysid.test_data``: R² and the mean absolute
-error as a fraction of the training range. ``identifier.pt`` is what
+error, and that error as a fraction of the training range and of the spec's bounds (the range the
+parameter may take at all). ``identifier.pt`` is what
 ``env.observe_estimated=<this run>`` loads.
 """
 
@@ -129,9 +130,11 @@ class Identify(Task):
         estimate = self.model.unscale(self.model.estimate(inputs))
         r2 = r2_scores(truth, estimate)
         spans = [hi - lo for lo, hi in training_ranges(self.data)]
+        bounds = [self.spec.params[n].high - self.spec.params[n].low for n in data.names]
         errors = np.abs(truth - estimate).mean(0)
         return {name: {"r2": r2[i], "mae": float(errors[i]),
                        "mae_of_training_range": float(errors[i] / spans[i]) if spans[i] > 0 else None,
+                       "mae_of_spec_range": float(errors[i] / bounds[i]),
                        "range": [float(truth[:, i].min()), float(truth[:, i].max())]}
                 for i, name in enumerate(data.names)}
 
