@@ -137,6 +137,14 @@ class World:
     def steps(self) -> int:
         return self.log.steps
 
+    def normalise(self, stats) -> None:
+        """Observations scaled by a champion's VecNormalize statistics (frozen: neither serving nor
+        learning moves them), for champions trained with ``normalize``; the log keeps raw ones."""
+        from rl_evolve.env_factory import normalized
+
+        self.vec_env = normalized(self.vec_env, {}, stats, training=False)
+        self._obs = self.vec_env.normalize_obs(self._obs)
+
     def acting(self, role: str, version: int) -> None:
         self.log.role, self.log.version = role, version
 

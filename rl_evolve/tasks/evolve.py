@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.logger import configure
 
 from rl_evolve.agents import build_agent
-from rl_evolve.env_factory import build_vec_env, check_env_exists, env_settings
+from rl_evolve.env_factory import build_vec_env, check_env_exists, env_settings, normalize_kwargs, normalized
 from rl_evolve.errors import ConfigError
 from rl_evolve.evolve import results, snapshot
 from rl_evolve.evolve.detectors import build_detector
@@ -28,6 +29,7 @@ from rl_evolve.tracking.callbacks import DivergenceCallback
 from rl_evolve.tracking.run_folder import RunFolder
 from rl_evolve.transfer import load_weights_into
 
+NORMALIZATION = "vecnormalize.pkl"  # the champion's frozen statistics, kept in the run's checkpoints
 REFERENCE_EPISODES = 20  # of a random policy and of the champion at home: the normalised scale
 
 
@@ -76,9 +78,17 @@ class Evolve(RLTask):
         super().check()
         check_evolve(self.cfg.evolve)
         champion = self.cfg.evolve.champion
-        if champion and RunFolder(Path(champion)).last_normalization.is_file():
-            raise ConfigError(f"evolve.champion '{champion}' was trained with normalize (VecNormalize); "
-                              f"the deployed world does not normalise observations yet")
+        # a champion trained with normalize (VecNormalize) acts on observations scaled by the
+        # statistics it was trained with: the deployed world applies them, frozen
+        self.stats: Path | None = None
+        if self.resumed and (self.folder.checkpoints / NORMALIZATION).is_file():
+            self.stats = self.folder.checkpoints / NORMALIZATION
+        elif champion and RunFolder(Path(champion)).last_normalization.is_file():
+            self.stats = RunFolder(Path(champion)).last_normalization
+        scaled = self.stats is not None or (not champion and normalize_kwargs(self.cfg))
+        if scaled and self.cfg.evolve.shadow:
+            raise ConfigError("evolve.shadow=true with a champion trained with normalize (VecNormalize) is "
+                              "not supported yet: its replay would hold scaled observations")
         self.settings = {**env_settings(self.cfg.env),
                          "schedule": OmegaConf.to_container(self.cfg.dynamics, resolve=True)}
         check_env_exists(self.settings)
@@ -122,12 +132,18 @@ class Evolve(RLTask):
         cfg = self.cfg
         home = build_vec_env(env_settings(cfg.env), cfg.n_envs, self.seeds.train, str(cfg.vec_env.value),
                              cfg.torch_threads)
+        norm = normalize_kwargs(cfg)
+        if norm is not None:
+            home = normalized(home, norm)
         trainee = build_agent(cfg, home)
         trainee.set_logger(configure(str(self.folder.tensorboard / "champion"), ["tensorboard"]))
         print(f"training the champion: {cfg.total_timesteps} steps of {cfg.algo.name} on {cfg.env.id}")
         try:
             trainee.learn(cfg.total_timesteps, callback=DivergenceCallback(),
                           progress_bar=show_progress_bar(cfg.progress_bar))
+            if norm is not None:
+                home.save(str(self.folder.checkpoints / NORMALIZATION))
+                self.stats = self.folder.checkpoints / NORMALIZATION
         finally:
             trainee.logger.close()
             home.close()
@@ -140,6 +156,8 @@ class Evolve(RLTask):
         random_return = random_policy_return(home, REFERENCE_EPISODES, self.cfg.seed)
         best = self.cfg.evolve.best_return
         if best is None:
+            if self.stats is not None:
+                home = normalized(home, {}, self.stats, training=False)
             best, _ = evaluate_policy(champion, home, n_eval_episodes=REFERENCE_EPISODES,
                                       deterministic=self.cfg.evolve.deterministic)
         home.close()
@@ -157,6 +175,10 @@ class Evolve(RLTask):
                               f"algo={cfg.algo.name} on env={cfg.env.name}")
         elif not cfg.evolve.champion:
             self._pretrain()
+        if self.stats is not None:
+            if self.stats != self.folder.checkpoints / NORMALIZATION:
+                shutil.copyfile(self.stats, self.folder.checkpoints / NORMALIZATION)
+            self.world.normalise(self.stats)
         self.references = self._references(self.champion)
         self.deployment = Deployment(cfg, self.world, self.champion, self.folder.checkpoints,
                                      self.recorder.logger(offset_axis=True), references=self.references,

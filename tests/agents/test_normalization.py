@@ -56,3 +56,34 @@ def test_an_evaluation_acts_through_the_sources_statistics(normalized_run, tmp_p
     env.training, env.norm_reward = False, False
     by_hand, _ = evaluate_policy(PPO.load(run / "checkpoints" / "last.zip"), env, n_eval_episodes=2)
     assert scored == pytest.approx(by_hand)
+
+
+DEPLOY = ["task=evolve", "algo=ppo", "env=mountaincar_continuous", "progress_bar=false", "dynamics=constant",
+          "evolve.steps=2000", "evolve.best_return=90", "algo.n_steps=64", "algo.batch_size=64",
+          "evolve.adapt_steps=500", "evolve.model_steps=500"]
+
+
+def test_a_normalize_champion_is_deployed_through_its_statistics(normalized_run, tmp_path, monkeypatch):
+    from rl_evolve.evolve.world import World
+
+    _, run = normalized_run
+    served = []
+    for name, scaled in (("scaled", True), ("raw", False)):
+        if not scaled:  # the same deployment, the statistics left out: other observations, other actions
+            monkeypatch.setattr(World, "normalise", lambda self, stats: None)
+        result = run_cli(*DEPLOY, f"evolve.champion={run}", "evolve.strategy=static", f"experiment={name}",
+                         cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        (deployment,) = run_folders(tmp_path / "runs" / name)
+        served.append(read_summary(deployment)["mean_return"])
+    (scaled_run,) = run_folders(tmp_path / "runs" / "scaled")
+    assert (scaled_run / "checkpoints" / "vecnormalize.pkl").is_file()
+    assert served[0] != served[1]
+
+
+def test_a_normalize_champion_adapts_in_the_deployed_world(normalized_run, tmp_path):
+    _, run = normalized_run
+    result = run_cli(*DEPLOY, f"evolve.champion={run}", "evolve.strategy=continual", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (deployment,) = run_folders(tmp_path / "runs")
+    assert read_summary(deployment)["training_steps"] == 2000
