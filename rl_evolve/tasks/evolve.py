@@ -31,6 +31,10 @@ from rl_evolve.transfer import load_weights_into
 
 NORMALIZATION = "vecnormalize.pkl"  # the champion's frozen statistics, kept in the run's checkpoints
 REFERENCE_EPISODES = 20  # of a random policy and of the champion at home: the normalised scale
+# the deployment's figures, logged once at its last world step: the HParams table's columns, so the
+# strategies of a study compare in one table
+FINAL_TAGS = ("evolve/normalised_return", "evolve/time_weighted_normalised_return",
+              "evolve/training_steps", "evolve/promotions", "evolve/alarms")
 
 
 def check_evolve(evolve: DictConfig) -> None:
@@ -124,7 +128,7 @@ class Evolve(RLTask):
                 "evolve.improve_below": -1.0 if evolve.improve_below is None else evolve.improve_below}
 
     def metric_tags(self) -> tuple[str, ...]:
-        return ("evolve/normalised_return",)
+        return FINAL_TAGS
 
     def _pretrain(self) -> None:
         """Trains the champion on the env's own dynamics (outside the deployment's budget); its
@@ -216,6 +220,14 @@ class Evolve(RLTask):
                         "promotions": promotions, "adaptations": deployment.adaptations,
                         "lineage_versions": len(deployment.lineage.versions),
                         "champion": deployment.lineage.champion, "timesteps": self.world.steps}
+        figures = (summary["mean_normalised_return"], summary["time_weighted_normalised_return"],
+                   summary["training_steps"], len(promotions), len(deployment.alarms))
+        finals = dict(zip(FINAL_TAGS, figures, strict=True))
+        deployment.logger.offset = 0
+        for tag, value in finals.items():
+            if value is not None:
+                deployment.logger.record(tag, float(value))
+        deployment.logger.dump(self.world.steps)
         return self.summary
 
     def score(self) -> float | None:
