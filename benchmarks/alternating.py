@@ -14,5 +14,7 @@ def alternate(cases: dict[str, Callable[[], tuple[float, ...]]], repeats: int) -
     for _ in range(repeats):
         for name, case in cases.items():
             measured[name].append(case())
-    return {name: [round(statistics.median(values), 2) for values in zip(*rounds, strict=True)]
-            for name, rounds in measured.items()}
+    return {
+        name: [round(statistics.median(values), 2) for values in zip(*rounds, strict=True)]
+        for name, rounds in measured.items()
+    }

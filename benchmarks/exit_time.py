@@ -41,8 +41,13 @@ finally:
 
 COMMANDS = {
     "rl-evolve --cfg job": ["--cfg", "job"],
-    "rl-evolve algo=dqn total_timesteps=300": ["algo=dqn", "total_timesteps=300", "eval.freq=150",
-                                               "checkpoint.freq=150", "progress_bar=false"],
+    "rl-evolve algo=dqn total_timesteps=300": [
+        "algo=dqn",
+        "total_timesteps=300",
+        "eval.freq=150",
+        "checkpoint.freq=150",
+        "progress_bar=false",
+    ],
 }
 
 
@@ -50,8 +55,14 @@ def one_case(exit_kind: str, args: list[str]) -> tuple[float, float]:
     """(exit seconds, wall seconds) of one fresh process."""
     with tempfile.TemporaryDirectory() as cwd:
         start = time.time()
-        done = subprocess.run([sys.executable, "-c", CHILD, exit_kind, *args], cwd=cwd, check=True,
-                              capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, exit_kind, *args],
+            cwd=cwd,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
         end = time.time()
     returned = float(done.stderr.rsplit("main returned at ", 1)[1].split()[0])
     return end - returned, end - start
@@ -64,16 +75,23 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for name, command in COMMANDS.items():
-        medians = alternate({exit_kind: functools.partial(one_case, exit_kind, command)
-                             for exit_kind in ("python", "rl_evolve")}, args.repeats)
+        medians = alternate(
+            {
+                exit_kind: functools.partial(one_case, exit_kind, command)
+                for exit_kind in ("python", "rl_evolve")
+            },
+            args.repeats,
+        )
         row: dict[str, object] = {"command": name}
         for exit_kind, (exit_s, wall_s) in medians.items():
             row[f"exit_s_{exit_kind}"] = exit_s
             row[f"wall_s_{exit_kind}"] = wall_s
         rows.append(row)
-        print(f"{name}: exit {row['exit_s_python']} s -> {row['exit_s_rl_evolve']} s, wall "
-              f"{row['wall_s_python']} s -> {row['wall_s_rl_evolve']} s (Python's default exit -> "
-              f"rl-evolve's; median of {args.repeats})")
+        print(
+            f"{name}: exit {row['exit_s_python']} s -> {row['exit_s_rl_evolve']} s, wall "
+            f"{row['wall_s_python']} s -> {row['wall_s_rl_evolve']} s (Python's default exit -> "
+            f"rl-evolve's; median of {args.repeats})"
+        )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"repeats": args.repeats, "rows": rows}, indent=2) + "\n")

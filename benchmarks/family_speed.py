@@ -51,21 +51,32 @@ print(json.dumps({"fps": cfg.total_timesteps / (time.perf_counter() - start)}))
 
 def ours(overrides: list[str]) -> float:
     with tempfile.TemporaryDirectory() as work:
-        subprocess.run([sys.executable, "-m", "rl_evolve", *overrides, "progress_bar=false",
-                        "hydra.run.dir=run"], cwd=work, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "rl_evolve", *overrides, "progress_bar=false", "hydra.run.dir=run"],
+            cwd=work,
+            check=True,
+            capture_output=True,
+        )
         return float(json.loads((Path(work) / "run" / "summary.json").read_text())["fps"])
 
 
 def plain(overrides: list[str]) -> float:
-    out = subprocess.run([sys.executable, "-c", PLAIN, "--", *overrides], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PLAIN, "--", *overrides], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     return float(json.loads(out.strip().splitlines()[-1])["fps"])
 
 
 def case_overrides(algo: str) -> list[str]:
     env, steps, extra = CASES[algo]
-    return [f"algo={algo}", f"env={env}", f"total_timesteps={steps}", f"eval.freq={steps + 1}",
-            f"checkpoint.freq={steps + 1}", *extra]
+    return [
+        f"algo={algo}",
+        f"env={env}",
+        f"total_timesteps={steps}",
+        f"eval.freq={steps + 1}",
+        f"checkpoint.freq={steps + 1}",
+        *extra,
+    ]
 
 
 def main() -> None:
@@ -81,8 +92,9 @@ def main() -> None:
         rows = []
         for _ in range(args.pairs):
             a, b = ours(case_overrides(algo)), plain(case_overrides(algo))
-            rows.append({"rl_evolve_fps": round(a, 1), "plain_sb3_fps": round(b, 1),
-                         "ratio": round(a / b, 3)})
+            rows.append(
+                {"rl_evolve_fps": round(a, 1), "plain_sb3_fps": round(b, 1), "ratio": round(a / b, 3)}
+            )
             print(algo, rows[-1], flush=True)
         result["overhead"][algo] = {"rows": rows, "median_ratio": statistics.median(r["ratio"] for r in rows)}
     for algo in PER_CASES if not args.only else ():
@@ -90,8 +102,9 @@ def main() -> None:
         for _ in range(args.pairs):
             u = ours(case_overrides(algo))
             p = ours([*case_overrides(algo), "replay=prioritized"])
-            rows.append({"uniform_fps": round(u, 1), "prioritized_fps": round(p, 1),
-                         "ratio": round(p / u, 3)})
+            rows.append(
+                {"uniform_fps": round(u, 1), "prioritized_fps": round(p, 1), "ratio": round(p / u, 3)}
+            )
             print(algo, "per", rows[-1], flush=True)
         result["per"][algo] = {"rows": rows, "median_ratio": statistics.median(r["ratio"] for r in rows)}
     result["measured_at"] = time.strftime("%Y-%m-%d")

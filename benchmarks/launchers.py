@@ -20,15 +20,23 @@ SWEEP = ["-m", "seed=0,1,2,3", "total_timesteps=20000", "progress_bar=false"]
 LAUNCHERS = {
     "basic": [],
     "joblib (n_jobs=2)": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
-    "ray (num_cpus=2)": ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
-                         "+hydra.launcher.ray.init.include_dashboard=false"],
+    "ray (num_cpus=2)": [
+        "hydra/launcher=ray",
+        "+hydra.launcher.ray.init.num_cpus=2",
+        "+hydra.launcher.ray.init.include_dashboard=false",
+    ],
 }
 
 
 def timed(args: list[str], cwd: Path) -> tuple[float, list[float]]:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=cwd, check=True, capture_output=True,
-                   env={**os.environ, "OMP_NUM_THREADS": "1"})
+    subprocess.run(
+        [sys.executable, "-m", "rl_evolve", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     wall = time.perf_counter() - start
     finals = [json.loads(p.read_text())["final_eval"]["mean"] for p in sorted(cwd.rglob("summary.json"))]
     return wall, finals

@@ -36,8 +36,9 @@ def main(rounds: int, out: Path | None, batch: int = 32, steps: int = 300, hidde
     length_aware_packed = LengthAwareLSTM(100, hidden, packed=True)
 
     def packed_reference() -> tuple[torch.Tensor, torch.Tensor]:
-        outputs, (final, _) = bidirectional(pack_padded_sequence(x, lengths, batch_first=True,
-                                                                 enforce_sorted=False))
+        outputs, (final, _) = bidirectional(
+            pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        )
         return pad_packed_sequence(outputs, batch_first=True)[0], final
 
     runs: dict[str, Callable[[], tuple[torch.Tensor, torch.Tensor]]] = {
@@ -47,8 +48,12 @@ def main(rounds: int, out: Path | None, batch: int = 32, steps: int = 300, hidde
         "LengthAwareLSTM (default)": lambda: length_aware(x, lengths),
     }
     reference = "nn.LSTM bidirectional, packed"
-    cases = [(name, read, flush) for flush in (True, False) for read in ("outputs", "final states")
-             for name in runs]
+    cases = [
+        (name, read, flush)
+        for flush in (True, False)
+        for read in ("outputs", "final states")
+        for name in runs
+    ]
     times: dict[tuple[str, str, bool], list[float]] = {case: [] for case in cases}
     for _ in range(rounds):  # alternate the cases so that machine noise hits each alike
         for name, read, flush in cases:
@@ -64,19 +69,34 @@ def main(rounds: int, out: Path | None, batch: int = 32, steps: int = 300, hidde
         median = statistics.median(seconds)
         speedup = statistics.median(times[(reference, read, flush)]) / median  # same loss, same floats
         label = f"{name} | loss on {read} | denormals {'flushed' if flush else 'kept'}"
-        results[label] = {"median_s": round(median, 4), "times_s": [round(t, 4) for t in seconds],
-                          "speedup_vs_packed": round(speedup, 2)}
+        results[label] = {
+            "median_s": round(median, 4),
+            "times_s": [round(t, 4) for t in seconds],
+            "speedup_vs_packed": round(speedup, 2),
+        }
         print(f"{label}: {median * 1000:.0f} ms (median of {rounds}), {speedup:.1f}x packed nn.LSTM")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),
-                                   "batch": batch, "steps": steps, "hidden": hidden, "rounds": rounds,
-                                   "results": results}, indent=2))
+        out.write_text(
+            json.dumps(
+                {
+                    "torch": torch.__version__,
+                    "threads": torch.get_num_threads(),
+                    "batch": batch,
+                    "steps": steps,
+                    "hidden": hidden,
+                    "rounds": rounds,
+                    "results": results,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()

@@ -37,8 +37,14 @@ def main() -> None:
             plain = timed([sys.executable, str(HERE / "plain_sb3_cartpole.py"), work], work)
         with tempfile.TemporaryDirectory() as work:
             ours = timed([sys.executable, "-m", "rl_evolve", "progress_bar=false"], work)
-        rows.append({"pair": i, "plain_sb3_s": round(plain, 2), "rl_evolve_s": round(ours, 2),
-                     "ratio": round(ours / plain, 3)})
+        rows.append(
+            {
+                "pair": i,
+                "plain_sb3_s": round(plain, 2),
+                "rl_evolve_s": round(ours, 2),
+                "ratio": round(ours / plain, 3),
+            }
+        )
         print(rows[-1], flush=True)
     result = {"rows": rows, "median_ratio": statistics.median(r["ratio"] for r in rows)}
     print("| pair | plain SB3 (s) | rl-evolve (s) | ratio |\n|---|---|---|---|")

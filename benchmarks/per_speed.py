@@ -37,8 +37,9 @@ def main() -> None:
     args = parser.parse_args()
     register()
     with initialize_config_module("rl_evolve.conf", version_base="1.3"):
-        configs = {name: compose("config", ["algo=dqn", f"replay={name}"])
-                   for name in ("uniform", "prioritized")}
+        configs = {
+            name: compose("config", ["algo=dqn", f"replay={name}"]) for name in ("uniform", "prioritized")
+        }
     rows = []
     for i in range(args.rounds):
         row = {name: round(steps_per_second(cfg, args.steps)) for name, cfg in configs.items()}

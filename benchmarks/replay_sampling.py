@@ -58,12 +58,19 @@ def main() -> None:
     fill_sb3(ours, rng)
     uniform = ReplayBuffer(CAPACITY, OBS, ACT, device="cpu")
     fill_sb3(uniform, rng)
-    cpp = CppPER(CAPACITY, {"obs": {"shape": 4}, "act": {}, "rew": {}, "next_obs": {"shape": 4},
-                            "done": {}}, alpha=0.6)
+    cpp = CppPER(
+        CAPACITY, {"obs": {"shape": 4}, "act": {}, "rew": {}, "next_obs": {"shape": 4}, "done": {}}, alpha=0.6
+    )
     chunk = 100_000
     for _ in range(CAPACITY // chunk):
-        cpp.add(obs=rng.random((chunk, 4)), act=rng.integers(0, 2, chunk), rew=np.ones(chunk),
-                next_obs=rng.random((chunk, 4)), done=np.zeros(chunk), priorities=rng.random(chunk) * 5)
+        cpp.add(
+            obs=rng.random((chunk, 4)),
+            act=rng.integers(0, 2, chunk),
+            rew=np.ones(chunk),
+            next_obs=rng.random((chunk, 4)),
+            done=np.zeros(chunk),
+            priorities=rng.random(chunk) * 5,
+        )
 
     results = {}
     for batch in (32, 256):
@@ -86,8 +93,10 @@ def main() -> None:
             rounds["cpprb_per"].append(per_cycle_us(cpp_cycle, args.cycles))
             rounds["sb3_uniform_sample"].append(per_cycle_us(uniform_sample, args.cycles))
         med = {k: statistics.median(v) for k, v in rounds.items()}
-        results[batch] = {"median_us": {k: round(v, 1) for k, v in med.items()},
-                          "ratio_to_cpprb": round(med["rl_evolve_per"] / med["cpprb_per"], 3)}
+        results[batch] = {
+            "median_us": {k: round(v, 1) for k, v in med.items()},
+            "ratio_to_cpprb": round(med["rl_evolve_per"] / med["cpprb_per"], 3),
+        }
     ours.tree.check_invariant()
 
     # The sum tree alone (fresh random priorities, sample + update), by fan-out.
@@ -110,8 +119,10 @@ def main() -> None:
         if batch == "sum_tree_only_us":
             continue
         m = r["median_us"]
-        print(f"| {batch} | {m['rl_evolve_per']} | {m['cpprb_per']} | {m['sb3_uniform_sample']} | "
-              f"{r['ratio_to_cpprb']} |")
+        print(
+            f"| {batch} | {m['rl_evolve_per']} | {m['cpprb_per']} | {m['sb3_uniform_sample']} | "
+            f"{r['ratio_to_cpprb']} |"
+        )
     print("sum tree alone, sample + update (us):", tree_only)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -29,8 +29,12 @@ from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.strategies import STRATEGIES
 from rl_evolve.evolve.world import World
 
-CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
-            "schedule": {"_target_": "rl_evolve.envs.schedules.Constant", "name": "constant"}}
+CARTPOLE = {
+    "name": "cartpole",
+    "id": "CartPole-v1",
+    "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
+    "schedule": {"_target_": "rl_evolve.envs.schedules.Constant", "name": "constant"},
+}
 
 
 def bare(model: PPO, steps: int) -> float:
@@ -72,9 +76,20 @@ def main() -> None:
     if args.champion:
         model = PPO.load(args.champion, device="cpu")
     else:
-        model = PPO("MlpPolicy", make_vec_env("CartPole-v1", n_envs=1, seed=0), n_steps=256, batch_size=256,
-                    gae_lambda=0.8, gamma=0.98, n_epochs=20, ent_coef=0.0, learning_rate=0.001,
-                    clip_range=0.2, seed=0, device="cpu")
+        model = PPO(
+            "MlpPolicy",
+            make_vec_env("CartPole-v1", n_envs=1, seed=0),
+            n_steps=256,
+            batch_size=256,
+            gae_lambda=0.8,
+            gamma=0.98,
+            n_epochs=20,
+            ent_coef=0.0,
+            learning_rate=0.001,
+            clip_range=0.2,
+            seed=0,
+            device="cpu",
+        )
         model.learn(args.train)
     rows: dict[str, list[float]] = {"bare": [], "static": [], "evolve": []}
     lengths: list[float] = []
@@ -86,9 +101,15 @@ def main() -> None:
                 rows[strategy].append(seconds)
                 lengths.append(length)
     med = {k: statistics.median(v) for k, v in rows.items()}
-    result = {"steps": args.steps, "rounds": args.rounds, "cpu_seconds": rows, "median_cpu_seconds": med,
-              "ratio_static": med["static"] / med["bare"], "ratio_evolve": med["evolve"] / med["bare"],
-              "mean_episode_length": float(np.mean(lengths))}
+    result = {
+        "steps": args.steps,
+        "rounds": args.rounds,
+        "cpu_seconds": rows,
+        "median_cpu_seconds": med,
+        "ratio_static": med["static"] / med["bare"],
+        "ratio_evolve": med["evolve"] / med["bare"],
+        "mean_episode_length": float(np.mean(lengths)),
+    }
     print(json.dumps(result, indent=2))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")

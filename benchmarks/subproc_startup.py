@@ -46,8 +46,12 @@ def machine_cpu_seconds() -> float:
 
 def one_case(preload: str, n_envs: int) -> tuple[float, float]:
     cpu, wall = machine_cpu_seconds(), time.perf_counter()
-    subprocess.run([sys.executable, "-c", CHILD, preload, str(n_envs)], check=True,
-                   capture_output=True, env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [sys.executable, "-c", CHILD, preload, str(n_envs)],
+        check=True,
+        capture_output=True,
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+    )
     time.sleep(0.5)  # let the forkserver exit
     return machine_cpu_seconds() - cpu, time.perf_counter() - wall - 0.5
 
@@ -60,16 +64,19 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for n_envs in args.n_envs:
-        medians = alternate({preload: functools.partial(one_case, preload, n_envs)
-                             for preload in ("off", "on")}, args.repeats)
+        medians = alternate(
+            {preload: functools.partial(one_case, preload, n_envs) for preload in ("off", "on")}, args.repeats
+        )
         row = {"n_envs": n_envs}
         for preload, (cpu, wall) in medians.items():
             row[f"cpu_s_preload_{preload}"] = cpu
             row[f"wall_s_preload_{preload}"] = wall
         rows.append(row)
-        print(f"n_envs={n_envs}: CPU {row['cpu_s_preload_off']} s -> {row['cpu_s_preload_on']} s, "
-              f"wall {row['wall_s_preload_off']} s -> {row['wall_s_preload_on']} s "
-              f"(SB3's default -> preloaded forkserver; median of {args.repeats})")
+        print(
+            f"n_envs={n_envs}: CPU {row['cpu_s_preload_off']} s -> {row['cpu_s_preload_on']} s, "
+            f"wall {row['wall_s_preload_off']} s -> {row['wall_s_preload_on']} s "
+            f"(SB3's default -> preloaded forkserver; median of {args.repeats})"
+        )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"repeats": args.repeats, "rows": rows}, indent=2) + "\n")

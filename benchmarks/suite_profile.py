@@ -85,6 +85,8 @@ if __name__ == "__main__":
     totals = summary(Path(sys.argv[1]))
     print(json.dumps(totals, indent=2))
     if totals.get("compositions"):
-        print(f"{totals['compositions']:.0f} compositions, "
-              f"{totals['composition_cpu_s'] / totals['compositions']:.2f} s of CPU each; "
-              f"{totals['composition_cpu_s'] / totals['machine_cpu_s']:.0%} of the machine's CPU")
+        print(
+            f"{totals['compositions']:.0f} compositions, "
+            f"{totals['composition_cpu_s'] / totals['compositions']:.2f} s of CPU each; "
+            f"{totals['composition_cpu_s'] / totals['machine_cpu_s']:.0%} of the machine's CPU"
+        )

@@ -85,8 +85,11 @@ def rl_rows(load: str, rounds: int, cases: list[str]) -> dict[str, dict[str, flo
     rows = {}
     for name in cases:
         case = RL_CASES[name]
-        times: dict[str, list[float]] = {"rl-evolve (torch_threads=1)": [],
-                                         "plain SB3, torch default threads": [], "plain SB3, 1 thread": []}
+        times: dict[str, list[float]] = {
+            "rl-evolve (torch_threads=1)": [],
+            "plain SB3, torch default threads": [],
+            "plain SB3, 1 thread": [],
+        }
         for _ in range(rounds):
             times["rl-evolve (torch_threads=1)"].append(timed(case["rl-evolve"]))
             times["plain SB3, torch default threads"].append(timed(case["plain"]))
@@ -168,15 +171,17 @@ def ratios(idle: dict, busy: dict) -> dict[str, float]:
     for name in idle:
         fastest_plain = min(idle[name]["plain SB3, torch default threads"], idle[name]["plain SB3, 1 thread"])
         out[f"{name}: rl-evolve / fastest plain (idle)"] = round(
-            idle[name]["rl-evolve (torch_threads=1)"] / fastest_plain, 3)
+            idle[name]["rl-evolve (torch_threads=1)"] / fastest_plain, 3
+        )
         for column in idle[name]:
             out[f"{name}: {column}, busy / idle"] = round(busy[name][column] / idle[name][column], 3)
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--only", choices=["rl", "sweep", "supervised", "diagnose"], default=None)
     parser.add_argument("--rounds", type=int, default=1, help="rounds of the RL cases (medians)")

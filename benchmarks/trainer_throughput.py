@@ -51,8 +51,9 @@ def main() -> None:
         for name in ("bare", "trainer"):
             model = copy.deepcopy(initial)
             optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-            loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True,
-                                generator=torch.Generator().manual_seed(0))
+            loader = DataLoader(
+                dataset, batch_size=args.batch_size, shuffle=True, generator=torch.Generator().manual_seed(0)
+            )
             start = time.perf_counter()
             if name == "bare":
                 bare_epoch(model, optimizer, loader)
@@ -60,9 +61,14 @@ def main() -> None:
                 Trainer(model, optimizer, n_classes=10, progress=True).train_epoch(loader)
             rates[name].append(len(dataset) / (time.perf_counter() - start))
     ratios = [t / b for t, b in zip(rates["trainer"], rates["bare"], strict=True)]
-    result = {"samples_per_s": {k: [round(v, 1) for v in vs] for k, vs in rates.items()},
-              "ratios": [round(r, 3) for r in ratios], "median_ratio": round(statistics.median(ratios), 3),
-              "torch": torch.__version__, "threads": torch.get_num_threads(), "batch_size": args.batch_size}
+    result = {
+        "samples_per_s": {k: [round(v, 1) for v in vs] for k, vs in rates.items()},
+        "ratios": [round(r, 3) for r in ratios],
+        "median_ratio": round(statistics.median(ratios), 3),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "batch_size": args.batch_size,
+    }
     print(json.dumps(result, indent=2))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

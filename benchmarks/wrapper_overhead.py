@@ -23,21 +23,32 @@ import numpy as np
 from rl_evolve.env_factory import make_env
 
 
-def drift(name: str, env_id: str, spec: str, param: str, start: float, end: float,
-          apply_at: str = "episode") -> dict:
+def drift(
+    name: str, env_id: str, spec: str, param: str, start: float, end: float, apply_at: str = "episode"
+) -> dict:
     """The env's settings with a linear drift of ``param`` over 100k steps."""
-    return {"name": name, "id": env_id, "dynamics_spec": spec,
-            "schedule": {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear",
-                         "apply_at": apply_at, "start": {param: start}, "end": {param: end},
-                         "finish": 100_000}}
+    return {
+        "name": name,
+        "id": env_id,
+        "dynamics_spec": spec,
+        "schedule": {
+            "_target_": "rl_evolve.envs.schedules.Linear",
+            "name": "linear",
+            "apply_at": apply_at,
+            "start": {param: start},
+            "end": {param: end},
+            "finish": 100_000,
+        },
+    }
 
 
 HOPPER = ("hopper", "Hopper-v5", "rl_evolve.envs.mujoco:HOPPER")
 CHEETAH = ("half_cheetah", "HalfCheetah-v5", "rl_evolve.envs.mujoco:HALF_CHEETAH")
 CASES = {
     "CartPole-v1": drift("cartpole", "CartPole-v1", "rl_evolve.envs.cartpole:SPEC", "gravity", 9.8, 15.0),
-    "LunarLander-v3": drift("lunarlander", "LunarLander-v3", "rl_evolve.envs.lunar_lander:SPEC", "gravity",
-                            -10.0, -5.0),
+    "LunarLander-v3": drift(
+        "lunarlander", "LunarLander-v3", "rl_evolve.envs.lunar_lander:SPEC", "gravity", -10.0, -5.0
+    ),
     "Hopper-v5 (gravity, every step)": drift(*HOPPER, "gravity", 9.81, 9.82, "step"),
     "Hopper-v5 (torso mass, every step)": drift(*HOPPER, "mass.torso", 1.0, 1.001, "step"),
     "HalfCheetah-v5 (gravity, every step)": drift(*CHEETAH, "gravity", 9.81, 9.82, "step"),
@@ -75,10 +86,12 @@ def main() -> None:
             b = steps_per_second(bare, actions)
             w = steps_per_second(wrapped, actions)
             rows.append({"bare": round(b), "wrapped": round(w), "ratio": round(w / b, 3)})
-        results[env_id] = {"rounds": rows,
-                           "median_bare": statistics.median(r["bare"] for r in rows),
-                           "median_wrapped": statistics.median(r["wrapped"] for r in rows),
-                           "median_ratio": statistics.median(r["ratio"] for r in rows)}
+        results[env_id] = {
+            "rounds": rows,
+            "median_bare": statistics.median(r["bare"] for r in rows),
+            "median_wrapped": statistics.median(r["wrapped"] for r in rows),
+            "median_ratio": statistics.median(r["ratio"] for r in rows),
+        }
     print("| env | bare steps/s | wrapped steps/s | ratio (median of rounds) |\n|---|---|---|---|")
     for env_id, r in results.items():
         print(f"| {env_id} | {r['median_bare']:,.0f} | {r['median_wrapped']:,.0f} | {r['median_ratio']} |")

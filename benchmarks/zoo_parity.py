@@ -66,8 +66,13 @@ FIELDS = ["algo", "env", "seed", "mean_return", "std_return", "episodes", "train
 
 
 def rl_evolve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "rl_evolve", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
 
 
 def one(algo: str, env: str, seed: int, train: bool = True) -> dict:
@@ -75,19 +80,38 @@ def one(algo: str, env: str, seed: int, train: bool = True) -> dict:
     name = f"{algo}_{env}_s{seed}"
     run = ROOT / "runs" / "zoo_parity" / name
     if train:
-        trained = rl_evolve(f"algo={algo}", f"env={env}", f"seed={seed}", "progress_bar=false",
-                            f"hydra.run.dir={run}", cwd=ROOT)
+        trained = rl_evolve(
+            f"algo={algo}",
+            f"env={env}",
+            f"seed={seed}",
+            "progress_bar=false",
+            f"hydra.run.dir={run}",
+            cwd=ROOT,
+        )
         if trained.returncode != 0:
             raise RuntimeError(f"{name}: {trained.stderr.strip().splitlines()[-1]}")
-    scored = rl_evolve("task=evaluate", f"source={run}", "eval.n_episodes=50", f"seed={seed}",
-                       f"hydra.run.dir={run}/evaluation", cwd=ROOT)
+    scored = rl_evolve(
+        "task=evaluate",
+        f"source={run}",
+        "eval.n_episodes=50",
+        f"seed={seed}",
+        f"hydra.run.dir={run}/evaluation",
+        cwd=ROOT,
+    )
     if scored.returncode != 0:
         raise RuntimeError(f"{name} (evaluation): {scored.stderr.strip().splitlines()[-1]}")
     summary = json.loads((run / "evaluation" / "summary.json").read_text())
     wall = json.loads((run / "summary.json").read_text())["wall_time_s"]
-    return {"algo": algo, "env": env, "seed": seed, "mean_return": summary["mean_return"],
-            "std_return": summary["std_return"], "episodes": summary["n_episodes"], "train_wall_s": wall,
-            "run": str(run.relative_to(ROOT))}
+    return {
+        "algo": algo,
+        "env": env,
+        "seed": seed,
+        "mean_return": summary["mean_return"],
+        "std_return": summary["std_return"],
+        "episodes": summary["n_episodes"],
+        "train_wall_s": wall,
+        "run": str(run.relative_to(ROOT)),
+    }
 
 
 def done_rows(path: Path) -> list[dict]:
@@ -98,9 +122,11 @@ def done_rows(path: Path) -> list[dict]:
 
 
 def report(rows: list[dict]) -> str:
-    lines = ["| algo | env | zoo budget | zoo mean ± std | ours: mean over seeds (per seed) "
-             "| within one zoo std |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| algo | env | zoo budget | zoo mean ± std | ours: mean over seeds (per seed) "
+        "| within one zoo std |",
+        "|---|---|---|---|---|---|",
+    ]
     for (algo, env), (mean, std, budget) in PAIRS.items():
         mine = [r for r in rows if r["algo"] == algo and r["env"] == env]
         if not mine:
@@ -109,8 +135,10 @@ def report(rows: list[dict]) -> str:
         values = [float(r["mean_return"]) for r in sorted(mine, key=lambda r: int(r["seed"]))]
         ours = float(np.mean(values))
         within = abs(ours - mean) <= std or (std == 0 and ours >= mean)
-        lines.append(f"| {algo} | {env} | {budget} | {mean:.1f} ± {std:.1f} | {ours:.1f} "
-                     f"({', '.join(f'{v:.1f}' for v in values)}) | {'yes' if within else 'no'} |")
+        lines.append(
+            f"| {algo} | {env} | {budget} | {mean:.1f} ± {std:.1f} | {ours:.1f} "
+            f"({', '.join(f'{v:.1f}' for v in values)}) | {'yes' if within else 'no'} |"
+        )
     if NOT_RUN:
         lines += ["", "Not run:", ""] + [f"- {a} on {e}: {why}" for (a, e), why in NOT_RUN.items()]
     return "\n".join(lines) + "\n"
@@ -123,16 +151,23 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="algo:env pairs to run")
     parser.add_argument("--report", action="store_true", help="write the table from what is there")
     parser.add_argument("--batch", default="", help="a second worker's own CSV (zoo_parity_<batch>.csv)")
-    parser.add_argument("--rescore", action="store_true",
-                        help="evaluate this CSV's runs again (today's task=evaluate), without training")
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="evaluate this CSV's runs again (today's task=evaluate), without training",
+    )
     args = parser.parse_args()
     out = RESULTS / f"zoo_parity{'_' + args.batch if args.batch else ''}.csv"
     found = [r for path in sorted(RESULTS.glob("zoo_parity*.csv")) for r in done_rows(path)]
     everything = list({(r["algo"], r["env"], str(r["seed"])): r for r in reversed(found)}.values())
     rows = done_rows(out)
     if args.rescore:
-        rows = [one(r["algo"], r["env"], int(r["seed"]), train=False)
-                if args.only is None or f"{r['algo']}:{r['env']}" in args.only else r for r in rows]
+        rows = [
+            one(r["algo"], r["env"], int(r["seed"]), train=False)
+            if args.only is None or f"{r['algo']}:{r['env']}" in args.only
+            else r
+            for r in rows
+        ]
         with out.open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=FIELDS)
             writer.writeheader()
@@ -140,8 +175,12 @@ def main() -> None:
         everything = [r for path in sorted(RESULTS.glob("zoo_parity*.csv")) for r in done_rows(path)]
     elif not args.report:
         have = {(r["algo"], r["env"], int(r["seed"])) for r in everything}
-        wanted = [(a, e, s) for (a, e) in PAIRS for s in args.seeds if (a, e, s) not in have
-                  and (args.only is None or f"{a}:{e}" in args.only)]
+        wanted = [
+            (a, e, s)
+            for (a, e) in PAIRS
+            for s in args.seeds
+            if (a, e, s) not in have and (args.only is None or f"{a}:{e}" in args.only)
+        ]
         with ThreadPoolExecutor(args.jobs) as pool:
             for future in [pool.submit(one, *w) for w in wanted]:
                 try:

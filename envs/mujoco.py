@@ -47,8 +47,12 @@ def _warn(message: str) -> None:
 
 mujoco.set_mju_user_warning(_warn)
 
-SCALES = {"mass_scale": Param(1.0, 0.1, 10.0), "friction": Param(1.0, 0.0, 10.0),
-          "damping_scale": Param(1.0, 0.0, 10.0), "gear_scale": Param(1.0, 0.1, 10.0)}
+SCALES = {
+    "mass_scale": Param(1.0, 0.1, 10.0),
+    "friction": Param(1.0, 0.0, 10.0),
+    "damping_scale": Param(1.0, 0.0, 10.0),
+    "gear_scale": Param(1.0, 0.1, 10.0),
+}
 BODY_MASS = Param(1.0, 0.1, 10.0)
 
 
@@ -89,8 +93,11 @@ class MujocoSpec(DynamicsSpec):
 
     def __post_init__(self) -> None:
         shared = {"gravity": Param(9.81, 0.0, 30.0), **SCALES}
-        params = {**{k: p for k, p in shared.items() if k not in self.without},
-                  **{f"mass.{body}": BODY_MASS for body in self.bodies}, **self.params}
+        params = {
+            **{k: p for k, p in shared.items() if k not in self.without},
+            **{f"mass.{body}": BODY_MASS for body in self.bodies},
+            **self.params,
+        }
         object.__setattr__(self, "params", params)
         super().__post_init__()
 
@@ -140,11 +147,25 @@ class MujocoSpec(DynamicsSpec):
 INVERTED_PENDULUM = MujocoSpec(bodies=("cart", "pole"), without=("friction",))
 INVERTED_DOUBLE_PENDULUM = MujocoSpec(bodies=("cart", "pole", "pole2"), without=("friction",))
 REACHER = MujocoSpec(bodies=("body0", "body1", "fingertip"), without=("gravity", "friction"))
-SWIMMER = MujocoSpec(bodies=("torso", "mid", "back"), params={"viscosity": Param(0.1, 0.0, 2.0)},
-                     without=("gravity", "friction", "damping_scale"))
+SWIMMER = MujocoSpec(
+    bodies=("torso", "mid", "back"),
+    params={"viscosity": Param(0.1, 0.0, 2.0)},
+    without=("gravity", "friction", "damping_scale"),
+)
 HOPPER = MujocoSpec(bodies=("torso", "thigh", "leg", "foot"))
 HALF_CHEETAH = MujocoSpec(bodies=("torso", "bthigh", "bshin", "bfoot", "fthigh", "fshin", "ffoot"))
 WALKER2D = MujocoSpec(bodies=("torso", "thigh", "leg", "foot", "thigh_left", "leg_left", "foot_left"))
 # Ant's lower legs are unnamed bodies in gymnasium's XML: mass_scale reaches them, mass.<body> cannot.
-ANT = MujocoSpec(bodies=("torso", "front_left_leg", "aux_1", "front_right_leg", "aux_2", "back_leg", "aux_3",
-                         "right_back_leg", "aux_4"))
+ANT = MujocoSpec(
+    bodies=(
+        "torso",
+        "front_left_leg",
+        "aux_1",
+        "front_right_leg",
+        "aux_2",
+        "back_leg",
+        "aux_3",
+        "right_back_leg",
+        "aux_4",
+    )
+)

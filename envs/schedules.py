@@ -26,8 +26,9 @@ def _same_names(a: str, first: Values, b: str, second: Values) -> None:
     """Two tables of a schedule name the same parameters; a typo in one is named."""
     only_a, only_b = sorted(set(first) - set(second)), sorted(set(second) - set(first))
     if only_a or only_b:
-        found = "; ".join(f"only dynamics.{name} has {', '.join(keys)}"
-                          for name, keys in ((a, only_a), (b, only_b)) if keys)
+        found = "; ".join(
+            f"only dynamics.{name} has {', '.join(keys)}" for name, keys in ((a, only_a), (b, only_b)) if keys
+        )
         raise ConfigError(f"dynamics.{a} and dynamics.{b} must name the same parameters: {found}")
 
 
@@ -73,10 +74,13 @@ class Piecewise(Schedule):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.switches:
-            raise ConfigError("dynamics=piecewise needs switches: "
-                              "'dynamics.switches=[{at:0,values:{gravity:9.8}},{at:20000,values:{gravity:15}}]'")
-        self.switches = [{**s, "values": flatten(s["values"])}
-                         for s in sorted(self.switches, key=lambda s: s["at"])]
+            raise ConfigError(
+                "dynamics=piecewise needs switches: "
+                "'dynamics.switches=[{at:0,values:{gravity:9.8}},{at:20000,values:{gravity:15}}]'"
+            )
+        self.switches = [
+            {**s, "values": flatten(s["values"])} for s in sorted(self.switches, key=lambda s: s["at"])
+        ]
         self._times = [int(s["at"]) for s in self.switches]
         self._cumulative: list[Values] = []
         current: Values = {}
@@ -107,8 +111,9 @@ class Linear(Schedule):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.start:
-            raise ConfigError("dynamics=linear needs values: +dynamics.start.<param>=... "
-                              "+dynamics.end.<param>=...")
+            raise ConfigError(
+                "dynamics=linear needs values: +dynamics.start.<param>=... +dynamics.end.<param>=..."
+            )
         self.start, self.end = flatten(self.start), flatten(self.end)
         _same_names("start", self.start, "end", self.end)
         if self.finish <= self.begin:
@@ -135,8 +140,9 @@ class Sine(Schedule):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.center:
-            raise ConfigError("dynamics=sine needs values: +dynamics.center.<param>=... "
-                              "+dynamics.amplitude.<param>=...")
+            raise ConfigError(
+                "dynamics=sine needs values: +dynamics.center.<param>=... +dynamics.amplitude.<param>=..."
+            )
         self.center, self.amplitude = flatten(self.center), flatten(self.amplitude)
         _same_names("center", self.center, "amplitude", self.amplitude)
         if self.period <= 0:
@@ -147,8 +153,7 @@ class Sine(Schedule):
         return {k: self.center[k] + self.amplitude[k] * phase for k in self.center}
 
     def mentioned(self) -> list[Values]:
-        return [{k: self.center[k] + s * abs(self.amplitude[k]) for k in self.center}
-                for s in (-1, 1)]
+        return [{k: self.center[k] + s * abs(self.amplitude[k]) for k in self.center} for s in (-1, 1)]
 
 
 @dataclass
@@ -179,8 +184,10 @@ class Random(Schedule):
         return dict(zip(self._names, draw.tolist(), strict=True))
 
     def mentioned(self) -> list[Values]:
-        return [{k: float(v[0]) for k, v in self.ranges.items()},
-                {k: float(v[1]) for k, v in self.ranges.items()}]
+        return [
+            {k: float(v[0]) for k, v in self.ranges.items()},
+            {k: float(v[1]) for k, v in self.ranges.items()},
+        ]
 
 
 @dataclass
@@ -196,8 +203,10 @@ class Periodic(Schedule):
     def __post_init__(self) -> None:
         super().__post_init__()
         if len(self.tables) < 2:
-            raise ConfigError("dynamics=periodic needs two tables or more: "
-                              "'dynamics.tables=[{length:0.5},{length:1.0}]' dynamics.period=20000")
+            raise ConfigError(
+                "dynamics=periodic needs two tables or more: "
+                "'dynamics.tables=[{length:0.5},{length:1.0}]' dynamics.period=20000"
+            )
         if self.period <= 0:
             raise ConfigError("dynamics.period must be positive")
         self.tables = [flatten(t) for t in self.tables]
@@ -226,8 +235,10 @@ class Burst(Schedule):
         if not self.values_in_burst:
             raise ConfigError("dynamics=burst needs values: +dynamics.values_in_burst.<param>=...")
         if not 0 < self.duration < self.every:
-            raise ConfigError(f"dynamics.duration={self.duration} must be positive and shorter than "
-                              f"dynamics.every={self.every}")
+            raise ConfigError(
+                f"dynamics.duration={self.duration} must be positive and shorter than "
+                f"dynamics.every={self.every}"
+            )
         self.values_in_burst = flatten(self.values_in_burst)
 
     def values(self, step: int, episode: int, rng: np.random.Generator) -> Values:
@@ -276,7 +287,7 @@ class RandomJump(Schedule):
         if b not in self._blocks:
             draw = np.random.default_rng([self.seed, b])
             t = np.arange(b * self.BLOCK, (b + 1) * self.BLOCK)
-            times = t[draw.random(self.BLOCK) < self.rate * self.decay ** t]
+            times = t[draw.random(self.BLOCK) < self.rate * self.decay**t]
             drawn = draw.uniform(self._low, self._high, size=(len(times), len(self._names)))
             self._blocks[b] = (times, drawn)
         return self._blocks[b]
@@ -302,8 +313,10 @@ class RandomJump(Schedule):
         return self._at_start(t // self.BLOCK)
 
     def mentioned(self) -> list[Values]:
-        return [{k: float(v[0]) for k, v in self.ranges.items()},
-                {k: float(v[1]) for k, v in self.ranges.items()}]
+        return [
+            {k: float(v[0]) for k, v in self.ranges.items()},
+            {k: float(v[1]) for k, v in self.ranges.items()},
+        ]
 
 
 def build_schedule(node: dict[str, Any] | None) -> Schedule:

@@ -26,11 +26,18 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
       generator, so a resumed run continues its schedule instead of starting it again.
     """
 
-    def __init__(self, env: gym.Env, spec: DynamicsSpec, schedule: Schedule | None = None,
-                 fixed: Mapping[str, float] | None = None, observe: Sequence[str] = (),
-                 step_scale: int = 1):
-        gym.utils.RecordConstructorArgs.__init__(self, spec=spec, schedule=schedule, fixed=fixed,
-                                                 observe=observe, step_scale=step_scale)
+    def __init__(
+        self,
+        env: gym.Env,
+        spec: DynamicsSpec,
+        schedule: Schedule | None = None,
+        fixed: Mapping[str, float] | None = None,
+        observe: Sequence[str] = (),
+        step_scale: int = 1,
+    ):
+        gym.utils.RecordConstructorArgs.__init__(
+            self, spec=spec, schedule=schedule, fixed=fixed, observe=observe, step_scale=step_scale
+        )
         gym.Wrapper.__init__(self, env)
         self.dynamics_spec = spec
         self._unwrapped = env.unwrapped  # looked up once: a per-step schedule applies at every step
@@ -100,8 +107,7 @@ class DynamicsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     def schedule_clock(self) -> dict[str, Any]:
         """The schedule's time (this copy's steps and episodes) and its generator's state."""
-        return {"steps": self._steps, "episodes": self._episodes,
-                "rng": self._rng.bit_generator.state}
+        return {"steps": self._steps, "episodes": self._episodes, "rng": self._rng.bit_generator.state}
 
     def set_schedule_clock(self, clock: dict[str, Any]) -> None:
         """Continues the schedule from a ``schedule_clock()`` taken earlier (by a run being resumed)."""

@@ -90,8 +90,10 @@ def explain(exc: BaseException) -> str | None:
         return str(exc)
     if isinstance(exc, OverrideParseException):
         key, _, value = exc.override.partition("=")
-        return (f"cannot read the override '{exc.override}' ({exc.message.splitlines()[0]}); a value "
-                f"holding = , [ ] {{ }} ( ) or spaces needs quotes: \"{key}='{value}'\"")
+        return (
+            f"cannot read the override '{exc.override}' ({exc.message.splitlines()[0]}); a value "
+            f"holding = , [ ] {{ }} ( ) or spaces needs quotes: \"{key}='{value}'\""
+        )
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
         group, _, option = exc.missing_cfg_file.rpartition("/")
         if group:
@@ -112,14 +114,21 @@ def explain(exc: BaseException) -> str | None:
         parent_node = getattr(cause, "parent_node", None)
         known = [str(k) for k in parent_node.keys()] if hasattr(parent_node, "keys") else []
         leaf = str(cause.key)
-        close = [k for k in closest_first(leaf, known)
-                 if difflib.SequenceMatcher(None, leaf.lower(), k.lower()).ratio() >= 0.6]
+        close = [
+            k
+            for k in closest_first(leaf, known)
+            if difflib.SequenceMatcher(None, leaf.lower(), k.lower()).ratio() >= 0.6
+        ]
         if close:
             parent = full_key.rpartition(".")[0]
-            return (f"unknown key '{full_key}'; did you mean '{parent}.{close[0]}'? "
-                    f"valid keys of {parent}: {listing(closest_first(leaf, known))}")
-        return (f"unknown key '{full_key}'; to add a key to a free-form table, prefix the override "
-                f"with '+' (+{full_key}=...)")
+            return (
+                f"unknown key '{full_key}'; did you mean '{parent}.{close[0]}'? "
+                f"valid keys of {parent}: {listing(closest_first(leaf, known))}"
+            )
+        return (
+            f"unknown key '{full_key}'; to add a key to a free-form table, prefix the override "
+            f"with '+' (+{full_key}=...)"
+        )
     if isinstance(cause, InterpolationResolutionError):
         inner = _resolver_error(cause)
         if inner is not None:
@@ -132,9 +141,11 @@ def explain(exc: BaseException) -> str | None:
     if isinstance(exc, ConfigCompositionException) and missing:
         uses = "; ".join(f"task={task} takes {', '.join(groups)}" for task, groups in task_groups().items())
         return f"{missing.group(1)}= does not apply to this task ({uses})"
-    if isinstance(exc, (ConfigCompositionException, MissingConfigException)) or type(
-        exc
-    ).__module__.startswith("hydra") or (isinstance(exc, ValueError) and _raised_by_hydra(exc)):
+    if (
+        isinstance(exc, (ConfigCompositionException, MissingConfigException))
+        or type(exc).__module__.startswith("hydra")
+        or (isinstance(exc, ValueError) and _raised_by_hydra(exc))
+    ):
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
         return "; ".join(lines[:2]) if lines else type(exc).__name__
     return None
@@ -161,4 +172,3 @@ def main() -> None:
         if message is None:
             raise
         _fail(message)
-

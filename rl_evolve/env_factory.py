@@ -98,8 +98,10 @@ def estimated_context(env: gym.Env, settings: dict[str, Any]) -> gym.Env:
     identifier = load_identifier(settings["observe_estimated"])
     names, observed = list(identifier.shape.names), list(settings.get("observe") or [])
     if observed and observed != names:
-        raise ConfigError(f"env.observe={observed} but the identifier estimates {names}: name the same "
-                          f"parameters, or drop env.observe")
+        raise ConfigError(
+            f"env.observe={observed} but the identifier estimates {names}: name the same "
+            f"parameters, or drop env.observe"
+        )
     if settings.get("dynamics_spec"):
         spec = load_spec(settings["dynamics_spec"])
         unknown = [n for n in names if n not in spec.params]
@@ -110,8 +112,11 @@ def estimated_context(env: gym.Env, settings: dict[str, Any]) -> gym.Env:
 
 def train_settings(cfg: DictConfig) -> dict[str, Any]:
     """The env node plus the run's dynamics schedule; time runs over the whole run's steps."""
-    return {**env_settings(cfg.env), "schedule": OmegaConf.to_container(cfg.dynamics, resolve=True),
-            "step_scale": cfg.n_envs}
+    return {
+        **env_settings(cfg.env),
+        "schedule": OmegaConf.to_container(cfg.dynamics, resolve=True),
+        "step_scale": cfg.n_envs,
+    }
 
 
 def eval_settings(cfg: DictConfig) -> dict[str, Any]:
@@ -123,8 +128,9 @@ def eval_settings(cfg: DictConfig) -> dict[str, Any]:
     return settings
 
 
-def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = "dummy",
-                  torch_threads: int | None = 1):
+def build_vec_env(
+    settings: dict[str, Any], n_envs: int, seed: int, kind: str = "dummy", torch_threads: int | None = 1
+):
     """A Monitor-wrapped, seeded SB3 VecEnv of ``n_envs`` copies (``kind``: dummy | subproc);
     SubprocVecEnv workers set ``torch_threads`` before building their env."""
     from stable_baselines3.common.env_util import make_vec_env
@@ -132,8 +138,12 @@ def build_vec_env(settings: dict[str, Any], n_envs: int, seed: int, kind: str = 
 
     if kind == "subproc" and n_envs > 1:
         preload_worker_modules()
-        return make_vec_env(partial(make_worker_env, settings, torch_threads), n_envs=n_envs,
-                            seed=seed, vec_env_cls=SubprocVecEnv)
+        return make_vec_env(
+            partial(make_worker_env, settings, torch_threads),
+            n_envs=n_envs,
+            seed=seed,
+            vec_env_cls=SubprocVecEnv,
+        )
     return make_vec_env(partial(make_env, settings), n_envs=n_envs, seed=seed, vec_env_cls=DummyVecEnv)
 
 

@@ -68,8 +68,10 @@ def resolve_device(device: str) -> str:
     except RuntimeError as exc:
         raise ConfigError(f"device='{device}' is not a torch device (cpu, cuda, cuda:1, auto)") from exc
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device={device} but torch sees no GPU here; use device=cpu, or device=auto "
-                          f"to take a GPU where there is one")
+        raise ConfigError(
+            f"device={device} but torch sees no GPU here; use device=cpu, or device=auto "
+            f"to take a GPU where there is one"
+        )
     return device
 
 

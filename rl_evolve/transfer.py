@@ -50,15 +50,25 @@ class TransferReport:
     frozen: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "origin": self.origin, "copied": self.copied,
-                "reinitialised": self.reinitialised, "frozen": self.frozen}
+        return {
+            "mode": self.mode,
+            "origin": self.origin,
+            "copied": self.copied,
+            "reinitialised": self.reinitialised,
+            "frozen": self.frozen,
+        }
 
     def describe(self) -> str:
         """One line of counts, then the names of re-initialised and frozen tensors."""
-        lines = [f"transfer={self.mode} from {self.origin}: {len(self.copied)} tensors copied, "
-                 f"{len(self.reinitialised)} re-initialised, {len(self.frozen)} frozen"]
-        lines += [f"  {kind}: {', '.join(names)}" for kind, names in
-                  (("reinitialised", self.reinitialised), ("frozen", self.frozen)) if names]
+        lines = [
+            f"transfer={self.mode} from {self.origin}: {len(self.copied)} tensors copied, "
+            f"{len(self.reinitialised)} re-initialised, {len(self.frozen)} frozen"
+        ]
+        lines += [
+            f"  {kind}: {', '.join(names)}"
+            for kind, names in (("reinitialised", self.reinitialised), ("frozen", self.frozen))
+            if names
+        ]
         return "\n".join(lines)
 
 
@@ -66,8 +76,9 @@ def check_transfer(t: DictConfig) -> None:
     """Transfer options that contradict each other fail before anything is built."""
     mode, penalty = str(t.mode.value), str(t.penalty.value)
     if mode == "none" and (t.source or penalty != "none"):
-        raise ConfigError("transfer=none starts every stage fresh: it takes no transfer.source "
-                          "and no transfer.penalty")
+        raise ConfigError(
+            "transfer=none starts every stage fresh: it takes no transfer.source and no transfer.penalty"
+        )
     if t.strength < 0:
         raise ConfigError(f"transfer.strength must be >= 0, got {t.strength}")
     if not t.reset_optimizer and mode != "full":
@@ -89,7 +100,9 @@ def weights_of(model: BaseAlgorithm, origin: str) -> SourceWeights:
     """A detached copy of ``model``'s policy (and optimizer) state."""
     return SourceWeights(
         policy={k: v.detach().clone() for k, v in model.policy.state_dict().items()},
-        optimizers={k: o.state_dict() for k, o in optimizers(model).items()}, origin=origin)
+        optimizers={k: o.state_dict() for k, o in optimizers(model).items()},
+        origin=origin,
+    )
 
 
 def load_source(source: str, what: str = "transfer.source") -> SourceWeights:
@@ -99,8 +112,9 @@ def load_source(source: str, what: str = "transfer.source") -> SourceWeights:
     if path.is_dir():
         path = path / "checkpoints" / "last.zip"
     if not path.is_file():
-        raise ConfigError(f"{what} '{source}' is neither an SB3 .zip nor a run folder "
-                          f"with checkpoints/last.zip")
+        raise ConfigError(
+            f"{what} '{source}' is neither an SB3 .zip nor a run folder with checkpoints/last.zip"
+        )
     try:
         # Tensors only: the zip's "data" entry holds cloudpickled objects, which run code when
         # loaded; SB3 reads the .pth entries with torch's weights_only loader.
@@ -109,8 +123,11 @@ def load_source(source: str, what: str = "transfer.source") -> SourceWeights:
         raise ConfigError(f"{what} '{path}' is corrupt or not an SB3 checkpoint: {exc}") from exc
     if not params or "policy" not in params:
         raise ConfigError(f"{what} '{path}' holds no policy weights")
-    return SourceWeights(policy=params["policy"], origin=str(path),
-                         optimizers={k: v for k, v in params.items() if k.endswith("optimizer")})
+    return SourceWeights(
+        policy=params["policy"],
+        origin=str(path),
+        optimizers={k: v for k, v in params.items() if k.endswith("optimizer")},
+    )
 
 
 def load_weights_into(model: BaseAlgorithm, source: str, what: str, fits: str) -> None:
@@ -124,15 +141,18 @@ def load_weights_into(model: BaseAlgorithm, source: str, what: str, fits: str) -
         raise ConfigError(f"{what} '{source}' does not fit {fits}: {exc}") from exc
 
 
-def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
-                   carry_optimizer: bool = False) -> TransferReport:
+def apply_transfer(
+    model: BaseAlgorithm, source: SourceWeights, mode: str, carry_optimizer: bool = False
+) -> TransferReport:
     """Copies ``source`` into ``model.policy`` as ``mode`` says and reports what it did."""
     target = model.policy.state_dict()
     theirs, ours = _recurrent(source.policy), _recurrent(target)
     if theirs != ours:
-        raise ConfigError(f"transfer={mode}: {source.origin} holds a {'' if theirs else 'non-'}recurrent "
-                          f"policy and this one is {'' if ours else 'not '}recurrent (RecurrentPPO's LSTM "
-                          f"trunk has no counterpart); transfer from a run of the same kind")
+        raise ConfigError(
+            f"transfer={mode}: {source.origin} holds a {'' if theirs else 'non-'}recurrent "
+            f"policy and this one is {'' if ours else 'not '}recurrent (RecurrentPPO's LSTM "
+            f"trunk has no counterpart); transfer from a run of the same kind"
+        )
     report = TransferReport(mode=mode, origin=source.origin)
     for name, tensor in target.items():
         theirs = source.policy.get(name)
@@ -141,16 +161,20 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
         else:
             report.reinitialised.append(name)
     if not report.copied:
-        raise ConfigError(f"transfer={mode}: no tensor of {source.origin} matches this network "
-                          f"by name and shape (a different algorithm or policy?); transfer from a "
-                          f"run of the same algorithm")
+        raise ConfigError(
+            f"transfer={mode}: no tensor of {source.origin} matches this network "
+            f"by name and shape (a different algorithm or policy?); transfer from a "
+            f"run of the same algorithm"
+        )
     if mode == "full" and report.reinitialised:
         name = report.reinitialised[0]
         theirs = source.policy.get(name)
         found = "is missing" if theirs is None else f"has shape {tuple(theirs.shape)}"
-        raise ConfigError(f"transfer=full needs identical networks: '{name}' {found} in "
-                          f"{source.origin} but is {tuple(target[name].shape)} here; "
-                          f"use transfer=trunk")
+        raise ConfigError(
+            f"transfer=full needs identical networks: '{name}' {found} in "
+            f"{source.origin} but is {tuple(target[name].shape)} here; "
+            f"use transfer=trunk"
+        )
     model.policy.load_state_dict({**target, **{k: source.policy[k] for k in report.copied}})
     sync_targets(model)
     if mode == "frozen_trunk":
@@ -163,8 +187,9 @@ def apply_transfer(model: BaseAlgorithm, source: SourceWeights, mode: str,
     if carry_optimizer:
         own = optimizers(model)
         if mode != "full" or not own or not set(own) <= set(source.optimizers or {}):
-            raise ConfigError("transfer.reset_optimizer=false needs transfer=full and a source "
-                              "that saved its optimizers")
+            raise ConfigError(
+                "transfer.reset_optimizer=false needs transfer=full and a source that saved its optimizers"
+            )
         for name, optimizer in own.items():
             optimizer.load_state_dict(source.optimizers[name])  # type: ignore[index]
     return report
@@ -174,8 +199,9 @@ def _recurrent(tensors: dict[str, torch.Tensor]) -> bool:
     return any(k.startswith(("lstm_actor.", "lstm_critic.")) for k in tensors)
 
 
-def transfer_into(model: BaseAlgorithm, source: SourceWeights, t: DictConfig,
-                  prefix: str = "") -> tuple[TransferReport, QuadraticPenalty | None]:
+def transfer_into(
+    model: BaseAlgorithm, source: SourceWeights, t: DictConfig, prefix: str = ""
+) -> tuple[TransferReport, QuadraticPenalty | None]:
     """``transfer.mode`` from ``source`` into ``model``, printed, then ``transfer.penalty``
     attached to its optimizer; what a curriculum stage and a run with ``transfer.source`` share."""
     report = apply_transfer(model, source, str(t.mode.value), carry_optimizer=not t.reset_optimizer)
@@ -185,24 +211,33 @@ def transfer_into(model: BaseAlgorithm, source: SourceWeights, t: DictConfig,
 
 def optimised_parameters(model: BaseAlgorithm) -> dict[str, torch.nn.Parameter]:
     """The trainable policy parameters its optimizers update (not a target network's)."""
-    in_optimizer = {id(p) for o in optimizers(model).values() for group in o.param_groups
-                    for p in group["params"]}
+    in_optimizer = {
+        id(p) for o in optimizers(model).values() for group in o.param_groups for p in group["params"]
+    }
     return {k: p for k, p in model.policy.named_parameters() if id(p) in in_optimizer and p.requires_grad}
 
 
-def attach_penalty(model: BaseAlgorithm, source: SourceWeights, kind: str,
-                   strength: float) -> QuadraticPenalty | None:
+def attach_penalty(
+    model: BaseAlgorithm, source: SourceWeights, kind: str, strength: float
+) -> QuadraticPenalty | None:
     """L2-SP or EWC toward ``source`` on the optimised parameters it holds with equal shape."""
     if kind == "none":
         return None
     if not optimizers(model):
-        raise ConfigError(f"transfer.penalty={kind} acts through an optimizer; {type(model).__name__} "
-                          f"has none (it searches rather than descends): use transfer.penalty=none")
+        raise ConfigError(
+            f"transfer.penalty={kind} acts through an optimizer; {type(model).__name__} "
+            f"has none (it searches rather than descends): use transfer.penalty=none"
+        )
     if kind == "ewc" and source.fisher is None:
-        raise ConfigError(f"transfer.penalty=ewc needs a Fisher estimate from the source task; "
-                          f"{source.origin} has none (EWC works between curriculum stages)")
-    params = {k: p for k, p in optimised_parameters(model).items()
-              if k in source.policy and source.policy[k].shape == p.shape}
+        raise ConfigError(
+            f"transfer.penalty=ewc needs a Fisher estimate from the source task; "
+            f"{source.origin} has none (EWC works between curriculum stages)"
+        )
+    params = {
+        k: p
+        for k, p in optimised_parameters(model).items()
+        if k in source.policy and source.policy[k].shape == p.shape
+    }
     penalty = penalty_toward(kind, params, source.policy, strength, source.fisher)
     for optimizer in optimizers(model).values():
         penalty.attach(optimizer)
@@ -231,8 +266,10 @@ def _log_likelihood(model: BaseAlgorithm, obs: torch.Tensor) -> torch.Tensor:
     elif hasattr(policy, "quantile_net"):  # QR-DQN: the mean over quantiles is the Q-value
         logits = policy.quantile_net(obs).mean(dim=1)
     else:
-        raise ConfigError(f"transfer.penalty=ewc needs the policy's action distribution; "
-                          f"{type(policy).__name__} gives none here: use transfer.penalty=l2sp")
+        raise ConfigError(
+            f"transfer.penalty=ewc needs the policy's action distribution; "
+            f"{type(policy).__name__} gives none here: use transfer.penalty=l2sp"
+        )
     dist = Categorical(logits=logits)
     with torch.no_grad():
         action = dist.sample()
@@ -252,7 +289,7 @@ def policy_fisher(model: BaseAlgorithm, env: VecEnv, n_samples: int, seed: int) 
         batch = np.concatenate(states)[:n_samples]
         params = optimised_parameters(model)
         model.policy.set_training_mode(False)
-        one_state = (obs_as_tensor(batch[i: i + 1], model.device) for i in range(len(batch)))
+        one_state = (obs_as_tensor(batch[i : i + 1], model.device) for i in range(len(batch)))
         return diagonal_fisher(params, one_state, lambda obs: -_log_likelihood(model, obs))
 
 

@@ -24,10 +24,23 @@ if TYPE_CHECKING:
 
 # Tiny budgets: enough for every code path (rollout, update, eval, checkpoint), seconds each.
 FAST = ["progress_bar=false", "eval.n_episodes=2", "eval.freq=256", "checkpoint.freq=256"]
-FAST_PPO = [*FAST, "total_timesteps=512", "n_envs=2", "algo.n_steps=128", "algo.batch_size=64",
-            "algo.n_epochs=2"]
-FAST_DQN = [*FAST, "algo=dqn", "total_timesteps=512", "algo.learning_starts=128",
-            "algo.train_freq=16", "algo.gradient_steps=4", "algo.buffer_size=2000"]
+FAST_PPO = [
+    *FAST,
+    "total_timesteps=512",
+    "n_envs=2",
+    "algo.n_steps=128",
+    "algo.batch_size=64",
+    "algo.n_epochs=2",
+]
+FAST_DQN = [
+    *FAST,
+    "algo=dqn",
+    "total_timesteps=512",
+    "algo.learning_starts=128",
+    "algo.train_freq=16",
+    "algo.gradient_steps=4",
+    "algo.buffer_size=2000",
+]
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -62,13 +75,19 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["rl-evolve", *args], code, out.getvalue(), err.getvalue())
 
 
-def run_subprocess(*args: str, cwd: Path, timeout: float = 300,
-                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_subprocess(
+    *args: str, cwd: Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``rl-evolve <args>`` from ``cwd`` in a process of its own (``python -m rl_evolve``), with
     ``env`` added to this process's environment (``PYTHONPATH`` of a plain install, say)."""
-    return subprocess.run([sys.executable, "-m", "rl_evolve", *args], cwd=cwd,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rl_evolve", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def install_copy(base: Path) -> Path:
@@ -76,12 +95,30 @@ def install_copy(base: Path) -> Path:
     and returns that folder, for use on PYTHONPATH."""
     root = Path(__file__).resolve().parents[1]
     source = base / "src"
-    shutil.copytree(root, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "runs", "*.egg-info", "build", "__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        root,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "runs", "*.egg-info", "build", "__pycache__", ".pytest_cache"
+        ),
+    )
     site = base / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--target", str(site), str(source)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return site
 
 

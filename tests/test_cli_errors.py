@@ -31,68 +31,124 @@ CASES = {
     "unknown env id": (["env.id=CartPole-v9"], "unknown env id 'CartPole-v9'"),
     "dqn in a continuous env": (["algo=dqn", "env=pendulum"], "cannot act in env=pendulum"),
     "bad enum value": (["vec_env=threads"], "expected one of [dummy, subproc]"),
-    "prioritized replay with ppo": (["replay=prioritized"],
-                                    "replay=prioritized works with algo=dqn, qrdqn, sac, td3"),
+    "prioritized replay with ppo": (
+        ["replay=prioritized"],
+        "replay=prioritized works with algo=dqn, qrdqn, sac, td3",
+    ),
     "resume of a folder that is no run": (["resume=nowhere"], "is not a run folder"),
     "unknown curriculum": (["curriculum=cartpole_pole"], "did you mean 'cartpole_pole_length'?"),
     "unknown transfer mode": (["transfer=frozen"], "did you mean 'frozen_trunk'?"),
-    "penalty without transfer": (["curriculum=cartpole_pole_length", "transfer=none",
-                                  "transfer.penalty=l2sp"], "transfer=none starts every stage fresh"),
-    "transfer source that does not exist": (["transfer.source=nowhere"],
-                                            "is neither an SB3 .zip nor a run folder"),
-    "curriculum with a supervised task": (["curriculum=cartpole_pole_length", "task=supervised"],
-                                          "curriculum= does not apply to this task ("),
-    **{f"{algo} on {env}": ([f"algo={algo}", f"env={env}"], f"algo={algo} cannot act in env={env}")
-       for algo, env in [("sac", "cartpole"), ("td3", "acrobot"), ("ddpg", "mountaincar"),
-                         ("tqc", "cartpole"), ("crossq", "lunarlander"), ("qrdqn", "pendulum"),
-                         ("dqn", "mountaincar_continuous")]},
-    "typo in a MuJoCo body": (["env=hopper", "env.dynamics.mass.torsoo=2"],
-                              "did you mean 'env.dynamics.mass.torso'?"),
-    "typo in an added MuJoCo body": (["env=hopper", "+env.dynamics.mass.torsoo=2"],
-                                     "did you mean 'mass.torso'?"),
-    "MuJoCo body mass out of bounds": (["env=hopper", "env.dynamics.mass.torso=20"],
-                                       "env.dynamics.mass.torso=20 is outside its bounds [0.1, 10.0]"),
-    "a parameter that cannot act in the env": (["env=reacher", "env.dynamics.gravity=3"],
-                                               "unknown key 'env.dynamics.gravity'"),
-    "ewc with a deterministic policy": (["curriculum=pendulum_mass", "algo=td3", "transfer.penalty=ewc"],
-                                        "algo=td3's policy is deterministic"),
-    "a value that needs quotes": (["task=evaluate", "source=runs/x/seed=0,total_timesteps=500"],
-                                  "needs quotes: \"source='runs/x/seed=0,total_timesteps=500'\""),
+    "penalty without transfer": (
+        ["curriculum=cartpole_pole_length", "transfer=none", "transfer.penalty=l2sp"],
+        "transfer=none starts every stage fresh",
+    ),
+    "transfer source that does not exist": (
+        ["transfer.source=nowhere"],
+        "is neither an SB3 .zip nor a run folder",
+    ),
+    "curriculum with a supervised task": (
+        ["curriculum=cartpole_pole_length", "task=supervised"],
+        "curriculum= does not apply to this task (",
+    ),
+    **{
+        f"{algo} on {env}": ([f"algo={algo}", f"env={env}"], f"algo={algo} cannot act in env={env}")
+        for algo, env in [
+            ("sac", "cartpole"),
+            ("td3", "acrobot"),
+            ("ddpg", "mountaincar"),
+            ("tqc", "cartpole"),
+            ("crossq", "lunarlander"),
+            ("qrdqn", "pendulum"),
+            ("dqn", "mountaincar_continuous"),
+        ]
+    },
+    "typo in a MuJoCo body": (
+        ["env=hopper", "env.dynamics.mass.torsoo=2"],
+        "did you mean 'env.dynamics.mass.torso'?",
+    ),
+    "typo in an added MuJoCo body": (
+        ["env=hopper", "+env.dynamics.mass.torsoo=2"],
+        "did you mean 'mass.torso'?",
+    ),
+    "MuJoCo body mass out of bounds": (
+        ["env=hopper", "env.dynamics.mass.torso=20"],
+        "env.dynamics.mass.torso=20 is outside its bounds [0.1, 10.0]",
+    ),
+    "a parameter that cannot act in the env": (
+        ["env=reacher", "env.dynamics.gravity=3"],
+        "unknown key 'env.dynamics.gravity'",
+    ),
+    "ewc with a deterministic policy": (
+        ["curriculum=pendulum_mass", "algo=td3", "transfer.penalty=ewc"],
+        "algo=td3's policy is deterministic",
+    ),
+    "a value that needs quotes": (
+        ["task=evaluate", "source=runs/x/seed=0,total_timesteps=500"],
+        "needs quotes: \"source='runs/x/seed=0,total_timesteps=500'\"",
+    ),
     "conflicting hydra modes": (["-m", "seed=0,1", "--cfg", "job"], "Only one of --run, --multirun"),
-    "stage dynamics the env does not have": (["curriculum=cartpole_pole_length",
-                                              "curriculum.stages.0.dynamics.wind=3"], "wind"),
+    "stage dynamics the env does not have": (
+        ["curriculum=cartpole_pole_length", "curriculum.stages.0.dynamics.wind=3"],
+        "wind",
+    ),
     "typo in a dynamics parameter": (["env.dynamics.lenght=1.0"], "did you mean 'env.dynamics.length'?"),
-    "typo in one table of a drift": (["dynamics=linear", "+dynamics.start.gravty=5",
-                                      "+dynamics.end.gravity=15"], "only dynamics.start has gravty"),
+    "typo in one table of a drift": (
+        ["dynamics=linear", "+dynamics.start.gravty=5", "+dynamics.end.gravity=15"],
+        "only dynamics.start has gravty",
+    ),
     "ppo rollout smaller than a mini-batch": (["n_envs=2"], "set algo.n_steps=128"),
-    "unknown change detector": (["task=evolve", "evolve/detector=cusm"],
-                                "unknown evolve/detector option 'cusm'; did you mean 'cusum'?"),
-    "a detector named as a value": (["task=evolve", "evolve.detector=adwin"],
-                                    "evolve.detector is a config group: evolve/detector=adwin"),
-    "champion that is neither a run nor a zip": (["task=evolve", "evolve.champion=nowhere"],
-                                                 "evolve.champion 'nowhere' is neither an SB3 .zip"),
-    "gate of one episode": (["task=evolve", "evolve.gate_episodes=1"],
-                            "evolve.gate_episodes must be at least 2"),
+    "unknown change detector": (
+        ["task=evolve", "evolve/detector=cusm"],
+        "unknown evolve/detector option 'cusm'; did you mean 'cusum'?",
+    ),
+    "a detector named as a value": (
+        ["task=evolve", "evolve.detector=adwin"],
+        "evolve.detector is a config group: evolve/detector=adwin",
+    ),
+    "champion that is neither a run nor a zip": (
+        ["task=evolve", "evolve.champion=nowhere"],
+        "evolve.champion 'nowhere' is neither an SB3 .zip",
+    ),
+    "gate of one episode": (
+        ["task=evolve", "evolve.gate_episodes=1"],
+        "evolve.gate_episodes must be at least 2",
+    ),
     "unknown strategy": (["task=evolve", "evolve.strategy=evolv"], "evolve.strategy"),
-    "unknown parameter in a search space": (["task=tune", "tune.space={learnin_rate: {type: float, low: 0.1, "
-                                             "high: 1}}"], "did you mean 'tune.space.learning_rate'?"),
-    "search space of another algorithm": (["task=tune", "algo=ppo", "tune=dqn"],
-                                          "unknown tune.space key (a field of algo=ppo) 'buffer_size'"),
-    "empty range in a search space": (["task=tune", "tune.space.learning_rate.high=1e-6"],
-                                      "tune.space.learning_rate: empty range"),
-    "log range from zero": (["task=tune", "tune.space.exploration_fraction.log=true"],
-                            "tune.space.exploration_fraction: a log range needs low > 0"),
+    "unknown parameter in a search space": (
+        ["task=tune", "tune.space={learnin_rate: {type: float, low: 0.1, high: 1}}"],
+        "did you mean 'tune.space.learning_rate'?",
+    ),
+    "search space of another algorithm": (
+        ["task=tune", "algo=ppo", "tune=dqn"],
+        "unknown tune.space key (a field of algo=ppo) 'buffer_size'",
+    ),
+    "empty range in a search space": (
+        ["task=tune", "tune.space.learning_rate.high=1e-6"],
+        "tune.space.learning_rate: empty range",
+    ),
+    "log range from zero": (
+        ["task=tune", "tune.space.exploration_fraction.log=true"],
+        "tune.space.exploration_fraction: a log range needs low > 0",
+    ),
     "unknown sampler": (["task=tune", "tune.sampler=cmaes"], "expected one of [tpe, random]"),
     "evaluation without a source": (["task=evaluate"], "task=evaluate needs source=<run folder or SB3 .zip>"),
-    "evaluation of a source that is not there": (["task=evaluate", "source=nowhere.zip"],
-                                                 "source 'nowhere.zip' is neither an SB3 .zip"),
-    "typo in a grid parameter": (["task=evaluate", "source=nowhere.zip", "+eval.grid.lenght=[1,2]"],
-                                 "did you mean 'length'?"),
-    "grid value outside the bounds": (["task=evaluate", "source=nowhere.zip", "+eval.grid.length=[99]"],
-                                      "eval.grid.length=99.0 is outside its bounds"),
+    "evaluation of a source that is not there": (
+        ["task=evaluate", "source=nowhere.zip"],
+        "source 'nowhere.zip' is neither an SB3 .zip",
+    ),
+    "typo in a grid parameter": (
+        ["task=evaluate", "source=nowhere.zip", "+eval.grid.lenght=[1,2]"],
+        "did you mean 'length'?",
+    ),
+    "grid value outside the bounds": (
+        ["task=evaluate", "source=nowhere.zip", "+eval.grid.length=[99]"],
+        "eval.grid.length=99.0 is outside its bounds",
+    ),
     "unknown pruner": (["task=tune", "tune.pruner=hyperband"], "expected one of [median, halving, none]"),
-    "storage that cannot be opened": (["task=tune", "tune.storage=notaurl"],
-                                      "tune.storage 'notaurl' cannot be opened"),
+    "storage that cannot be opened": (
+        ["task=tune", "tune.storage=notaurl"],
+        "tune.storage 'notaurl' cannot be opened",
+    ),
 }
 if not torch.cuda.is_available():
     CASES["a gpu that is not there"] = (["device=cuda"], "torch sees no GPU here")
@@ -125,9 +181,17 @@ def test_bad_input_is_refused_in_one_line_that_names_it(case, tmp_path):
     assert expected in message and "\n" not in message, message
 
 
-@pytest.mark.parametrize("case", ["unknown top-level key", "zero budget", "a value that needs quotes",
-                                  "resume of a folder that is no run", "conflicting hydra modes",
-                                  "curriculum with a supervised task"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown top-level key",
+        "zero budget",
+        "a value that needs quotes",
+        "resume of a folder that is no run",
+        "conflicting hydra modes",
+        "curriculum with a supervised task",
+    ],
+)
 def test_the_command_exits_2_with_one_line_and_leaves_no_run_folder(case, tmp_path):
     overrides, expected = CASES[case]
     result = run_cli(*overrides, cwd=tmp_path)
@@ -136,8 +200,9 @@ def test_the_command_exits_2_with_one_line_and_leaves_no_run_folder(case, tmp_pa
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("rl-evolve: error: ") and expected in lines[0], lines[0]
-    leftovers = [p for p in (tmp_path / "runs").rglob("*") if p.is_file()] if (
-        tmp_path / "runs").exists() else []
+    leftovers = (
+        [p for p in (tmp_path / "runs").rglob("*") if p.is_file()] if (tmp_path / "runs").exists() else []
+    )
     assert leftovers == []
 
 
@@ -147,4 +212,5 @@ def test_the_installed_command_reports_bad_input_in_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "rl-evolve: error: unknown algo option 'dqnn'; did you mean 'dqn'? valid: dqn, qrdqn, td3, tqc, "
-        "ddpg, crossq, recurrent_ppo, a2c, ars, ppo, sac, trpo"]
+        "ddpg, crossq, recurrent_ppo, a2c, ars, ppo, sac, trpo"
+    ]

@@ -40,8 +40,7 @@ def copy_of(run, tmp_path):
     return target
 
 
-@pytest.mark.parametrize(("overrides", "algo_cls"), [(FAST_PPO, PPO), (FAST_DQN, DQN)],
-                         ids=["ppo", "dqn"])
+@pytest.mark.parametrize(("overrides", "algo_cls"), [(FAST_PPO, PPO), (FAST_DQN, DQN)], ids=["ppo", "dqn"])
 def test_a_run_leaves_config_tensorboard_checkpoints_and_summary(tmp_path, overrides, algo_cls):
     result = run_cli(*overrides, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -58,8 +57,9 @@ def test_a_run_leaves_config_tensorboard_checkpoints_and_summary(tmp_path, overr
     assert set(summary["best_eval"]) == {"mean", "std", "timestep"}
     assert summary["wall_time_s"] > 0 and summary["fps"] > 0 and summary["seed"] == 0
     assert {"torch", "stable-baselines3", "gymnasium", "hydra-core"} <= set(summary["versions"])
-    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                          cwd=Path(__file__).parent).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+    ).stdout.strip()
     assert (summary["git_revision"] or "").removesuffix("-dirty") == head
     assert scalar_steps(run, "eval/mean_reward"), "periodic evaluation is logged to TensorBoard"
     assert f"tensorboard --logdir {run.parent}" in result.stdout
@@ -87,8 +87,14 @@ def test_hyperparameters_reach_the_tensorboard_hparams_plugin(finished_ppo):
 def test_ctrl_c_from_a_terminal_stops_a_run_with_subprocess_envs_cleanly(tmp_path):
     # A terminal sends SIGINT to the whole process group: the env workers receive it too.
     args = [*FAST_PPO, "total_timesteps=200000", "vec_env=subproc", "checkpoint.freq=500"]
-    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=tmp_path, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rl_evolve", *args],
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while not list((tmp_path / "runs").rglob("last.zip")) and time.time() < deadline:
         time.sleep(0.2)
@@ -125,8 +131,15 @@ def interrupted_in_process(args: list[str], cwd, monkeypatch) -> tuple:
 
 @pytest.mark.slow
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path, monkeypatch):
-    args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
-            "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500"]
+    args = [
+        *FAST,
+        "algo=dqn",
+        "total_timesteps=60000",
+        "algo.learning_starts=100",
+        "algo.train_freq=16",
+        "algo.gradient_steps=1",
+        "checkpoint.freq=500",
+    ]
     run, interrupted = interrupted_in_process(args, tmp_path, monkeypatch)
     assert interrupted["status"] == "interrupted" and 0 < interrupted["timesteps"] < 60000
     steps_before = scalar_steps(run, "eval/mean_reward")
@@ -144,10 +157,22 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_the_step_axis(tmp_path, 
 
 @pytest.mark.slow
 def test_a_run_killed_hard_resumes_from_its_rolling_checkpoint(tmp_path):
-    args = [*FAST, "algo=dqn", "total_timesteps=60000", "algo.learning_starts=100",
-            "algo.train_freq=16", "algo.gradient_steps=1", "checkpoint.freq=500", "eval.freq=500"]
-    proc = subprocess.Popen([sys.executable, "-m", "rl_evolve", *args], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = [
+        *FAST,
+        "algo=dqn",
+        "total_timesteps=60000",
+        "algo.learning_starts=100",
+        "algo.train_freq=16",
+        "algo.gradient_steps=1",
+        "checkpoint.freq=500",
+        "eval.freq=500",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rl_evolve", *args],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while not list((tmp_path / "runs").rglob("last.zip")) and time.time() < deadline:
         time.sleep(0.2)
@@ -169,13 +194,22 @@ def test_a_run_killed_hard_resumes_from_its_rolling_checkpoint(tmp_path):
 @pytest.mark.parametrize("vec_env", ["dummy", "subproc"])
 def test_resume_continues_the_dynamics_schedule_where_it_stopped(tmp_path, vec_env, monkeypatch):
     switches = "dynamics.switches=[{at:0,values:{length:0.5}},{at:600,values:{length:1.0}}]"
-    args = [*FAST_PPO, "total_timesteps=200000", "checkpoint.freq=1024", "eval.freq=100000",
-            "dynamics=piecewise", "dynamics.apply_at=step", switches, f"vec_env={vec_env}"]
+    args = [
+        *FAST_PPO,
+        "total_timesteps=200000",
+        "checkpoint.freq=1024",
+        "eval.freq=100000",
+        "dynamics=piecewise",
+        "dynamics.apply_at=step",
+        switches,
+        f"vec_env={vec_env}",
+    ]
     run, interrupted = interrupted_in_process(args, tmp_path, monkeypatch)
     stopped_at = interrupted["timesteps"]
     assert stopped_at >= 1024
-    result = run_cli(f"resume={run}", f"total_timesteps={stopped_at + 1024}", "progress_bar=false",
-                     cwd=tmp_path)
+    result = run_cli(
+        f"resume={run}", f"total_timesteps={stopped_at + 1024}", "progress_bar=false", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     acc = EventAccumulator(str(run / "tb"))
     acc.Reload()

@@ -82,8 +82,14 @@ def test_a_long_sweep_folder_name_is_cut_with_a_hash_and_stays_unique():
     assert len(job_dirname(long_a)) == MAX_DIRNAME and job_dirname(long_a) != job_dirname(long_b)
 
 
-@pytest.mark.parametrize("overrides", ["seed:0+total_timesteps:500", "algo.learning_rate:1e-3+env:acrobot",
-                                       "+eval.grid.length:[0.5, 1]+tune.seeds:[0,1]+x:-2"])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        "seed:0+total_timesteps:500",
+        "algo.learning_rate:1e-3+env:acrobot",
+        "+eval.grid.length:[0.5, 1]+tune.seeds:[0,1]+x:-2",
+    ],
+)
 def test_a_sweep_jobs_folder_is_taken_back_unquoted_as_a_value(overrides):
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -121,8 +127,10 @@ def test_each_task_composes_only_the_groups_it_uses(composed):
     assert supervised.model.name == "cnn" and supervised.fit.batch_size == 64
 
 
-@pytest.mark.parametrize("algo", ["a2c", "ars", "crossq", "ddpg", "dqn", "ppo", "qrdqn", "recurrent_ppo",
-                                  "sac", "td3", "tqc", "trpo"])
+@pytest.mark.parametrize(
+    "algo",
+    ["a2c", "ars", "crossq", "ddpg", "dqn", "ppo", "qrdqn", "recurrent_ppo", "sac", "td3", "tqc", "trpo"],
+)
 @pytest.mark.parametrize("task", ["train", "tune", "evolve", "evaluate"])
 def test_every_algorithm_composes_with_every_rl_task(composed, algo, task):
     env = "pendulum" if algo in ("crossq", "ddpg", "sac", "td3", "tqc") else "cartpole"

@@ -23,8 +23,14 @@ def trained_on_the_gpu(tmp_path, *overrides: str) -> dict:
 
 
 def test_a_supervised_run_trains_on_the_gpu(tmp_path):
-    summary = trained_on_the_gpu(tmp_path, "task=supervised", "data=synthetic_images", "fit.epochs=2",
-                                 "data.size=240", "progress_bar=false")
+    summary = trained_on_the_gpu(
+        tmp_path,
+        "task=supervised",
+        "data=synthetic_images",
+        "fit.epochs=2",
+        "data.size=240",
+        "progress_bar=false",
+    )
     assert 0.0 <= summary["test"]["accuracy"] <= 1.0
 
 

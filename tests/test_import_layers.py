@@ -10,8 +10,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"rl_evolve": ROOT / "rl_evolve", "rl_evolve.envs": ROOT / "envs"}
-FEATURES = ("curriculum", "evolve", "tune", "report", "evaluate", "supervised", "scoring", "tracking",
-            "envs", "agents", "core", "config", "replay", "sysid")
+FEATURES = (
+    "curriculum",
+    "evolve",
+    "tune",
+    "report",
+    "evaluate",
+    "supervised",
+    "scoring",
+    "tracking",
+    "envs",
+    "agents",
+    "core",
+    "config",
+    "replay",
+    "sysid",
+)
 
 
 def modules() -> dict[str, Path]:
@@ -62,7 +76,7 @@ def test_no_module_imports_a_module_that_imports_it_back():
             if nxt.startswith(node + ".") and node == nxt.rpartition(".")[0]:
                 continue  # a package's __init__ naming its own modules is not a way back
             if state.get(nxt) == 1:
-                cycles.append(" -> ".join([*path[path.index(nxt):], nxt]))
+                cycles.append(" -> ".join([*path[path.index(nxt) :], nxt]))
             elif nxt not in state:
                 visit(nxt, [*path, nxt])
         state[node] = 2
@@ -76,7 +90,11 @@ def test_no_module_imports_a_module_that_imports_it_back():
 @pytest.mark.parametrize("feature", FEATURES)
 def test_feature_packages_do_not_import_tasks(feature):
     prefix = "rl_evolve.envs" if feature == "envs" else f"rl_evolve.{feature}"
-    upward = sorted(f"{name} -> {target}" for name, targets in graph().items()
-                    if name == prefix or name.startswith(prefix + ".")
-                    for target in targets if target.startswith(("rl_evolve.tasks", "rl_evolve.cli")))
+    upward = sorted(
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        if name == prefix or name.startswith(prefix + ".")
+        for target in targets
+        if target.startswith(("rl_evolve.tasks", "rl_evolve.cli"))
+    )
     assert upward == []

@@ -17,9 +17,13 @@ def _returns_by_seed(root) -> dict[int, tuple[float, list[float]]]:
     """Per seed: the final evaluation and every periodic evaluation episode's return."""
     runs = run_folders(root)
     assert len(runs) == 2 and all(read_summary(r)["status"] == "completed" for r in runs)
-    return {read_summary(r)["seed"]: (read_summary(r)["final_eval"]["mean"],
-                                      np.load(r / "evaluations.npz")["results"].ravel().tolist())
-            for r in runs}
+    return {
+        read_summary(r)["seed"]: (
+            read_summary(r)["final_eval"]["mean"],
+            np.load(r / "evaluations.npz")["results"].ravel().tolist(),
+        )
+        for r in runs
+    }
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +52,18 @@ def test_a_sweep_jobs_folder_is_passed_back_as_typed(basic_sweep, tmp_path):
 
 
 # Ray with one CPU: one worker process (one import of torch) runs both jobs in turn.
-@pytest.mark.parametrize("launcher", [
-    ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=1",
-     "+hydra.launcher.ray.init.include_dashboard=false"],
-    ["hydra/launcher=submitit_local"],
-], ids=["ray", "submitit_local"])
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        [
+            "hydra/launcher=ray",
+            "+hydra.launcher.ray.init.num_cpus=1",
+            "+hydra.launcher.ray.init.include_dashboard=false",
+        ],
+        ["hydra/launcher=submitit_local"],
+    ],
+    ids=["ray", "submitit_local"],
+)
 @pytest.mark.slow
 @pytest.mark.xdist_group("basic_sweep")
 def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_path, basic_sweep, launcher):
@@ -61,15 +72,19 @@ def test_a_sweep_through_another_launcher_gives_the_basic_launchers_runs(tmp_pat
     assert result.returncode == 0, result.stderr
     assert _returns_by_seed(tmp_path / "runs") == _returns_by_seed(basic_sweep)
     names = sorted(p.parent.name for p in (tmp_path / "runs").rglob("summary.json"))
-    assert [n.split("seed:")[1].split("+")[0] for n in names] == ["0", "1"], \
+    assert [n.split("seed:")[1].split("+")[0] for n in names] == ["0", "1"], (
         "each job's folder is named by its overrides, as with the basic launcher"
+    )
 
 
 def test_the_slurm_preset_composes_onto_submitits_slurm_launcher():
     register()
     with initialize_config_module("rl_evolve.conf", version_base="1.3"):
-        cfg = compose(config_name="config", return_hydra_config=True,
-                      overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu"])
+        cfg = compose(
+            config_name="config",
+            return_hydra_config=True,
+            overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu"],
+        )
     launcher = cfg.hydra.launcher
     assert launcher._target_.endswith("submitit_launcher.SlurmLauncher")
     assert (launcher.partition, launcher.cpus_per_task, launcher.timeout_min) == ("cpu", 1, 240)

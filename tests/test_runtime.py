@@ -29,19 +29,25 @@ def _nonzero_after_doubling(setup: str) -> int:
 
 
 def test_denormals_flush_in_every_compute_thread_when_set_before_torch_work():
-    assert _nonzero_after_doubling("""
+    assert (
+        _nonzero_after_doubling("""
         from rl_evolve.runtime import configure
         configure(2, flush_denormal=True)
-    """) == 0
+    """)
+        == 0
+    )
 
 
 def test_a_flush_set_after_torch_started_its_threads_misses_them():
     # Why configure() runs first: the pool's threads keep the register they were created with.
-    assert _nonzero_after_doubling("""
+    assert (
+        _nonzero_after_doubling("""
         torch.set_num_threads(2)
         torch.ones(1 << 20).sum()
         torch.set_flush_denormal(True)
-    """) > 0
+    """)
+        > 0
+    )
 
 
 def test_torch_threads_reach_torch_and_the_processes_a_run_starts():
@@ -50,8 +56,9 @@ def test_torch_threads_reach_torch_and_the_processes_a_run_starts():
         from rl_evolve.runtime import set_torch_threads
         print(set_torch_threads(1), torch.get_num_threads(), os.environ["OMP_NUM_THREADS"])
     """
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["1", "1", "1"]
 
 
@@ -71,10 +78,14 @@ print("end of script")
 """
 
 
-@pytest.mark.parametrize(("setup", "expected"), [
-    ("collect_nothing_at_exit()", ["end of script", "exit handler ran"]),
-    ("", ["end of script", "exit handler ran", "collected at exit"]),
-], ids=["skipped", "python's default"])
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("collect_nothing_at_exit()", ["end of script", "exit handler ran"]),
+        ("", ["end of script", "exit handler ran", "collected at exit"]),
+    ],
+    ids=["skipped", "python's default"],
+)
 def test_exit_skips_the_last_collection_but_runs_exit_handlers(setup, expected):
     code = _CYCLE_LEFT_AT_EXIT.format(setup=setup)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

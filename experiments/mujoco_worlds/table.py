@@ -8,11 +8,13 @@ import csv
 from pathlib import Path
 
 HERE = Path(__file__).parent
-WORLDS = {"hopper_heavy_torso": ("hopper, PPO", "mass.torso", 1.0),
-          "hopper_slippery": ("hopper, PPO", "friction", 1.0),
-          "hopper_sac_heavy_torso": ("hopper, SAC", "mass.torso", 1.0),
-          "hopper_sac_slippery": ("hopper, SAC", "friction", 1.0),
-          "half_cheetah_gravity_drift": ("half_cheetah, PPO", "gravity", 9.81)}
+WORLDS = {
+    "hopper_heavy_torso": ("hopper, PPO", "mass.torso", 1.0),
+    "hopper_slippery": ("hopper, PPO", "friction", 1.0),
+    "hopper_sac_heavy_torso": ("hopper, SAC", "mass.torso", 1.0),
+    "hopper_sac_slippery": ("hopper, SAC", "friction", 1.0),
+    "half_cheetah_gravity_drift": ("half_cheetah, PPO", "gravity", 9.81),
+}
 MAPS = {"hopper_map": "PPO", "hopper_sac_map": "SAC"}
 
 
@@ -23,9 +25,11 @@ def rows(name: str) -> list[dict]:
 
 def main() -> None:
     print("# What a champion trained at the defaults scores in each context\n")
-    print("Champions trained at the default physics with the zoo's tables, seed 0: PPO 300k steps (Hopper, "
-          "HalfCheetah), SAC 200k steps (Hopper); 10 deterministic episodes per context "
-          "(`bash experiments/mujoco_worlds/run.sh`).\n")
+    print(
+        "Champions trained at the default physics with the zoo's tables, seed 0: PPO 300k steps (Hopper, "
+        "HalfCheetah), SAC 200k steps (Hopper); 10 deterministic episodes per context "
+        "(`bash experiments/mujoco_worlds/run.sh`).\n"
+    )
     for world, (env, param, default) in WORLDS.items():
         table = rows(world)
         home = next(float(r["mean_return"]) for r in table if float(r[param]) == default)
@@ -33,8 +37,10 @@ def main() -> None:
         print(f"| {param} | mean return | std | against {param}={default:g} |\n|---|---|---|---|")
         for r in table:
             mean = float(r["mean_return"])
-            print(f"| {float(r[param]):g} | {mean:.1f} | {float(r['std_return']):.1f} | "
-                  f"{100 * (mean - home) / abs(home):+.0f}% |")
+            print(
+                f"| {float(r[param]):g} | {mean:.1f} | {float(r['std_return']):.1f} | "
+                f"{100 * (mean - home) / abs(home):+.0f}% |"
+            )
         print()
     for name, algo in MAPS.items():
         table = rows(name)

@@ -30,17 +30,19 @@ def run_rows(root: Path) -> list[dict]:
         evals = np.load(run / "evaluations.npz")
         means = evals["results"].mean(axis=1)
         reached = np.flatnonzero(means >= THRESHOLD)
-        rows.append({
-            "replay": config["replay"]["name"],
-            "seed": summary["seed"],
-            "reached_475": bool(reached.size),
-            "steps_to_475": int(evals["timesteps"][reached[0]]) if reached.size else None,
-            "best_eval": summary["best_eval"]["mean"],
-            "final_eval": summary["final_eval"]["mean"],
-            "fps": summary["fps"],
-            "wall_time_s": summary["wall_time_s"],
-            "run": str(run),
-        })
+        rows.append(
+            {
+                "replay": config["replay"]["name"],
+                "seed": summary["seed"],
+                "reached_475": bool(reached.size),
+                "steps_to_475": int(evals["timesteps"][reached[0]]) if reached.size else None,
+                "best_eval": summary["best_eval"]["mean"],
+                "final_eval": summary["final_eval"]["mean"],
+                "fps": summary["fps"],
+                "wall_time_s": summary["wall_time_s"],
+                "run": str(run),
+            }
+        )
     return rows
 
 
@@ -72,8 +74,10 @@ def main() -> None:
     print("| replay | seeds reaching 475 | median steps to 475 | final evals (per seed) | median fps |")
     print("|---|---|---|---|---|")
     for replay, r in result.items():
-        print(f"| {replay} | {r['reached_475']}/{r['seeds']} | {r['median_steps_to_475']} | "
-              f"{', '.join(f'{x:.0f}' for x in r['final_evals'])} | {r['median_fps']:.0f} |")
+        print(
+            f"| {replay} | {r['reached_475']}/{r['seeds']} | {r['median_steps_to_475']} | "
+            f"{', '.join(f'{x:.0f}' for x in r['final_evals'])} | {r['median_fps']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -45,38 +45,75 @@ def main() -> None:
             with grid.open() as f:
                 for r in csv.DictReader(f):
                     length, mean = float(r["length"]), float(r["mean_return"])
-                    rows.append({"seed": seed, "agent": agent, "length": length, "mean_return": mean,
-                                 "normalised": normalise(mean, RANDOM, SOLVED),
-                                 "inside": RANGE[0] <= length <= RANGE[1]})
+                    rows.append(
+                        {
+                            "seed": seed,
+                            "agent": agent,
+                            "length": length,
+                            "mean_return": mean,
+                            "normalised": normalise(mean, RANDOM, SOLVED),
+                            "inside": RANGE[0] <= length <= RANGE[1],
+                        }
+                    )
     with (args.out / "results.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     seeds = sorted({r["seed"] for r in rows})
-    def cell_mean(agent: str, seed: int, inside: bool) -> float:
-        return float(np.mean([r["normalised"] for r in rows
-                              if r["agent"] == agent and r["seed"] == seed and r["inside"] == inside]))
 
-    per_seed = {(a, s, inside): cell_mean(a, s, inside)
-                for a in AGENTS for s in seeds for inside in (True, False)
-                if any(r["agent"] == a and r["seed"] == s for r in rows)}
-    lines = [f"Seeds {', '.join(map(str, seeds))}; mean normalised return, 95% t-interval over seeds.", "",
-             "| agent | inside [0.25, 1.0] | outside (1.5-3.0) |", "|---|---|---|"]
+    def cell_mean(agent: str, seed: int, inside: bool) -> float:
+        return float(
+            np.mean(
+                [
+                    r["normalised"]
+                    for r in rows
+                    if r["agent"] == agent and r["seed"] == seed and r["inside"] == inside
+                ]
+            )
+        )
+
+    per_seed = {
+        (a, s, inside): cell_mean(a, s, inside)
+        for a in AGENTS
+        for s in seeds
+        for inside in (True, False)
+        if any(r["agent"] == a and r["seed"] == s for r in rows)
+    }
+    lines = [
+        f"Seeds {', '.join(map(str, seeds))}; mean normalised return, 95% t-interval over seeds.",
+        "",
+        "| agent | inside [0.25, 1.0] | outside (1.5-3.0) |",
+        "|---|---|---|",
+    ]
     summary = {}
     for agent in AGENTS:
         cells = []
         for inside in (True, False):
             values = [per_seed[(agent, s, inside)] for s in seeds if (agent, s, inside) in per_seed]
             mean, low, high = t_interval(values) if values else (float("nan"),) * 3
-            summary[f"{agent}_{'inside' if inside else 'outside'}"] = {"mean": mean, "low": low, "high": high,
-                                                                       "per_seed": values}
+            summary[f"{agent}_{'inside' if inside else 'outside'}"] = {
+                "mean": mean,
+                "low": low,
+                "high": high,
+                "per_seed": values,
+            }
             cells.append(f"{mean:.2f} [{low:.2f}, {high:.2f}]")
         lines.append(f"| {agent} | {cells[0]} | {cells[1]} |")
-    lines += ["", "Paired by seed, outside the range (mean difference, 95% t-interval):", "",
-              "| comparison | difference |", "|---|---|"]
+    lines += [
+        "",
+        "Paired by seed, outside the range (mean difference, 95% t-interval):",
+        "",
+        "| comparison | difference |",
+        "|---|---|",
+    ]
     pairs = {}
-    for a, b in [("recurrent", "observed"), ("estimated", "observed"), ("recurrent", "blind"),
-                 ("estimated", "blind"), ("observed", "blind")]:
+    for a, b in [
+        ("recurrent", "observed"),
+        ("estimated", "observed"),
+        ("recurrent", "blind"),
+        ("estimated", "blind"),
+        ("observed", "blind"),
+    ]:
         both = [s for s in seeds if (a, s, False) in per_seed and (b, s, False) in per_seed]
         mean, low, high = t_interval([per_seed[(a, s, False)] - per_seed[(b, s, False)] for s in both])
         pairs[f"{a}-{b}"] = {"mean": mean, "low": low, "high": high}
@@ -88,8 +125,11 @@ def main() -> None:
             held = json.loads(summary_file.read_text())["identification"]["held_out"]["length"]
             identifiers[seed_dir.name] = {"r2": held["r2"], "mae": held["mae"]}
     if identifiers:
-        lines += ["", "Identifier on held-out collected episodes (inside the range): "
-                  + ", ".join(f"{k}: R2 {v['r2']:.3f}, error {v['mae']:.3f}" for k, v in identifiers.items())]
+        lines += [
+            "",
+            "Identifier on held-out collected episodes (inside the range): "
+            + ", ".join(f"{k}: R2 {v['r2']:.3f}, error {v['mae']:.3f}" for k, v in identifiers.items()),
+        ]
     (args.out / "results.md").write_text("\n".join(lines) + "\n")
     figures = {"agents": summary, "paired_outside": pairs, "identifiers": identifiers}
     (args.out / "summary.json").write_text(json.dumps(figures, indent=2))
@@ -103,8 +143,10 @@ def main() -> None:
     lengths = sorted({r["length"] for r in rows})
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for agent in AGENTS:
-        means = [np.mean([r["normalised"] for r in rows if r["agent"] == agent and r["length"] == x])
-                 for x in lengths]
+        means = [
+            np.mean([r["normalised"] for r in rows if r["agent"] == agent and r["length"] == x])
+            for x in lengths
+        ]
         ax.plot(lengths, means, marker="o", label=agent)
     ax.axvspan(*RANGE, color="grey", alpha=0.15, label="training range")
     ax.set_xlabel("pole length (half, Gymnasium's `length`)")

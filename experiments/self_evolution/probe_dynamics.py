@@ -16,10 +16,25 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from rl_evolve.env_factory import build_vec_env
 
 CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC"}
-SETTINGS = [{}, {"length": 0.35}, {"length": 0.6}, {"length": 0.7}, {"length": 0.8}, {"length": 1.0},
-            {"length": 2.0}, {"gravity": 4.0}, {"gravity": 20.0}, {"gravity": 30.0}, {"force_mag": 2.0},
-            {"force_mag": 5.0}, {"force_mag": 20.0}, {"masscart": 3.0}, {"masspole": 0.3},
-            {"masspole": 1.0}, {"tau": 0.04}]
+SETTINGS = [
+    {},
+    {"length": 0.35},
+    {"length": 0.6},
+    {"length": 0.7},
+    {"length": 0.8},
+    {"length": 1.0},
+    {"length": 2.0},
+    {"gravity": 4.0},
+    {"gravity": 20.0},
+    {"gravity": 30.0},
+    {"force_mag": 2.0},
+    {"force_mag": 5.0},
+    {"force_mag": 20.0},
+    {"masscart": 3.0},
+    {"masspole": 0.3},
+    {"masspole": 1.0},
+    {"tau": 0.04},
+]
 
 
 def main() -> None:

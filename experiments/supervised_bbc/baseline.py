@@ -36,11 +36,17 @@ def main() -> None:
         classifier = LogisticRegression(max_iter=2000, C=10.0).fit(x_train, labels[splits["train"]])
         predicted = classifier.predict(vectorizer.transform(texts[splits["test"]]))
         truth = labels[splits["test"]]
-        rows.append({"seed": summary["seed"], "lstm_test_accuracy": summary["test"]["accuracy"],
-                     "lstm_test_f1": summary["test"]["f1"], "lstm_best_epoch": summary["best_epoch"],
-                     "tfidf_logreg_test_accuracy": float(accuracy_score(truth, predicted)),
-                     "tfidf_logreg_test_f1": float(f1_score(truth, predicted, average="macro")),
-                     "test_size": int(len(truth))})
+        rows.append(
+            {
+                "seed": summary["seed"],
+                "lstm_test_accuracy": summary["test"]["accuracy"],
+                "lstm_test_f1": summary["test"]["f1"],
+                "lstm_best_epoch": summary["best_epoch"],
+                "tfidf_logreg_test_accuracy": float(accuracy_score(truth, predicted)),
+                "tfidf_logreg_test_f1": float(f1_score(truth, predicted, average="macro")),
+                "test_size": int(len(truth)),
+            }
+        )
     args.out.write_text(json.dumps(rows, indent=2) + "\n")
     for key in ("lstm_test_accuracy", "lstm_test_f1", "tfidf_logreg_test_accuracy", "tfidf_logreg_test_f1"):
         values = [r[key] for r in rows]

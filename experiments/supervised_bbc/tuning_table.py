@@ -23,10 +23,17 @@ def main() -> None:
     rows = []
     for path in sorted(args.runs.rglob("summary.json")):
         summary = json.loads(path.read_text())
-        rows.append({"variant": path.relative_to(args.runs).parts[0], "seed": summary["seed"],
-                     "best_val_accuracy": summary["validation_best"], "best_epoch": summary["best_epoch"],
-                     "epochs": summary["epochs_run"], "test_accuracy": summary["test"]["accuracy"],
-                     "test_f1": summary["test"]["f1"]})
+        rows.append(
+            {
+                "variant": path.relative_to(args.runs).parts[0],
+                "seed": summary["seed"],
+                "best_val_accuracy": summary["validation_best"],
+                "best_epoch": summary["best_epoch"],
+                "epochs": summary["epochs_run"],
+                "test_accuracy": summary["test"]["accuracy"],
+                "test_f1": summary["test"]["f1"],
+            }
+        )
     with args.out.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

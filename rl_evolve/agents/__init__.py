@@ -9,5 +9,11 @@ from rl_evolve.agents.builder import (
     replay_variant,
 )
 
-__all__ = ["algorithm_class", "algorithm_kwargs", "build_agent", "check_agent_config", "load_agent",
-           "replay_variant"]
+__all__ = [
+    "algorithm_class",
+    "algorithm_kwargs",
+    "build_agent",
+    "check_agent_config",
+    "load_agent",
+    "replay_variant",
+]

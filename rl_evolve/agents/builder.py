@@ -19,7 +19,6 @@ from rl_evolve.errors import ConfigError
 NOISES = {"normal": NormalActionNoise, "ornstein-uhlenbeck": OrnsteinUhlenbeckActionNoise}
 
 
-
 def algorithm_class(algo_cfg: DictConfig) -> type[BaseAlgorithm]:
     """The ``BaseAlgorithm`` subclass named by ``algo._target_``."""
     try:
@@ -39,8 +38,10 @@ def _schedule(value: float, kind: Any) -> float | LinearSchedule:
 def _classes(value: Any) -> Any:
     """zoo's ``activation_fn=nn.ReLU`` and the like, written as dotted paths, as the classes."""
     if isinstance(value, dict):
-        return {k: get_class(v) if k.endswith(("_fn", "_class")) and isinstance(v, str) else _classes(v)
-                for k, v in value.items()}
+        return {
+            k: get_class(v) if k.endswith(("_fn", "_class")) and isinstance(v, str) else _classes(v)
+            for k, v in value.items()
+        }
     return value
 
 
@@ -83,16 +84,25 @@ def replay_variant(cfg: DictConfig) -> tuple[type[BaseAlgorithm], dict[str, Any]
     if cfg.replay.name == "uniform":
         return cls, {}
     if cfg.algo.name not in cfg.replay.algorithms:
-        raise ConfigError(f"replay={cfg.replay.name} works with algo={', '.join(cfg.replay.algorithms)}; "
-                          f"algo={cfg.algo.name} has no prioritized variant (use replay=uniform)")
+        raise ConfigError(
+            f"replay={cfg.replay.name} works with algo={', '.join(cfg.replay.algorithms)}; "
+            f"algo={cfg.algo.name} has no prioritized variant (use replay=uniform)"
+        )
     variant = get_class(cfg.replay.algorithms[cfg.algo.name])
     if not issubclass(variant, cls):
         raise ConfigError(f"replay.algorithms.{cfg.algo.name}: {variant.__name__} is not a {cls.__name__}")
-    buffer_kwargs = {"alpha": cfg.replay.alpha, "beta0": cfg.replay.beta0, "eps": cfg.replay.eps,
-                     "seed": cfg.seed}
+    buffer_kwargs = {
+        "alpha": cfg.replay.alpha,
+        "beta0": cfg.replay.beta0,
+        "eps": cfg.replay.eps,
+        "seed": cfg.seed,
+    }
     extra = {"double_q": cfg.replay.double_q} if cfg.algo.name == "dqn" else {}
-    return variant, {"replay_buffer_class": get_class(cfg.replay._target_),
-                     "replay_buffer_kwargs": buffer_kwargs, **extra}
+    return variant, {
+        "replay_buffer_class": get_class(cfg.replay._target_),
+        "replay_buffer_kwargs": buffer_kwargs,
+        **extra,
+    }
 
 
 def check_agent_config(cfg: DictConfig) -> None:
@@ -109,8 +119,15 @@ def build_agent(cfg: DictConfig, env: VecEnv) -> BaseAlgorithm:
     cls, replay_kwargs = replay_variant(cfg)
     noise = action_noise(cfg.algo, env)
     try:
-        return cls(env=env, seed=cfg.seed, device=cfg.device, verbose=0, **algorithm_kwargs(cfg.algo),
-                   **replay_kwargs, **({"action_noise": noise} if noise is not None else {}))
+        return cls(
+            env=env,
+            seed=cfg.seed,
+            device=cfg.device,
+            verbose=0,
+            **algorithm_kwargs(cfg.algo),
+            **replay_kwargs,
+            **({"action_noise": noise} if noise is not None else {}),
+        )
     except AssertionError as exc:
         if "action space" in str(exc):
             raise ConfigError(

@@ -23,8 +23,12 @@ class PolicyLayout:
 
 
 # (target network, online network) attributes of the policies that keep targets
-TARGET_PAIRS = (("q_net_target", "q_net"), ("quantile_net_target", "quantile_net"),
-                ("actor_target", "actor"), ("critic_target", "critic"))
+TARGET_PAIRS = (
+    ("q_net_target", "q_net"),
+    ("quantile_net_target", "quantile_net"),
+    ("actor_target", "actor"),
+    ("critic_target", "critic"),
+)
 # Output modules: a Linear is a head itself, a Sequential's last Linear is its head
 HEAD_MODULES = ("q_net.q_net", "quantile_net.quantile_net", "action_net", "actor.mu", "actor.log_std")
 
@@ -49,10 +53,13 @@ def policy_layout(model: BaseAlgorithm) -> PolicyLayout:
     heads = [_head_of(policy, n) for n in HEAD_MODULES if n in names]
     critic = getattr(policy, "critic", None)
     if critic is not None:
-        heads += [_head_of(policy, f"critic.{n}") for n, m in critic.named_children()
-                  if isinstance(m, torch.nn.Sequential)]
+        heads += [
+            _head_of(policy, f"critic.{n}")
+            for n, m in critic.named_children()
+            if isinstance(m, torch.nn.Sequential)
+        ]
     targets = tuple((t, o) for t, o in TARGET_PAIRS if isinstance(getattr(policy, t, None), torch.nn.Module))
-    heads += [t + h[len(o):] for t, o in targets for h in list(heads) if h.startswith(o + ".")]
+    heads += [t + h[len(o) :] for t, o in targets for h in list(heads) if h.startswith(o + ".")]
     return PolicyLayout(heads=tuple(heads), targets=targets)
 
 
@@ -60,9 +67,11 @@ def optimizers(model: BaseAlgorithm) -> dict[str, torch.optim.Optimizer]:
     """The optimizers that train the policy, by SB3's name for them in a saved zip
     (``policy.optimizer``, or an actor-critic's ``actor.optimizer`` and ``critic.optimizer``);
     none for ARS, which searches rather than descends."""
-    found = {"policy.optimizer": getattr(model.policy, "optimizer", None),
-             "actor.optimizer": getattr(getattr(model.policy, "actor", None), "optimizer", None),
-             "critic.optimizer": getattr(getattr(model.policy, "critic", None), "optimizer", None)}
+    found = {
+        "policy.optimizer": getattr(model.policy, "optimizer", None),
+        "actor.optimizer": getattr(getattr(model.policy, "actor", None), "optimizer", None),
+        "critic.optimizer": getattr(getattr(model.policy, "critic", None), "optimizer", None),
+    }
     return {k: v for k, v in found.items() if isinstance(v, torch.optim.Optimizer)}
 
 
@@ -70,9 +79,11 @@ def head_prefixes(model: BaseAlgorithm) -> tuple[str, ...]:
     """The output heads, which ``frozen_trunk`` leaves trainable; unknown ones fail in one line."""
     heads = policy_layout(model).heads
     if not heads:
-        raise ConfigError(f"transfer=frozen_trunk does not know the output heads of "
-                          f"{type(model.policy).__name__} (declare them in rl_evolve/agents/layouts.py); "
-                          f"use transfer=trunk")
+        raise ConfigError(
+            f"transfer=frozen_trunk does not know the output heads of "
+            f"{type(model.policy).__name__} (declare them in rl_evolve/agents/layouts.py); "
+            f"use transfer=trunk"
+        )
     return heads
 
 

@@ -28,8 +28,17 @@ def tuned(default: Any) -> Any:
 
 
 # Schema fields the builder turns into constructor arguments, or that are not arguments at all.
-NOT_KWARGS = {"name", "_target_", "net_arch", "policy_kwargs", "extra", "learning_rate_schedule",
-              "clip_range_schedule", "noise_type", "noise_std"}
+NOT_KWARGS = {
+    "name",
+    "_target_",
+    "net_arch",
+    "policy_kwargs",
+    "extra",
+    "learning_rate_schedule",
+    "clip_range_schedule",
+    "noise_type",
+    "noise_std",
+}
 
 
 @dataclass
@@ -226,6 +235,20 @@ class ARSConfig(AlgoConfig):
     alive_bonus_offset: float = tuned(0.0)
 
 
-ALGORITHMS: dict[str, type[AlgoConfig]] = {c.name: c for c in (  # type: ignore[misc]
-    A2CConfig, DDPGConfig, DQNConfig, PPOConfig, SACConfig, TD3Config, ARSConfig, CrossQConfig, QRDQNConfig,
-    TQCConfig, TRPOConfig, RecurrentPPOConfig)}
+ALGORITHMS: dict[str, type[AlgoConfig]] = {
+    c.name: c
+    for c in (  # type: ignore[misc]
+        A2CConfig,
+        DDPGConfig,
+        DQNConfig,
+        PPOConfig,
+        SACConfig,
+        TD3Config,
+        ARSConfig,
+        CrossQConfig,
+        QRDQNConfig,
+        TQCConfig,
+        TRPOConfig,
+        RecurrentPPOConfig,
+    )
+}

@@ -22,8 +22,12 @@ def groups() -> list[str]:
     (``evolve/detector``); ``hydra/`` holds presets for Hydra's own groups and is left out."""
     root = resources.files(CONF_PACKAGE)
     top = sorted(p.name for p in root.iterdir() if p.is_dir() and group_options(p.name))
-    nested = [f"{g}/{p.name}" for g in top for p in (root / g).iterdir()
-              if p.is_dir() and group_options(f"{g}/{p.name}")]
+    nested = [
+        f"{g}/{p.name}"
+        for g in top
+        for p in (root / g).iterdir()
+        if p.is_dir() and group_options(f"{g}/{p.name}")
+    ]
     return sorted(top + nested)
 
 

@@ -45,9 +45,14 @@ class PrioritizedReplayConfig(ReplayConfig):
     name: str = "prioritized"
     _target_: str = "rl_evolve.replay.prioritized.PrioritizedReplayBuffer"
     # the variant of each algorithm that can use it (its training step weights and re-prioritises)
-    algorithms: dict[str, str] = field(default_factory=lambda: {
-        "dqn": "rl_evolve.agents.per_dqn.PERDQN", "qrdqn": "rl_evolve.agents.per_qrdqn.PERQRDQN",
-        "sac": "rl_evolve.agents.per_actor_critic.PERSAC", "td3": "rl_evolve.agents.per_actor_critic.PERTD3"})
+    algorithms: dict[str, str] = field(
+        default_factory=lambda: {
+            "dqn": "rl_evolve.agents.per_dqn.PERDQN",
+            "qrdqn": "rl_evolve.agents.per_qrdqn.PERQRDQN",
+            "sac": "rl_evolve.agents.per_actor_critic.PERSAC",
+            "td3": "rl_evolve.agents.per_actor_critic.PERTD3",
+        }
+    )
     alpha: float = 0.6
     beta0: float = 0.4  # annealed linearly to 1.0 over training
     eps: float = 1e-6
@@ -59,7 +64,8 @@ def schedule_schema(cls: type) -> type:
     ``envs/schedules.py``) plus ``_target_`` naming the class, which builds it."""
     hints = typing.get_type_hints(cls)
     members: list[tuple[str, Any, Any]] = [
-        ("_target_", str, field(default=f"{cls.__module__}.{cls.__name__}"))]
+        ("_target_", str, field(default=f"{cls.__module__}.{cls.__name__}"))
+    ]
     for f in dataclasses.fields(cls):
         if f.default is not dataclasses.MISSING:
             members.append((f.name, hints[f.name], field(default=f.default)))
@@ -250,8 +256,9 @@ class FitConfig:
 
     epochs: int = 10
     batch_size: int = 64
-    optimizer: Any = field(default_factory=lambda: {
-        "_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3})
+    optimizer: Any = field(
+        default_factory=lambda: {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3}
+    )
     scheduler: Any = None  # e.g. {_target_: torch.optim.lr_scheduler.StepLR, _partial_: true, step_size: 5}
     grad_clip: float | None = None
     augment_shift: int = 0  # images: random translation by up to this many pixels (training only)

@@ -37,8 +37,9 @@ from rl_evolve.tracking.run_names import job_dirname, run_dir, run_label
 _NO_DEFAULT = object()
 
 
-def tuned(key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _parent_: Any,
-          _root_: Any) -> Any:
+def tuned(
+    key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _parent_: Any, _root_: Any
+) -> Any:
     """``${tuned:}``: the env's tuned value for this algorithm field, else the default the schema
     declares with ``schema.tuned(default)``.
 
@@ -61,8 +62,13 @@ def tuned(key: str | None = None, default: Any = _NO_DEFAULT, *, _node_: Node, _
     raise KeyError(f"no tuned value and no default for '{key}'")
 
 
-RESOLVERS = {"tuned": tuned, "run_dir": run_dir, "groups_help": groups_help, "run_label": run_label,
-             "job_dirname": job_dirname}
+RESOLVERS = {
+    "tuned": tuned,
+    "run_dir": run_dir,
+    "groups_help": groups_help,
+    "run_label": run_label,
+    "job_dirname": job_dirname,
+}
 
 
 def register() -> None:
@@ -85,10 +91,16 @@ def register() -> None:
     cs.store(group="evolve", name="evolve_schema", node=EvolveConfig)
     cs.store(group="tune", name="tune_schema", node=TuneConfig)
     cs.store(group="sysid", name="sysid_schema", node=SysIdConfig)
-    for name, node in (("constant", ScheduleConfig), ("piecewise", PiecewiseConfig),
-                       ("linear", LinearConfig), ("sine", SineConfig), ("random", RandomConfig),
-                       ("periodic", PeriodicConfig), ("burst", BurstConfig),
-                       ("random_jump", RandomJumpConfig)):
+    for name, node in (
+        ("constant", ScheduleConfig),
+        ("piecewise", PiecewiseConfig),
+        ("linear", LinearConfig),
+        ("sine", SineConfig),
+        ("random", RandomConfig),
+        ("periodic", PeriodicConfig),
+        ("burst", BurstConfig),
+        ("random_jump", RandomJumpConfig),
+    ):
         cs.store(group="dynamics", name=f"{name}_schema", node=node)
     for name, fn in RESOLVERS.items():
         OmegaConf.register_new_resolver(name, fn, replace=True)

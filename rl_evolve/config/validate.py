@@ -49,9 +49,11 @@ def check_rollout(cfg: DictConfig) -> None:
         return
     tuned = table.get("n_steps", cfg.algo.n_steps) * table.get("n_envs", 1)
     steps = max(-(-max(tuned, cfg.algo.batch_size) // cfg.n_envs), 1)
-    raise ConfigError(f"algo.n_steps={cfg.algo.n_steps} x n_envs={cfg.n_envs} collects {rollout} steps per "
-                      f"rollout, fewer than algo.batch_size={cfg.algo.batch_size}; set algo.n_steps={steps} "
-                      f"(a rollout of {steps * cfg.n_envs}) or a smaller algo.batch_size")
+    raise ConfigError(
+        f"algo.n_steps={cfg.algo.n_steps} x n_envs={cfg.n_envs} collects {rollout} steps per "
+        f"rollout, fewer than algo.batch_size={cfg.algo.batch_size}; set algo.n_steps={steps} "
+        f"(a rollout of {steps * cfg.n_envs}) or a smaller algo.batch_size"
+    )
 
 
 def validate(cfg: DictConfig, training: bool = True) -> None:

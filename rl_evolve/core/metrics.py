@@ -16,9 +16,14 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: in
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
     precision, recall, f1, _ = precision_recall_fscore_support(
-        y_true, y_pred, labels=np.arange(n_classes), average="macro", zero_division=0)
-    return {"accuracy": float(accuracy_score(y_true, y_pred)), "precision": float(precision),
-            "recall": float(recall), "f1": float(f1)}
+        y_true, y_pred, labels=np.arange(n_classes), average="macro", zero_division=0
+    )
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
+    }
 
 
 def confusion_figure(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]):

@@ -20,17 +20,27 @@ class QuadraticPenalty:
 
     name = "quadratic"
 
-    def __init__(self, params: Mapping[str, nn.Parameter], anchors: Mapping[str, torch.Tensor],
-                 strength: float, weights: Mapping[str, torch.Tensor] | None = None):
+    def __init__(
+        self,
+        params: Mapping[str, nn.Parameter],
+        anchors: Mapping[str, torch.Tensor],
+        strength: float,
+        weights: Mapping[str, torch.Tensor] | None = None,
+    ):
         self.params = dict(params)
         self.anchors = {k: anchors[k].detach().to(p.device, copy=True) for k, p in self.params.items()}
-        self.weights = ({k: weights[k].detach().to(p.device, copy=True) for k, p in self.params.items()}
-                        if weights else None)
+        self.weights = (
+            {k: weights[k].detach().to(p.device, copy=True) for k, p in self.params.items()}
+            if weights
+            else None
+        )
         self.strength = strength
 
     def value(self) -> torch.Tensor:
-        terms = [((p.detach() - self.anchors[k]) ** 2 * (self.weights[k] if self.weights else 1.0)).sum()
-                 for k, p in self.params.items()]
+        terms = [
+            ((p.detach() - self.anchors[k]) ** 2 * (self.weights[k] if self.weights else 1.0)).sum()
+            for k, p in self.params.items()
+        ]
         return 0.5 * self.strength * (torch.stack(terms).sum() if terms else torch.zeros(()))
 
     @torch.no_grad()
@@ -64,9 +74,13 @@ class EWC(QuadraticPenalty):
     name = "ewc"
 
 
-def penalty_toward(kind: str, params: Mapping[str, nn.Parameter], anchors: Mapping[str, torch.Tensor],
-                   strength: float, fisher: Mapping[str, torch.Tensor] | None = None
-                   ) -> QuadraticPenalty | None:
+def penalty_toward(
+    kind: str,
+    params: Mapping[str, nn.Parameter],
+    anchors: Mapping[str, torch.Tensor],
+    strength: float,
+    fisher: Mapping[str, torch.Tensor] | None = None,
+) -> QuadraticPenalty | None:
     """``kind`` (``none``, ``l2sp`` or ``ewc``) pulling ``params`` toward ``anchors``; EWC takes the
     parameters ``fisher`` covers, weighted by it (its caller checks that there is one)."""
     if kind == "none":
@@ -79,12 +93,16 @@ def penalty_toward(kind: str, params: Mapping[str, nn.Parameter], anchors: Mappi
 
 def matching_parameters(model: nn.Module, source: Mapping[str, torch.Tensor]) -> dict[str, nn.Parameter]:
     """The trainable parameters of ``model`` that ``source`` holds with the same shape."""
-    return {k: p for k, p in model.named_parameters()
-            if p.requires_grad and k in source and source[k].shape == p.shape}
+    return {
+        k: p
+        for k, p in model.named_parameters()
+        if p.requires_grad and k in source and source[k].shape == p.shape
+    }
 
 
-def diagonal_fisher(params: Mapping[str, nn.Parameter], samples: Iterable,
-                    loss_of_sample: Callable[[object], torch.Tensor]) -> dict[str, torch.Tensor]:
+def diagonal_fisher(
+    params: Mapping[str, nn.Parameter], samples: Iterable, loss_of_sample: Callable[[object], torch.Tensor]
+) -> dict[str, torch.Tensor]:
     """Diagonal Fisher: the mean over ``samples`` of the squared gradient of each one's loss.
 
     Each item must be a single sample (a batch of one): squaring the gradient of a batch's
@@ -106,20 +124,26 @@ def diagonal_fisher(params: Mapping[str, nn.Parameter], samples: Iterable,
     return {k: f / max(n, 1) for k, f in fisher.items()}
 
 
-def single_samples(batches: Iterable[Sequence[torch.Tensor]],
-                   limit: int) -> Iterator[tuple[torch.Tensor, ...]]:
+def single_samples(
+    batches: Iterable[Sequence[torch.Tensor]], limit: int
+) -> Iterator[tuple[torch.Tensor, ...]]:
     """The first ``limit`` samples of ``batches`` (tuples of tensors), each as a batch of one."""
     count = 0
     for batch in batches:
         for i in range(len(batch[-1])):
             if count == limit:
                 return
-            yield tuple(t[i: i + 1] for t in batch)
+            yield tuple(t[i : i + 1] for t in batch)
             count += 1
 
 
-def classifier_fisher(model: nn.Module, batches: Iterable[Sequence[torch.Tensor]], n_samples: int,
-                      empirical: bool = False, seed: int = 0) -> dict[str, torch.Tensor]:
+def classifier_fisher(
+    model: nn.Module,
+    batches: Iterable[Sequence[torch.Tensor]],
+    n_samples: int,
+    empirical: bool = False,
+    seed: int = 0,
+) -> dict[str, torch.Tensor]:
     """Diagonal Fisher of a classifier over ``n_samples`` inputs ``(inputs..., label)``.
 
     The label of each input is drawn from the model's own predictive distribution (the true

@@ -24,8 +24,16 @@ from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.metrics import classification_metrics
 from rl_evolve.errors import Diverged
 
-HOOKS = ("before_epoch", "before_forward", "after_forward", "before_backward", "after_backward",
-         "before_update", "after_update", "after_epoch")
+HOOKS = (
+    "before_epoch",
+    "before_forward",
+    "after_forward",
+    "before_backward",
+    "after_backward",
+    "before_update",
+    "after_update",
+    "after_epoch",
+)
 
 Hook = Callable[["Trainer"], None]
 
@@ -62,11 +70,21 @@ class Trainer:
     ``n_classes`` set: a classifier (predictions are the argmax, validation reports accuracy,
     precision, recall and F1); ``None``: a regression, whose validation metric is its loss."""
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, n_classes: int | None, *,
-                 loss_fn: nn.Module | None = None, scheduler: Any = None,
-                 grad_clip: float | None = None, early_stopping: EarlyStopping | None = None,
-                 checkpoint_dir: Path | None = None, extra_state: dict[str, Any] | None = None,
-                 progress: bool = True, device: torch.device | str | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        n_classes: int | None,
+        *,
+        loss_fn: nn.Module | None = None,
+        scheduler: Any = None,
+        grad_clip: float | None = None,
+        early_stopping: EarlyStopping | None = None,
+        checkpoint_dir: Path | None = None,
+        extra_state: dict[str, Any] | None = None,
+        progress: bool = True,
+        device: torch.device | str | None = None,
+    ):
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         # Batches are moved to the model's device (or ``device``) before any hook sees them.
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
@@ -107,8 +125,9 @@ class Trainer:
             self._call("after_forward")
             self.loss = self.loss_fn(self.output, target)
             if not bool(torch.isfinite(self.loss)):
-                raise Diverged(f"training loss is {self.loss.item()} at epoch {self.epoch + 1}, "
-                               f"step {self.step}")
+                raise Diverged(
+                    f"training loss is {self.loss.item()} at epoch {self.epoch + 1}, step {self.step}"
+                )
             self._call("before_backward")
             self.optimizer.zero_grad(set_to_none=True)
             self.loss.backward()
@@ -155,8 +174,9 @@ class Trainer:
             self.epoch += 1
             self.history.append({"epoch": self.epoch, **self.metrics})
             self._call("after_epoch")
-            improved = self.early_stopping.improved(val[self.early_stopping.metric]) \
-                if self.early_stopping else True
+            improved = (
+                self.early_stopping.improved(val[self.early_stopping.metric]) if self.early_stopping else True
+            )
             self.save("last.pt")
             if improved:
                 self.save("best.pt")
@@ -165,11 +185,17 @@ class Trainer:
         return self.history
 
     def state(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict() if self.scheduler else None,
-                "epoch": self.epoch, "step": self.step, "history": self.history,
-                "early_stopping": vars(self.early_stopping) if self.early_stopping else None,
-                "torch_rng": torch.get_rng_state(), **self.extra_state}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "epoch": self.epoch,
+            "step": self.step,
+            "history": self.history,
+            "early_stopping": vars(self.early_stopping) if self.early_stopping else None,
+            "torch_rng": torch.get_rng_state(),
+            **self.extra_state,
+        }
 
     def save(self, name: str) -> None:
         if self.checkpoint_dir is not None:

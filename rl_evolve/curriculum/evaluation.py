@@ -16,8 +16,14 @@ from rl_evolve.scoring.normalise import normalise
 class ContinualEvaluator:
     """Evaluates a model on every task; keeps the history the metrics are computed from."""
 
-    def __init__(self, stages: list[Stage], envs: dict[str, VecEnv], random_returns: dict[str, float],
-                 episodes: int, deterministic: bool = True):
+    def __init__(
+        self,
+        stages: list[Stage],
+        envs: dict[str, VecEnv],
+        random_returns: dict[str, float],
+        episodes: int,
+        deterministic: bool = True,
+    ):
         self.stages, self.envs, self.episodes = stages, envs, episodes
         self.deterministic = deterministic
         self.random_returns = random_returns
@@ -38,13 +44,15 @@ class ContinualEvaluator:
             model.logger.record(f"curriculum/{tag}/{task}/normalised", self.normalised(task, float(mean)))
         return returns
 
-    def evaluate(self, model: BaseAlgorithm, stage: Stage, stage_step: int,
-                 global_step: int) -> dict[str, float]:
+    def evaluate(
+        self, model: BaseAlgorithm, stage: Stage, stage_step: int, global_step: int
+    ) -> dict[str, float]:
         """Mean return per task; recorded in the history and on ``model``'s logger."""
         returns = self._returns(model, self.episodes, "eval")
         model.logger.record("curriculum/stage", stage.index)
-        self.history.append({"global_step": global_step, "stage": stage.index,
-                             "stage_step": stage_step, "returns": returns})
+        self.history.append(
+            {"global_step": global_step, "stage": stage.index, "stage_step": stage_step, "returns": returns}
+        )
         return returns
 
     def final(self, model: BaseAlgorithm, episodes: int) -> dict[str, float]:
@@ -67,8 +75,9 @@ class ContinualEvalCallback(BaseCallback):
         if self.num_timesteps < self._next:
             return True
         self._next += self.freq
-        returns = self.evaluator.evaluate(self.model, self.stage, self.num_timesteps,
-                                          self.offset + self.num_timesteps)
+        returns = self.evaluator.evaluate(
+            self.model, self.stage, self.num_timesteps, self.offset + self.num_timesteps
+        )
         self.logger.dump(self.num_timesteps)
         if returns[self.stage.name] >= self.stage.threshold:
             self.reached_at = self.num_timesteps

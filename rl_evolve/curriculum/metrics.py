@@ -70,8 +70,9 @@ def heatmap(matrix: Sequence[Sequence[float]], tasks: Sequence[str], path: str, 
     ax.set_xlabel("evaluated on task")
     for i in range(r.shape[0]):
         for j in range(r.shape[1]):
-            ax.text(j, i, f"{r[i, j]:.2f}", ha="center", va="center",
-                    color="white" if r[i, j] < 0.5 else "black")
+            ax.text(
+                j, i, f"{r[i, j]:.2f}", ha="center", va="center", color="white" if r[i, j] < 0.5 else "black"
+            )
     fig.colorbar(image, ax=ax, label="normalised return")
     ax.set_title(title or "R[i][j]")
     fig.tight_layout()

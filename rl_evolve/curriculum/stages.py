@@ -37,10 +37,14 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
         raise ConfigError(f"curriculum={curriculum.name} has no stages")
     stages = []
     for i, node in enumerate(curriculum.stages):
-        stage = Stage(index=i, name=node.name,
-                      dynamics=flatten(OmegaConf.to_container(node.dynamics, resolve=True)),  # type: ignore[arg-type]
-                      budget=int(node.budget), threshold=float(node.threshold),
-                      best_return=float(node.best_return))
+        stage = Stage(
+            index=i,
+            name=node.name,
+            dynamics=flatten(OmegaConf.to_container(node.dynamics, resolve=True)),  # type: ignore[arg-type]
+            budget=int(node.budget),
+            threshold=float(node.threshold),
+            best_return=float(node.best_return),
+        )
         if stage.budget <= 0:
             raise ConfigError(f"curriculum.stages[{i}].budget must be positive, got {stage.budget}")
         if stage.name in {s.name for s in stages}:
@@ -50,4 +54,3 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
         if curriculum[key] <= 0:
             raise ConfigError(f"curriculum.{key} must be positive, got {curriculum[key]}")
     return stages
-

@@ -23,27 +23,48 @@ def cells(grid: dict[str, list[float]]) -> list[dict[str, float]]:
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(grid[n] for n in names))]
 
 
-def score(model: BaseAlgorithm, settings: dict[str, Any], dynamics: dict[str, float], episodes: int,
-          deterministic: bool, seed: int, wrap: Callable | None = None) -> list[float]:
+def score(
+    model: BaseAlgorithm,
+    settings: dict[str, Any],
+    dynamics: dict[str, float],
+    episodes: int,
+    deterministic: bool,
+    seed: int,
+    wrap: Callable | None = None,
+) -> list[float]:
     """Episode returns of ``model`` on the env with ``dynamics`` set on top of ``settings``' (in
     ``wrap``, e.g. the source run's observation normalisation)."""
     fixed = {**(settings.get("dynamics") or {}), **dynamics}
     env = build_vec_env({**settings, "dynamics": fixed}, 1, seed)
     env = wrap(env) if wrap is not None else env
-    returns, _ = evaluate_policy(model, env, n_eval_episodes=episodes, deterministic=deterministic,
-                                 return_episode_rewards=True)
+    returns, _ = evaluate_policy(
+        model, env, n_eval_episodes=episodes, deterministic=deterministic, return_episode_rewards=True
+    )
     env.close()
     return [float(r) for r in returns]
 
 
-def evaluate_grid(model: BaseAlgorithm, settings: dict[str, Any], grid: dict[str, list[float]], episodes: int,
-                  deterministic: bool, seed: int, progress=None,
-                  wrap: Callable | None = None) -> list[dict[str, Any]]:
+def evaluate_grid(
+    model: BaseAlgorithm,
+    settings: dict[str, Any],
+    grid: dict[str, list[float]],
+    episodes: int,
+    deterministic: bool,
+    seed: int,
+    progress=None,
+    wrap: Callable | None = None,
+) -> list[dict[str, Any]]:
     rows = []
     for cell in cells(grid):
         returns = score(model, settings, cell, episodes, deterministic, seed, wrap)
-        rows.append({**cell, "mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
-                     "episodes": len(returns)})
+        rows.append(
+            {
+                **cell,
+                "mean_return": float(np.mean(returns)),
+                "std_return": float(np.std(returns)),
+                "episodes": len(returns),
+            }
+        )
         if progress is not None:
             progress(rows[-1])
     return rows
@@ -61,8 +82,13 @@ def _position(values: list[float], value: float) -> float:
     return float(np.interp(value, values, np.arange(len(values))))
 
 
-def plot(rows: list[dict[str, Any]], grid: dict[str, list[float]], trained: dict[str, tuple[float, float]],
-         path: Path, title: str) -> None:
+def plot(
+    rows: list[dict[str, Any]],
+    grid: dict[str, list[float]],
+    trained: dict[str, tuple[float, float]],
+    path: Path,
+    title: str,
+) -> None:
     """A heatmap of the mean return over the first two parameters (a line for one), the trained
     values marked: a circle for a point, a dashed box or band for a range."""
     import matplotlib
@@ -99,8 +125,15 @@ def plot(rows: list[dict[str, Any]], grid: dict[str, list[float]], trained: dict
         bright = np.nanmin(table) + 0.6 * (np.nanmax(table) - np.nanmin(table))
         for i in range(len(ys)):
             for j in range(len(xs)):
-                ax.text(j, i, f"{table[i, j]:.0f}", ha="center", va="center", fontsize=9,
-                        color="k" if table[i, j] > bright else "w")
+                ax.text(
+                    j,
+                    i,
+                    f"{table[i, j]:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="k" if table[i, j] > bright else "w",
+                )
         ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs])
         ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys])
         ax.set(xlabel=xname, ylabel=yname, title=title)
@@ -110,11 +143,30 @@ def plot(rows: list[dict[str, Any]], grid: dict[str, list[float]], trained: dict
             px0, px1 = _position(xs, x0), _position(xs, x1)
             py0, py1 = _position(ys, y0), _position(ys, y1)
             if (px0, py0) == (px1, py1):
-                ax.plot(px0, py0, marker="o", markersize=34, markerfacecolor="none", markeredgewidth=2.5,
-                        color="tab:red", linestyle="none", label="trained on")
+                ax.plot(
+                    px0,
+                    py0,
+                    marker="o",
+                    markersize=34,
+                    markerfacecolor="none",
+                    markeredgewidth=2.5,
+                    color="tab:red",
+                    linestyle="none",
+                    label="trained on",
+                )
             else:
-                ax.add_patch(Rectangle((px0 - 0.5, py0 - 0.5), px1 - px0 + 1, py1 - py0 + 1, fill=False,
-                                       ls="--", lw=2, edgecolor="tab:red", label="trained on"))
+                ax.add_patch(
+                    Rectangle(
+                        (px0 - 0.5, py0 - 0.5),
+                        px1 - px0 + 1,
+                        py1 - py0 + 1,
+                        fill=False,
+                        ls="--",
+                        lw=2,
+                        edgecolor="tab:red",
+                        label="trained on",
+                    )
+                )
             ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

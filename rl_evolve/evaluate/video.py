@@ -28,8 +28,15 @@ def check_renders(settings: dict[str, Any]) -> None:
         )
 
 
-def record(model: BaseAlgorithm, settings: dict[str, Any], folder: Path, episodes: int, deterministic: bool,
-           seed: int, normalize_obs: Callable[[np.ndarray], np.ndarray] | None = None) -> list[Path]:
+def record(
+    model: BaseAlgorithm,
+    settings: dict[str, Any],
+    folder: Path,
+    episodes: int,
+    deterministic: bool,
+    seed: int,
+    normalize_obs: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> list[Path]:
     """Plays ``episodes`` episodes into ``folder`` (one MP4 each); returns the files. The policy
     sees observations through ``normalize_obs`` (a run trained with ``normalize``)."""
     # Frames are drawn off-screen: pygame needs no display or sound device for rgb_array.

@@ -38,8 +38,16 @@ class StopAtBudget(BaseCallback):
         return self.world.steps < self.budget
 
 
-def agent_from(cfg: DictConfig, world: World, source: BaseAlgorithm, origin: str, transfer: DictConfig,
-               label: str, seed: int, **algo: Any) -> tuple[BaseAlgorithm, list]:
+def agent_from(
+    cfg: DictConfig,
+    world: World,
+    source: BaseAlgorithm,
+    origin: str,
+    transfer: DictConfig,
+    label: str,
+    seed: int,
+    **algo: Any,
+) -> tuple[BaseAlgorithm, list]:
     """A fresh agent acting in ``world``, its weights taken from ``source`` (called ``origin``)
     as ``transfer`` says (mode and penalty), its own random stream ``seed`` (the world keeps its
     own: ``DeploymentLog``), ``algo`` keys overridden; returns it with the callbacks its learning
@@ -71,16 +79,28 @@ def frozen_copy(cfg: DictConfig, world: World, model: BaseAlgorithm, origin: str
     return copy
 
 
-def fine_tune(cfg: DictConfig, world: World, champion: BaseAlgorithm, parent: int, version: int,
-              steps: int, logger, seed: int) -> BaseAlgorithm:
+def fine_tune(
+    cfg: DictConfig,
+    world: World,
+    champion: BaseAlgorithm,
+    parent: int,
+    version: int,
+    steps: int,
+    logger,
+    seed: int,
+) -> BaseAlgorithm:
     """The challenger ``version``: the champion (version ``parent``) fine-tuned for ``steps``
     world steps (role ``adapt``) with ``cfg.transfer``'s mode and penalty, on its own ``seed``."""
-    model, callbacks = agent_from(cfg, world, champion, f"v{parent}", cfg.transfer, f"challenger v{version}",
-                                  seed)
+    model, callbacks = agent_from(
+        cfg, world, champion, f"v{parent}", cfg.transfer, f"challenger v{version}", seed
+    )
     model.set_logger(logger)
     world.acting("adapt", version)
-    model.learn(steps, callback=CallbackList([*callbacks, StopAtBudget(world, world.steps + steps)]),
-                progress_bar=False)
+    model.learn(
+        steps,
+        callback=CallbackList([*callbacks, StopAtBudget(world, world.steps + steps)]),
+        progress_bar=False,
+    )
     world.after_learning()
     return model
 
@@ -91,8 +111,14 @@ def challenger_source(lineage: Lineage, champion: int, since: int, mode: str) ->
     training goes on instead of starting again from the champion."""
     if mode != "latest":
         return champion
-    rejected = [v.id for v in lineage.versions if v.origin == "challenger" and v.created_at_step >= since
-                and v.decisions and v.decisions[-1]["decision"] == "rejected"]
+    rejected = [
+        v.id
+        for v in lineage.versions
+        if v.origin == "challenger"
+        and v.created_at_step >= since
+        and v.decisions
+        and v.decisions[-1]["decision"] == "rejected"
+    ]
     return rejected[-1] if rejected else champion
 
 
@@ -108,13 +134,17 @@ def evidence(candidate: SurpriseMonitor, champion: SurpriseMonitor, recent: Tran
     return statistic / len(ratio)
 
 
-def rank_by_evidence(members: dict[int, VersionState], recent: Transitions,
-                     champion: int) -> list[tuple[float, int]]:
+def rank_by_evidence(
+    members: dict[int, VersionState], recent: Transitions, champion: int
+) -> list[tuple[float, int]]:
     """Earlier versions with a dynamics model, the strongest evidence first: (nats per step,
     version); empty while the champion has no model of its own to compare with."""
     own = members[champion].monitor
     if own is None:
         return []
-    ranked = [(evidence(m.monitor, own, recent), v) for v, m in members.items()
-              if v != champion and m.monitor is not None]
+    ranked = [
+        (evidence(m.monitor, own, recent), v)
+        for v, m in members.items()
+        if v != champion and m.monitor is not None
+    ]
     return sorted(ranked, key=lambda pair: (-pair[0], pair[1]))

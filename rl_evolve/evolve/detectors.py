@@ -64,13 +64,17 @@ class CUSUM:
             return False
         n = len(self._reference)
         mean = sum(self._reference) / n
-        std = max(math.sqrt(sum((x - mean) ** 2 for x in self._reference) / (n - 1)), self.min_std,
-                  self.min_relative_std * abs(mean))
+        std = max(
+            math.sqrt(sum((x - mean) ** 2 for x in self._reference) / (n - 1)),
+            self.min_std,
+            self.min_relative_std * abs(mean),
+        )
         z = (float(value) - mean) / std
         self._high = max(0.0, self._high + z - self.drift)
         self._low = max(0.0, self._low - z - self.drift)
         alarm = (self.direction != "down" and self._high > self.threshold) or (
-            self.direction != "up" and self._low > self.threshold)
+            self.direction != "up" and self._low > self.threshold
+        )
         if alarm:
             self.reset()  # the next warm-up measures the new regime
         return alarm
@@ -108,5 +112,7 @@ def build_detector(node: Mapping[str, Any], direction: str = "both") -> Detector
         return RiverDetector(made)
     if callable(getattr(made, "update", None)) and callable(getattr(made, "reset", None)):
         return made
-    raise ConfigError(f"evolve.detector: {node.get('_target_')} is not a change detector "
-                      "(neither update/reset nor a river drift detector)")
+    raise ConfigError(
+        f"evolve.detector: {node.get('_target_')} is not a change detector "
+        "(neither update/reset nor a river drift detector)"
+    )

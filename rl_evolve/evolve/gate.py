@@ -32,15 +32,22 @@ class GateDecision:
     @property
     def reason(self) -> str:
         verdict = "better" if self.promote else "not shown better"
-        return (f"{verdict}: {self.candidate_mean:.1f} vs {self.champion_mean:.1f}, "
-                f"one-sided {self.test} p={self.p_value:.3g} (alpha {self.alpha})")
+        return (
+            f"{verdict}: {self.candidate_mean:.1f} vs {self.champion_mean:.1f}, "
+            f"one-sided {self.test} p={self.p_value:.3g} (alpha {self.alpha})"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "reason": self.reason}
 
 
-def one_sided_p(candidate: Sequence[float], champion: Sequence[float], test: str = "welch",
-                rounds: int = 10_000, seed: int = 0) -> float:
+def one_sided_p(
+    candidate: Sequence[float],
+    champion: Sequence[float],
+    test: str = "welch",
+    rounds: int = 10_000,
+    seed: int = 0,
+) -> float:
     """p-value of "the candidate's mean return is no higher than the champion's"."""
     a, b = np.asarray(candidate, dtype=float), np.asarray(champion, dtype=float)
     if test not in TESTS:
@@ -62,17 +69,28 @@ def one_sided_p(candidate: Sequence[float], champion: Sequence[float], test: str
             p = float(ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
         return 1.0 if np.isnan(p) else p  # one episode with a spread on the other side: no test
     rng = np.random.default_rng(seed)
-    diffs = (rng.choice(a, (rounds, len(a))).mean(axis=1) - rng.choice(b, (rounds, len(b))).mean(axis=1))
+    diffs = rng.choice(a, (rounds, len(a))).mean(axis=1) - rng.choice(b, (rounds, len(b))).mean(axis=1)
     return float((np.sum(diffs <= 0) + 1) / (rounds + 1))
 
 
-def gate(candidate: Sequence[float], champion: Sequence[float], alpha: float = 0.05,
-         test: str = "welch", seed: int = 0) -> GateDecision:
+def gate(
+    candidate: Sequence[float],
+    champion: Sequence[float],
+    alpha: float = 0.05,
+    test: str = "welch",
+    seed: int = 0,
+) -> GateDecision:
     """Promote ``candidate`` (its episode returns) over ``champion`` (theirs) only when the
     one-sided test is significant at ``alpha``."""
     p = one_sided_p(candidate, champion, test, seed=seed)
-    return GateDecision(promote=p < alpha, p_value=p, candidate_mean=float(np.mean(candidate)),
-                        champion_mean=float(np.mean(champion)), test=test, alpha=alpha)
+    return GateDecision(
+        promote=p < alpha,
+        p_value=p,
+        candidate_mean=float(np.mean(candidate)),
+        champion_mean=float(np.mean(champion)),
+        test=test,
+        alpha=alpha,
+    )
 
 
 def spent_alpha(alpha: float, test_number: int) -> float:
@@ -95,8 +113,15 @@ class Duel:
     stopped: str
 
 
-def sequential_gate(play_round: Callable[[], tuple[float, float] | None], rounds: int, alpha: float,
-                    test: str = "welch", min_rounds: int = 3, futility: float = 0.1, seed: int = 0) -> Duel:
+def sequential_gate(
+    play_round: Callable[[], tuple[float, float] | None],
+    rounds: int,
+    alpha: float,
+    test: str = "welch",
+    min_rounds: int = 3,
+    futility: float = 0.1,
+    seed: int = 0,
+) -> Duel:
     """Champion and candidate take turns (``play_round`` returns one episode's return of each, or
     None when the budget is spent). Two looks for a promotion, after ``min_rounds`` rounds and
     after ``rounds``, each at ``alpha / 2`` (Bonferroni: the early look does not raise the error);

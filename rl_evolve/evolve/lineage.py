@@ -32,8 +32,14 @@ class Lineage:
     versions: list[Version] = field(default_factory=list)
     champion: int | None = None
 
-    def add(self, parent: int | None, origin: str, step: int, checkpoint: str,
-            data_window: list[int] | None = None) -> Version:
+    def add(
+        self,
+        parent: int | None,
+        origin: str,
+        step: int,
+        checkpoint: str,
+        data_window: list[int] | None = None,
+    ) -> Version:
         version = Version(len(self.versions), parent, origin, step, checkpoint, data_window)
         self.versions.append(version)
         if self.champion is None:
@@ -43,8 +49,7 @@ class Lineage:
     def score(self, version: int, step: int, mean: float, episodes: int) -> None:
         self.versions[version].scores.append({"step": step, "mean": mean, "episodes": episodes})
 
-    def decide(self, version: int, step: int, decision: str, reason: str,
-               back_to: int | None = None) -> None:
+    def decide(self, version: int, step: int, decision: str, reason: str, back_to: int | None = None) -> None:
         """Records ``promoted``, ``rejected`` or ``rolled_back``; a promotion makes it champion,
         a roll-back returns to ``back_to`` (the champion it replaced; its parent if not given)."""
         self.versions[version].decisions.append({"step": step, "decision": decision, "reason": reason})
@@ -54,8 +59,11 @@ class Lineage:
             self.champion = self.versions[version].parent if back_to is None else back_to
 
     def save(self, path: Path) -> None:
-        atomic_write_text(path, json.dumps({"champion": self.champion,
-                                            "versions": [asdict(v) for v in self.versions]}, indent=2) + "\n")
+        atomic_write_text(
+            path,
+            json.dumps({"champion": self.champion, "versions": [asdict(v) for v in self.versions]}, indent=2)
+            + "\n",
+        )
 
     @classmethod
     def load(cls, path: Path) -> Lineage:

@@ -39,9 +39,16 @@ from rl_evolve.tracking.step_axis import StepOffsetLogger
 class Deployment:
     """One deployed agent's life in a changing world, under ``cfg.evolve.strategy``."""
 
-    def __init__(self, cfg: DictConfig, world: World, champion: BaseAlgorithm, checkpoints: Path,
-                 logger: StepOffsetLogger, progress: bool = False,
-                 references: tuple[float, float] | None = None):
+    def __init__(
+        self,
+        cfg: DictConfig,
+        world: World,
+        champion: BaseAlgorithm,
+        checkpoints: Path,
+        logger: StepOffsetLogger,
+        progress: bool = False,
+        references: tuple[float, float] | None = None,
+    ):
         self.cfg, self.ev, self.world, self.logger = cfg, cfg.evolve, world, logger
         self.references = references  # the normalised scale's random and best returns
         self.budget = int(self.ev.steps)
@@ -52,9 +59,11 @@ class Deployment:
         self.service_start: dict[int, int] = {}
         self.add(champion, None, "initial", None)
         self.service_start[0] = 0
-        self.detectors: dict[str, Detector] = {"return": build_detector(self.ev.detector, "down"),
-                                                "surprise": build_detector(self.ev.detector, "up"),
-                                                "estimate": build_detector(self.ev.detector, "both")}
+        self.detectors: dict[str, Detector] = {
+            "return": build_detector(self.ev.detector, "down"),
+            "surprise": build_detector(self.ev.detector, "up"),
+            "estimate": build_detector(self.ev.detector, "both"),
+        }
         self.alarms: list[dict[str, Any]] = []
         self.adaptations: list[dict[str, Any]] = []
         self._logged = 0
@@ -72,8 +81,7 @@ class Deployment:
     def champion(self) -> int:
         return int(self.lineage.champion)  # type: ignore[arg-type]
 
-    def add(self, model: BaseAlgorithm, parent: int | None, origin: str,
-             window: list[int] | None) -> int:
+    def add(self, model: BaseAlgorithm, parent: int | None, origin: str, window: list[int] | None) -> int:
         name = f"v{len(self.lineage.versions)}.zip"
         version = self.lineage.add(parent, origin, self.world.steps, f"checkpoints/{name}", window)
         model.save(self.checkpoints / name)
@@ -84,7 +92,7 @@ class Deployment:
         """New episodes of the world to TensorBoard, on the world-steps axis; the progress bar."""
         self.logger.offset = 0
         self.progress.update(self.world.steps - self.progress.n)
-        for ep in self.world.log.episodes[self._logged:]:
+        for ep in self.world.log.episodes[self._logged :]:
             self.logger.record("evolve/return_in_service", ep.ret)
             if self.references is not None:
                 self.logger.record("evolve/normalised_return_in_service", self._normalised([ep.ret]))
@@ -96,7 +104,7 @@ class Deployment:
 
     def log_new_episodes(self) -> list[Episode]:
         """Logs the episodes finished since the last call, and returns them."""
-        new = self.world.log.episodes[self._logged:]
+        new = self.world.log.episodes[self._logged :]
         if new:
             self.log_episodes()
         return new
@@ -115,8 +123,12 @@ class Deployment:
         self.members[self.champion].model.save(self.checkpoints / "last.zip")
 
     def _fit_monitor(self, version: int, since: int) -> None:
-        monitor = SurpriseMonitor(self.world.vec_env.action_space, hidden=self.ev.model_hidden,
-                                  epochs=self.ev.model_epochs, seed=self.cfg.seed + version)
+        monitor = SurpriseMonitor(
+            self.world.vec_env.action_space,
+            hidden=self.ev.model_hidden,
+            epochs=self.ev.model_epochs,
+            seed=self.cfg.seed + version,
+        )
         monitor.fit(self.world.log.transitions(since_step=since, last=self.ev.model_steps))
         self.members[version].monitor = monitor
         self.members[version].fitted_until = self.world.steps  # surprise is scored on later steps only
@@ -124,8 +136,9 @@ class Deployment:
 
     # --- acting ------------------------------------------------------------------------------
     def _serve(self) -> Episode | None:
-        eps = self.world.play(self.members[self.champion].model, 1, "serve", self.champion, self.budget,
-                              self.ev.deterministic)
+        eps = self.world.play(
+            self.members[self.champion].model, 1, "serve", self.champion, self.budget, self.ev.deterministic
+        )
         self.log_episodes()
         return eps[0] if eps else None
 
@@ -135,8 +148,9 @@ class Deployment:
         returns: list[list[float]] = [[] for _ in versions]
         for _ in range(self.ev.gate_episodes):
             for i, version in enumerate(versions):
-                eps = self.world.play(self.members[version].model, 1, "gate", version, self.budget,
-                                      self.ev.deterministic)
+                eps = self.world.play(
+                    self.members[version].model, 1, "gate", version, self.budget, self.ev.deterministic
+                )
                 returns[i] += [e.ret for e in eps]
         self.log_episodes()
         for version, got in zip(versions, returns, strict=True):
@@ -148,15 +162,19 @@ class Deployment:
         """The gate: champion and candidate take turns, an episode each (a world that moves on
         meanwhile is the same for both), until the sequential test stops (``gate_sequential``) or
         ``gate_episodes`` rounds are played."""
+
         def one_round() -> tuple[float, float] | None:
-            rets = [self.world.play(self.members[v].model, 1, "gate", v, self.budget, self.ev.deterministic)
-                    for v in (champion, candidate)]
+            rets = [
+                self.world.play(self.members[v].model, 1, "gate", v, self.budget, self.ev.deterministic)
+                for v in (champion, candidate)
+            ]
             return (rets[0][0].ret, rets[1][0].ret) if all(rets) else None
 
         rounds = int(self.ev.gate_episodes)
         first = int(self.ev.gate_min_rounds) if self.ev.gate_sequential else rounds
-        duel = sequential_gate(one_round, rounds, alpha, str(self.ev.gate_test.value), min_rounds=first,
-                               seed=self.cfg.seed)
+        duel = sequential_gate(
+            one_round, rounds, alpha, str(self.ev.gate_test.value), min_rounds=first, seed=self.cfg.seed
+        )
         self.log_episodes()
         for version, got in ((champion, duel.champion), (candidate, duel.candidate)):
             if got:
@@ -200,16 +218,21 @@ class Deployment:
             if "buffer_size" in tuned.algo:
                 tuned.algo.buffer_size = 1
             model = build_agent(tuned, self.world.vec_env)
-            load_weights_into(model, str(self.checkpoints / f"v{version.id}.zip"), "resume",
-                              f"algo={self.cfg.algo.name}")
+            load_weights_into(
+                model, str(self.checkpoints / f"v{version.id}.zip"), "resume", f"algo={self.cfg.algo.name}"
+            )
             self.members[version.id] = VersionState(model)
         for version, member in self.members.items():
             dynamics = self.checkpoints / f"v{version}.dynamics.pt"
             if dynamics.is_file():
                 member.monitor = SurpriseMonitor.load(dynamics, self.world.vec_env.action_space)
         if state["shadow"] is not None:
-            model = load_agent(replay_variant(self.cfg)[0], self.checkpoints / "shadow.zip",
-                               self.world.vec_env, str(self.cfg.device))
+            model = load_agent(
+                replay_variant(self.cfg)[0],
+                self.checkpoints / "shadow.zip",
+                self.world.vec_env,
+                str(self.cfg.device),
+            )
             model.load_replay_buffer(self.checkpoints / "shadow_replay.pkl")
             self.logger.offset = 0
             model.set_logger(self.logger)
@@ -218,18 +241,25 @@ class Deployment:
                 setattr(self.shadow, key, value)
             self.world.observers.append(self.shadow.observe)
         snapshot.restore(self, state)
-        print(f"resumed at world step {self.world.steps} ({len(self.world.log.episodes)} episodes, "
-              f"{len(self.lineage.versions)} versions)")
+        print(
+            f"resumed at world step {self.world.steps} ({len(self.world.log.episodes)} episodes, "
+            f"{len(self.lineage.versions)} versions)"
+        )
 
     def adapt_if_needed(self, ep: Episode) -> None:
         """An alarm, a level too low (``improve_below``) or the shadow's cadence (``gate_every``)
         starts an adaptation; a new policy in service restarts the detectors (a new reference)."""
         self._served_since_gate += 1
         alarm = self._monitor(ep)
-        cadence = (self.shadow is not None and self.ev.gate_every is not None
-                   and self._served_since_gate >= self.ev.gate_every and self._serving_below_home())
-        trigger = ("alarm" if alarm else "below_level" if self._below_level() else
-                   "cadence" if cadence else None)
+        cadence = (
+            self.shadow is not None
+            and self.ev.gate_every is not None
+            and self._served_since_gate >= self.ev.gate_every
+            and self._serving_below_home()
+        )
+        trigger = (
+            "alarm" if alarm else "below_level" if self._below_level() else "cadence" if cadence else None
+        )
         if trigger:
             before = self.champion
             self._adapt(trigger)
@@ -276,15 +306,20 @@ class Deployment:
         if self.ev.improve_below is None or self.references is None:
             return False
         since = max([self.service_start[self.champion], *(a["step"] for a in self.adaptations)])
-        served = [e.ret for e in self.world.log.episodes if e.version == self.champion and e.role == "serve"
-                  and e.end_step > since][-self.ev.gate_episodes:]
+        served = [
+            e.ret
+            for e in self.world.log.episodes
+            if e.version == self.champion and e.role == "serve" and e.end_step > since
+        ][-self.ev.gate_episodes :]
         if len(served) < self.ev.gate_episodes:
             return False
         level = self._normalised(served)
         if level >= self.ev.improve_below:
             return False
-        print(f"[step {self.world.steps}] v{self.champion} below the level: normalised "
-              f"{level:.2f} < {self.ev.improve_below}")
+        print(
+            f"[step {self.world.steps}] v{self.champion} below the level: normalised "
+            f"{level:.2f} < {self.ev.improve_below}"
+        )
         return True
 
     def _serving_below_home(self) -> bool:
@@ -293,8 +328,9 @@ class Deployment:
         champion serving as well as at home is not gated on the cadence (each gate spends alpha)."""
         if self.references is None:
             return True
-        served = [e.ret for e in self.world.log.episodes if e.version == self.champion
-                  and e.role == "serve"][-int(self.ev.gate_every):]
+        served = [e.ret for e in self.world.log.episodes if e.version == self.champion and e.role == "serve"][
+            -int(self.ev.gate_every) :
+        ]
         level = 1.0 if self.ev.improve_below is None else float(self.ev.improve_below)
         return bool(served) and self._normalised(served) < level
 
@@ -331,8 +367,9 @@ class Deployment:
             return False
         decision = duel.decision
         if not decision.promote:
-            self.lineage.decide(version, self.world.steps, "kept",
-                                f"{fell}; v{previous} is not better now: {decision.reason}")
+            self.lineage.decide(
+                version, self.world.steps, "kept", f"{fell}; v{previous} is not better now: {decision.reason}"
+            )
             print(f"[step {self.world.steps}] v{version} kept: v{previous} not better now")
             return False
         reason = f"{fell}; v{previous} {decision.reason}"
@@ -397,11 +434,20 @@ class Deployment:
             return
         start = self.world.steps
         steps = min(self.ev.adapt_steps, self.budget - start)
-        source = challenger_source(self.lineage, champion, self.service_start[champion],
-                                   str(self.ev.challenger_from.value))
+        source = challenger_source(
+            self.lineage, champion, self.service_start[champion], str(self.ev.challenger_from.value)
+        )
         index = len(self.members)
-        model = fine_tune(self.cfg, self.world, self.members[source].model, source, index, steps,
-                          self.logger, self.seeds.agent(index))
+        model = fine_tune(
+            self.cfg,
+            self.world,
+            self.members[source].model,
+            source,
+            index,
+            steps,
+            self.logger,
+            self.seeds.agent(index),
+        )
         self.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = self.add(model, source, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
@@ -410,8 +456,12 @@ class Deployment:
             self.adaptations.append(record)
             return
         decision = duel.decision
-        record["challenger"] = {"version": version, "from": source, **decision.as_dict(),
-                                "stopped": duel.stopped}
+        record["challenger"] = {
+            "version": version,
+            "from": source,
+            **decision.as_dict(),
+            "stopped": duel.stopped,
+        }
         if decision.promote:
             self.promote(version, f"challenger: {decision.reason}", duel.candidate)
         else:
@@ -434,8 +484,12 @@ class Deployment:
         if not duel.candidate:
             return
         decision = duel.decision
-        record["shadow"] = {"version": version, "updates": self.shadow.updates, **decision.as_dict(),
-                            "stopped": duel.stopped}
+        record["shadow"] = {
+            "version": version,
+            "updates": self.shadow.updates,
+            **decision.as_dict(),
+            "stopped": duel.stopped,
+        }
         if decision.promote:
             self.promote(version, f"shadow: {decision.reason}", duel.candidate)
         else:
@@ -450,12 +504,18 @@ class Deployment:
             record["champion_level"] = {"normalised": level, "below": level < self.ev.improve_below}
             if level < self.ev.improve_below:
                 return True
-        served = [e.ret for e in self.world.log.episodes if e.version == version and e.role == "serve"
-                  and e.end_step > self.service_start[version]][: self.ev.gate_episodes]
+        served = [
+            e.ret
+            for e in self.world.log.episodes
+            if e.version == version and e.role == "serve" and e.end_step > self.service_start[version]
+        ][: self.ev.gate_episodes]
         if len(served) < 2:
             return True
         p = one_sided_p(served, now, str(self.ev.gate_test.value), seed=self.cfg.seed)
-        record["champion_degraded"] = {"first_served_mean": float(np.mean(served)),
-                                       "now_mean": float(np.mean(now)), "p_value": p,
-                                       "degraded": p < self.ev.gate_alpha}
+        record["champion_degraded"] = {
+            "first_served_mean": float(np.mean(served)),
+            "now_mean": float(np.mean(now)),
+            "p_value": p,
+            "degraded": p < self.ev.gate_alpha,
+        }
         return p < self.ev.gate_alpha

@@ -35,8 +35,13 @@ class Transitions:
 class DynamicsModel(nn.Module):
     def __init__(self, inputs: int, outputs: int, hidden: int = 64):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(inputs, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                                 nn.Linear(hidden, outputs))
+        self.net = nn.Sequential(
+            nn.Linear(inputs, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, outputs),
+        )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.net(features)
@@ -45,8 +50,15 @@ class DynamicsModel(nn.Module):
 class SurpriseMonitor:
     """Fits a ``DynamicsModel`` to transitions; ``surprise`` scores new ones against it."""
 
-    def __init__(self, action_space: gym.Space, hidden: int = 64, epochs: int = 50, batch_size: int = 64,
-                 lr: float = 1e-3, seed: int = 0):
+    def __init__(
+        self,
+        action_space: gym.Space,
+        hidden: int = 64,
+        epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        seed: int = 0,
+    ):
         self.action_space, self.hidden, self.epochs = action_space, hidden, epochs
         self.batch_size, self.lr, self.seed = batch_size, lr, seed
         self.model: DynamicsModel | None = None
@@ -55,8 +67,10 @@ class SurpriseMonitor:
     def _features(self, t: Transitions) -> tuple[torch.Tensor, torch.Tensor]:
         x = np.concatenate([np.asarray(t.obs, np.float32), action_features(t.actions, self.action_space)], 1)
         y = np.asarray(t.next_obs, np.float32) - np.asarray(t.obs, np.float32)
-        return (torch.from_numpy((x - self._x_mean) / self._x_std),
-                torch.from_numpy((y - self._y_mean) / self._y_std))
+        return (
+            torch.from_numpy((x - self._x_mean) / self._x_std),
+            torch.from_numpy((y - self._y_mean) / self._y_std),
+        )
 
     def fit(self, transitions: Transitions, held_out: float = 0.2) -> float:
         """Trains on ``transitions``, two shuffled ``held_out`` fractions kept aside: one stops the
@@ -70,19 +84,32 @@ class SurpriseMonitor:
         features, targets = self._features(transitions)
         order = rng.permutation(len(transitions))
         n_out = max(int(len(order) * held_out), 1)
-        val, calibration, train = order[:n_out], order[n_out:2 * n_out], order[2 * n_out:]
+        val, calibration, train = order[:n_out], order[n_out : 2 * n_out], order[2 * n_out :]
         with torch.random.fork_rng(devices=[]):  # the run's own stream is left where it was
             torch.manual_seed(self.seed)
             self.model = DynamicsModel(features.shape[1], targets.shape[1], self.hidden)
-        trainer = Trainer(self.model, torch.optim.Adam(self.model.parameters(), lr=self.lr), None,
-                          loss_fn=nn.MSELoss(), early_stopping=EarlyStopping("loss", patience=5, mode="min"),
-                          progress=False)
+        trainer = Trainer(
+            self.model,
+            torch.optim.Adam(self.model.parameters(), lr=self.lr),
+            None,
+            loss_fn=nn.MSELoss(),
+            early_stopping=EarlyStopping("loss", patience=5, mode="min"),
+            progress=False,
+        )
         generator = torch.Generator().manual_seed(self.seed)
-        trainer.fit(DataLoader(TensorDataset(features[train], targets[train]), batch_size=self.batch_size,
-                               shuffle=True, generator=generator),
-                    DataLoader(TensorDataset(features[val], targets[val]), batch_size=1024), self.epochs)
-        held = Transitions(transitions.obs[calibration], transitions.actions[calibration],
-                           transitions.next_obs[calibration])
+        trainer.fit(
+            DataLoader(
+                TensorDataset(features[train], targets[train]),
+                batch_size=self.batch_size,
+                shuffle=True,
+                generator=generator,
+            ),
+            DataLoader(TensorDataset(features[val], targets[val]), batch_size=1024),
+            self.epochs,
+        )
+        held = Transitions(
+            transitions.obs[calibration], transitions.actions[calibration], transitions.next_obs[calibration]
+        )
         self._variance = np.maximum((self._residuals(held) ** 2).mean(0), 1e-12)
         self.baseline = max(self.error(held), 1e-8)
         return self.baseline

@@ -25,12 +25,20 @@ def normalised_means(normalised: list[float], lengths: list[int]) -> tuple[float
 
 def change_points(episodes: list[Episode]) -> list[dict[str, Any]]:
     """Episodes whose dynamics differ from the episode before: where the world really changed."""
-    return [{"episode": b.index, "step": a.end_step, "from": a.dynamics, "to": b.dynamics}
-            for a, b in zip(episodes[:-1], episodes[1:], strict=True) if a.dynamics != b.dynamics]
+    return [
+        {"episode": b.index, "step": a.end_step, "from": a.dynamics, "to": b.dynamics}
+        for a, b in zip(episodes[:-1], episodes[1:], strict=True)
+        if a.dynamics != b.dynamics
+    ]
 
 
-def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_role: dict[str, int],
-              random_return: float, best_return: float) -> dict[str, Any]:
+def summarise(
+    episodes: list[Episode],
+    alarms: list[dict[str, Any]],
+    steps_by_role: dict[str, int],
+    random_return: float,
+    best_return: float,
+) -> dict[str, Any]:
     changes = change_points(episodes)
     scaled = [normalise(e.ret, random_return, best_return, clip=False) for e in episodes]
     per_episode, per_step = normalised_means(scaled, [e.length for e in episodes])
@@ -46,8 +54,13 @@ def summarise(episodes: list[Episode], alarms: list[dict[str, Any]], steps_by_ro
     }
 
 
-def write_episodes(episodes: list[Episode], path: Path, random_return: float, best_return: float,
-                   alarms: list[dict[str, Any]] | None = None) -> None:
+def write_episodes(
+    episodes: list[Episode],
+    path: Path,
+    random_return: float,
+    best_return: float,
+    alarms: list[dict[str, Any]] | None = None,
+) -> None:
     """One row per episode: when it ended, its return (raw and normalised), who played it and why,
     the physics it ran in, and the signals that alarmed after it (``return;surprise``)."""
     alarmed: dict[int, list[str]] = {}
@@ -55,16 +68,34 @@ def write_episodes(episodes: list[Episode], path: Path, random_return: float, be
         alarmed.setdefault(int(alarm["episode"]), []).append(str(alarm["signal"]))
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["episode", "end_step", "return", "normalised", "length", "role", "version",
-                         "dynamics", "alarms"])
+        writer.writerow(
+            ["episode", "end_step", "return", "normalised", "length", "role", "version", "dynamics", "alarms"]
+        )
         for e in episodes:
             scaled = normalise(e.ret, random_return, best_return, clip=False)
-            writer.writerow([e.index, e.end_step, e.ret, scaled, e.length, e.role, e.version,
-                             json.dumps(e.dynamics, sort_keys=True), ";".join(alarmed.get(e.index, []))])
+            writer.writerow(
+                [
+                    e.index,
+                    e.end_step,
+                    e.ret,
+                    scaled,
+                    e.length,
+                    e.role,
+                    e.version,
+                    json.dumps(e.dynamics, sort_keys=True),
+                    ";".join(alarmed.get(e.index, [])),
+                ]
+            )
 
 
-def plot(episodes: list[Episode], changes: list[dict[str, Any]], alarms: list[dict[str, Any]],
-         promotions: list[dict[str, Any]], path: Path, title: str) -> None:
+def plot(
+    episodes: list[Episode],
+    changes: list[dict[str, Any]],
+    alarms: list[dict[str, Any]],
+    promotions: list[dict[str, Any]],
+    path: Path,
+    title: str,
+) -> None:
     """The return of every episode over world steps; true changes (grey dashed), alarms (red
     ticks) and promotions (green lines)."""
     import matplotlib

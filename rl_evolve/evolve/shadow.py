@@ -26,8 +26,10 @@ BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "don
 
 def check_can_shadow(model: BaseAlgorithm, algo: str) -> None:
     if not isinstance(model, OffPolicyAlgorithm):
-        raise ConfigError(f"evolve.shadow=true needs an off-policy algorithm (dqn, qrdqn, sac, td3, tqc, "
-                          f"ddpg, crossq): algo={algo} learns only from its own actions, not served data")
+        raise ConfigError(
+            f"evolve.shadow=true needs an off-policy algorithm (dqn, qrdqn, sac, td3, tqc, "
+            f"ddpg, crossq): algo={algo} learns only from its own actions, not served data"
+        )
 
 
 def own_update_ratio(model: OffPolicyAlgorithm) -> float:
@@ -67,8 +69,15 @@ class Shadow:
         self._owed = 0.0
         self._discrete = isinstance(model.action_space, spaces.Discrete)
 
-    def observe(self, obs: np.ndarray, action: np.ndarray, new_obs: np.ndarray, rewards: np.ndarray,
-                dones: np.ndarray, infos: list) -> None:
+    def observe(
+        self,
+        obs: np.ndarray,
+        action: np.ndarray,
+        new_obs: np.ndarray,
+        rewards: np.ndarray,
+        dones: np.ndarray,
+        infos: list,
+    ) -> None:
         """Stores one VecEnv transition as SB3's rollout collection would, and counts it."""
         model = self.model
         action = np.asarray(action)

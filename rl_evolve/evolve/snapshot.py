@@ -25,8 +25,19 @@ if TYPE_CHECKING:
     from rl_evolve.evolve.loop import Deployment
 
 NAME = "deployment.pkl"
-DEPLOYMENT_FIELDS = ("lineage", "service_start", "alarms", "adaptations", "_probation", "tests",
-                     "gradient_steps", "_served_since_gate", "shadow_since", "detectors", "served")
+DEPLOYMENT_FIELDS = (
+    "lineage",
+    "service_start",
+    "alarms",
+    "adaptations",
+    "_probation",
+    "tests",
+    "gradient_steps",
+    "_served_since_gate",
+    "shadow_since",
+    "detectors",
+    "served",
+)
 LOG_FIELDS = ("steps", "steps_by_role", "episodes")
 
 
@@ -43,8 +54,11 @@ def save(d: Deployment) -> None:
         "log": {k: getattr(log, k) for k in LOG_FIELDS},
         "recent": list(log._recent)[-keep:],
         "clock": clock,
-        "explore": {"steps": world.explored_steps, "rng": world._explore_rng.bit_generator.state,
-                    "space": world._explore_space.np_random.bit_generator.state},
+        "explore": {
+            "steps": world.explored_steps,
+            "rng": world._explore_rng.bit_generator.state,
+            "space": world._explore_space.np_random.bit_generator.state,
+        },
         "monitors_until": {v: m.fitted_until for v, m in d.members.items()},
         "shadow": None,
     }
@@ -61,8 +75,10 @@ def save(d: Deployment) -> None:
 def load(checkpoints: Path) -> dict[str, Any]:
     path = checkpoints / NAME
     if not path.is_file():
-        raise ConfigError(f"resume: {checkpoints.parent} has no checkpoints/{NAME} (the deployment stopped "
-                          "before its first snapshot); start it again")
+        raise ConfigError(
+            f"resume: {checkpoints.parent} has no checkpoints/{NAME} (the deployment stopped "
+            "before its first snapshot); start it again"
+        )
     try:
         with path.open("rb") as f:
             return pickle.load(f)

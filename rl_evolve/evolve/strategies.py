@@ -44,8 +44,16 @@ class Evolve(Static):
         if d.ev.shadow and d.shadow is None:  # (a resumed deployment has its own)
             champion = d.members[0].model
             check_can_shadow(champion, d.cfg.algo.name)
-            model, _ = agent_from(d.cfg, d.world, champion, "v0", plain_transfer(d.cfg), "shadow",
-                                  d.seeds.agent(0), buffer_size=int(d.ev.shadow_buffer))
+            model, _ = agent_from(
+                d.cfg,
+                d.world,
+                champion,
+                "v0",
+                plain_transfer(d.cfg),
+                "shadow",
+                d.seeds.agent(0),
+                buffer_size=int(d.ev.shadow_buffer),
+            )
             d.logger.offset = 0
             model.set_logger(d.logger)
             d.shadow = Shadow(model, d.ev.shadow_updates)  # type: ignore[arg-type]
@@ -133,15 +141,17 @@ class Continual:
         d.log_new_episodes()
 
     def run(self, d: Deployment, folder: Path) -> None:
-        model, callbacks = agent_from(d.cfg, d.world, d.members[0].model, "v0", plain_transfer(d.cfg),
-                                      "continual", d.seeds.agent(0))
+        model, callbacks = agent_from(
+            d.cfg, d.world, d.members[0].model, "v0", plain_transfer(d.cfg), "continual", d.seeds.agent(0)
+        )
         d.logger.offset = 0
         model.set_logger(d.logger)
         d.world.acting("adapt", 0)
         log, stop = EveryStep(lambda: self.after_episodes(d, model)), StopAtBudget(d.world, d.budget)
         start = d.world.steps
-        model.learn(d.budget - d.world.steps, callback=CallbackList([*callbacks, log, stop]),
-                    progress_bar=False)
+        model.learn(
+            d.budget - d.world.steps, callback=CallbackList([*callbacks, log, stop]), progress_bar=False
+        )
         d.world.after_learning()
         d.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = d.add(model, 0, "continual", [start, d.world.steps])
@@ -156,13 +166,26 @@ class ContinualRestart(Continual):
     def after_episodes(self, d: Deployment, model) -> None:
         for ep in d.log_new_episodes():
             if d.detectors["return"].update(ep.ret):
-                d.alarms.append({"step": ep.end_step, "episode": ep.index, "signal": "return",
-                                 "value": ep.ret})
+                d.alarms.append(
+                    {"step": ep.end_step, "episode": ep.index, "signal": "return", "value": ep.ret}
+                )
                 for optimizer in optimizers(model).values():
                     optimizer.state.clear()
-                d.adaptations.append({"step": ep.end_step, "champion": 0, "trigger": "alarm",
-                                      "restart": "optimiser state reset"})
+                d.adaptations.append(
+                    {
+                        "step": ep.end_step,
+                        "champion": 0,
+                        "trigger": "alarm",
+                        "restart": "optimiser state reset",
+                    }
+                )
 
 
-STRATEGIES = {"static": Static, "evolve": Evolve, "oracle": Oracle, "oracle_library": OracleLibrary,
-              "continual": Continual, "continual_restart": ContinualRestart}
+STRATEGIES = {
+    "static": Static,
+    "evolve": Evolve,
+    "oracle": Oracle,
+    "oracle_library": OracleLibrary,
+    "continual": Continual,
+    "continual_restart": ContinualRestart,
+}

@@ -86,8 +86,18 @@ class DeploymentLog(gym.Wrapper):
             self._estimates.append(float(np.mean(info["estimated_context"])))
         if terminated or truncated:
             estimate = float(np.mean(self._estimates)) if self._estimates else None
-            self.episodes.append(Episode(len(self.episodes), self.steps, self._ret, self._len, self.role,
-                                         self.version, self._dynamics, estimate))
+            self.episodes.append(
+                Episode(
+                    len(self.episodes),
+                    self.steps,
+                    self._ret,
+                    self._len,
+                    self.role,
+                    self.version,
+                    self._dynamics,
+                    estimate,
+                )
+            )
         return obs, reward, terminated, truncated, info
 
     @property
@@ -103,9 +113,11 @@ class DeploymentLog(gym.Wrapper):
         rows = [self._recent[i] for i in range(len(self._recent) - max(n, 0), len(self._recent))]
         if not rows:
             raise ValueError(f"no transitions since world step {since_step}")
-        return Transitions(np.stack([r[0] for r in rows]).astype(np.float32),
-                           np.stack([np.asarray(r[1]) for r in rows]),
-                           np.stack([r[2] for r in rows]).astype(np.float32))
+        return Transitions(
+            np.stack([r[0] for r in rows]).astype(np.float32),
+            np.stack([np.asarray(r[1]) for r in rows]),
+            np.stack([r[2] for r in rows]).astype(np.float32),
+        )
 
 
 # sees every transition ``play`` takes, as SB3's VecEnv gives it: (obs, action, new_obs, rewards,
@@ -121,9 +133,14 @@ class World:
     ``explored_steps``), so that what is learnt from service can see other actions."""
 
     def __init__(self, settings: dict[str, Any], seed: int, explore: float = 0.0):
-        self.vec_env = make_vec_env(partial(make_env, settings), n_envs=1, seed=seed,
-                                    vec_env_cls=DummyVecEnv, wrapper_class=DeploymentLog,
-                                    wrapper_kwargs={"seed": seed})
+        self.vec_env = make_vec_env(
+            partial(make_env, settings),
+            n_envs=1,
+            seed=seed,
+            vec_env_cls=DummyVecEnv,
+            wrapper_class=DeploymentLog,
+            wrapper_kwargs={"seed": seed},
+        )
         self.log: DeploymentLog = self.vec_env.envs[0]  # type: ignore[attr-defined,assignment]
         self._obs = self.vec_env.reset()
         self.observers: list[Observer] = []
@@ -148,16 +165,24 @@ class World:
     def acting(self, role: str, version: int) -> None:
         self.log.role, self.log.version = role, version
 
-    def play(self, model: BaseAlgorithm, episodes: int, role: str, version: int, budget: int,
-             deterministic: bool = True) -> list[Episode]:
+    def play(
+        self,
+        model: BaseAlgorithm,
+        episodes: int,
+        role: str,
+        version: int,
+        budget: int,
+        deterministic: bool = True,
+    ) -> list[Episode]:
         """``model`` acts for ``episodes`` whole episodes, or until the world's ``budget`` of
         steps is spent; returns the episodes it finished."""
         self.acting(role, version)
         first = len(self.log.episodes)
         state, starts = None, np.ones(1, dtype=bool)  # a recurrent policy's memory, reset per episode
         while len(self.log.episodes) - first < episodes and self.log.steps < budget:
-            action, state = model.predict(self._obs, state=state, episode_start=starts,
-                                          deterministic=deterministic)
+            action, state = model.predict(
+                self._obs, state=state, episode_start=starts, deterministic=deterministic
+            )
             if role == "serve" and self.explore > 0 and self._explore_rng.random() < self.explore:
                 action = np.array([self._explore_space.sample()])
                 self.explored_steps += 1

@@ -50,21 +50,44 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     (at its smallest priority). ``beta`` is set by the algorithm as training progresses.
     """
 
-    def __init__(self, buffer_size: int, observation_space: spaces.Space, action_space: spaces.Space,
-                 device: th.device | str = "auto", n_envs: int = 1,
-                 optimize_memory_usage: bool = False, handle_timeout_termination: bool = True,
-                 alpha: float = 0.6, beta0: float = 0.4, eps: float = 1e-6, seed: int | None = None):
+    def __init__(
+        self,
+        buffer_size: int,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        device: th.device | str = "auto",
+        n_envs: int = 1,
+        optimize_memory_usage: bool = False,
+        handle_timeout_termination: bool = True,
+        alpha: float = 0.6,
+        beta0: float = 0.4,
+        eps: float = 1e-6,
+        seed: int | None = None,
+    ):
         check_per_parameters(alpha, beta0, eps)
-        super().__init__(buffer_size, observation_space, action_space, device, n_envs=n_envs,
-                         optimize_memory_usage=optimize_memory_usage,
-                         handle_timeout_termination=handle_timeout_termination)
+        super().__init__(
+            buffer_size,
+            observation_space,
+            action_space,
+            device,
+            n_envs=n_envs,
+            optimize_memory_usage=optimize_memory_usage,
+            handle_timeout_termination=handle_timeout_termination,
+        )
         self.alpha, self.beta0, self.beta, self.eps = alpha, beta0, beta0, eps
         self.tree = SumTree(self.buffer_size * self.n_envs)
         self.max_priority = 1.0  # of |TD error| + eps, before the exponent
         self.rng = np.random.default_rng(seed)
 
-    def add(self, obs: np.ndarray, next_obs: np.ndarray, action: np.ndarray, reward: np.ndarray,
-            done: np.ndarray, infos: list[dict[str, Any]]) -> None:
+    def add(
+        self,
+        obs: np.ndarray,
+        next_obs: np.ndarray,
+        action: np.ndarray,
+        reward: np.ndarray,
+        done: np.ndarray,
+        infos: list[dict[str, Any]],
+    ) -> None:
         slots = self.pos * self.n_envs + np.arange(self.n_envs)
         super().add(obs, next_obs, action, reward, done, infos)
         self.tree.update(slots, np.full(self.n_envs, self.max_priority**self.alpha))
@@ -76,8 +99,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         # cancel, and the tree stores p^alpha.
         weights = ((self.tree.leaves[slots] / self.tree.min) ** -self.beta).astype(np.float32)
         data = self._samples_at(positions, env_indices, env)
-        return PrioritizedReplayBufferSamples(*data, weights=self.to_torch(weights.reshape(-1, 1)),
-                                              indices=slots)
+        return PrioritizedReplayBufferSamples(
+            *data, weights=self.to_torch(weights.reshape(-1, 1)), indices=slots
+        )
 
     def anneal_beta(self, progress: float) -> None:
         """``beta`` linearly from ``beta0`` (progress 0) to 1 (progress 1)."""
@@ -89,8 +113,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self.max_priority = max(self.max_priority, float(priorities.max()))
         self.tree.update(indices, priorities**self.alpha)
 
-    def _samples_at(self, positions: np.ndarray, env_indices: np.ndarray,
-                    env: VecNormalize | None) -> tuple[th.Tensor, ...]:
+    def _samples_at(
+        self, positions: np.ndarray, env_indices: np.ndarray, env: VecNormalize | None
+    ) -> tuple[th.Tensor, ...]:
         """SB3's ``_get_samples`` for given env indices (SB3 draws them at random)."""
         if self.optimize_memory_usage:
             next_obs = self.observations[(positions + 1) % self.buffer_size, env_indices, :]
@@ -100,8 +125,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             self._normalize_obs(self.observations[positions, env_indices, :], env),
             self.actions[positions, env_indices, :],
             self._normalize_obs(next_obs, env),
-            (self.dones[positions, env_indices]
-             * (1 - self.timeouts[positions, env_indices])).reshape(-1, 1),
+            (self.dones[positions, env_indices] * (1 - self.timeouts[positions, env_indices])).reshape(-1, 1),
             self._normalize_reward(self.rewards[positions, env_indices].reshape(-1, 1), env),
         )
         return (*map(self.to_torch, data), None)

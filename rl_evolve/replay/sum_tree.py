@@ -20,8 +20,16 @@ FAN_OUT = 32
 
 
 @numba.njit(cache=True, nogil=True)
-def _update(sums: np.ndarray, mins: np.ndarray, offsets: np.ndarray, fan_out: int,
-            indices: np.ndarray, priorities: np.ndarray, stamps: np.ndarray, call: int) -> None:
+def _update(
+    sums: np.ndarray,
+    mins: np.ndarray,
+    offsets: np.ndarray,
+    fan_out: int,
+    indices: np.ndarray,
+    priorities: np.ndarray,
+    stamps: np.ndarray,
+    call: int,
+) -> None:
     depth = len(offsets) - 1
     leaves = offsets[depth]
     nodes = indices.copy()
@@ -88,7 +96,7 @@ class SumTree:
         self._calls = 0
 
     def _level(self, values: np.ndarray, depth: int) -> np.ndarray:
-        return values[self._offsets[depth]: self._offsets[depth] + self.fan_out**depth]
+        return values[self._offsets[depth] : self._offsets[depth] + self.fan_out**depth]
 
     @property
     def depth(self) -> int:
@@ -96,7 +104,7 @@ class SumTree:
 
     @property
     def leaves(self) -> np.ndarray:
-        return self._sums[self._offsets[-1]:][: self.capacity]
+        return self._sums[self._offsets[-1] :][: self.capacity]
 
     @property
     def total(self) -> float:
@@ -114,8 +122,16 @@ class SumTree:
         if len(indices) and (indices.min() < 0 or indices.max() >= self.capacity):
             raise IndexError(f"leaf index out of range [0, {self.capacity})")
         self._calls += 1
-        _update(self._sums, self._mins, self._offsets, self.fan_out, indices,
-                np.asarray(priorities, dtype=np.float64).reshape(-1), self._stamps, self._calls)
+        _update(
+            self._sums,
+            self._mins,
+            self._offsets,
+            self.fan_out,
+            indices,
+            np.asarray(priorities, dtype=np.float64).reshape(-1),
+            self._stamps,
+            self._calls,
+        )
 
     def find(self, targets: np.ndarray) -> np.ndarray:
         """For each target in [0, total), the leaf whose cumulative-sum interval holds it."""
@@ -133,8 +149,10 @@ class SumTree:
         """Asserts that every inner node equals the sum (and min) of its children."""
         for depth in range(self.depth):
             children = self._level(self._sums, depth + 1).reshape(-1, self.fan_out)
-            np.testing.assert_allclose(self._level(self._sums, depth), children.sum(axis=1),
-                                       rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(
+                self._level(self._sums, depth), children.sum(axis=1), rtol=1e-9, atol=1e-12
+            )
             np.testing.assert_array_equal(
                 self._level(self._mins, depth),
-                self._level(self._mins, depth + 1).reshape(-1, self.fan_out).min(axis=1))
+                self._level(self._mins, depth + 1).reshape(-1, self.fan_out).min(axis=1),
+            )

@@ -47,8 +47,9 @@ def report(roots: list[Path], out: Path) -> tuple[dict[str, Any], str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="rl-evolve-report", description=__doc__.split("\n\n")[0])
     parser.add_argument("roots", nargs="+", type=Path, help="folders holding run folders (any depth)")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="folder for report.md, report.json, CSVs, PNGs")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="folder for report.md, report.json, CSVs, PNGs"
+    )
     args = parser.parse_args(argv)
     missing = [str(r) for r in args.roots if not r.is_dir()]
     if missing:
@@ -68,8 +69,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def evolve_report(argv: list[str] | None = None) -> None:
     """``rl-evolve-evolve-report``, kept for one release: says where it went, then runs it."""
-    print("rl-evolve-evolve-report is deprecated: its tables are the evolve section of "
-          "rl-evolve-report <folders> --out <folder>", file=sys.stderr)
+    print(
+        "rl-evolve-evolve-report is deprecated: its tables are the evolve section of "
+        "rl-evolve-report <folders> --out <folder>",
+        file=sys.stderr,
+    )
     main(argv)
 
 

@@ -50,8 +50,14 @@ def profiles(report: dict[str, Any], path: Path) -> None:
         p = report["profiles"][name]
         ax.plot(taus, p["fraction"], color=color, label=name)
         ax.fill_between(taus, p["low"], p["high"], color=color, alpha=0.2)
-    _save(fig, ax, path, xlabel="score threshold" + (" (normalised)" if report["normalised"] else ""),
-          ylabel="fraction of runs above", title="performance profiles (95% bands)")
+    _save(
+        fig,
+        ax,
+        path,
+        xlabel="score threshold" + (" (normalised)" if report["normalised"] else ""),
+        ylabel="fraction of runs above",
+        title="performance profiles (95% bands)",
+    )
 
 
 def curves(report: dict[str, Any], path: Path) -> None:
@@ -62,9 +68,14 @@ def curves(report: dict[str, Any], path: Path) -> None:
             continue
         ax.plot(c["steps"], c["iqm"], color=color, label=f"{name} ({report['groups'][name]['runs']} runs)")
         ax.fill_between(c["steps"], c["low"], c["high"], color=color, alpha=0.2)
-    _save(fig, ax, path, xlabel="environment steps",
-          ylabel="IQM of " + ("normalised " if report["normalised"] else "") + "evaluation return",
-          title="sample efficiency (IQM over runs, 95% band)")
+    _save(
+        fig,
+        ax,
+        path,
+        xlabel="environment steps",
+        ylabel="IQM of " + ("normalised " if report["normalised"] else "") + "evaluation return",
+        title="sample efficiency (IQM over runs, 95% band)",
+    )
 
 
 def tensorboard(report: dict[str, Any], folder: Path) -> None:

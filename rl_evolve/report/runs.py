@@ -65,8 +65,11 @@ def _env_node(folder: RunFolder) -> dict[str, Any]:
     shipped = resources.files(CONF_PACKAGE) / "env" / f"{env.get('name')}.yaml"
     if "random_return" not in env and shipped.is_file():
         table = yaml.safe_load(shipped.read_text()) or {}
-        env = {**env, "random_return": table.get("random_return"),
-               "reference_return": table.get("reference_return")}
+        env = {
+            **env,
+            "random_return": table.get("random_return"),
+            "reference_return": table.get("reference_return"),
+        }
     return env
 
 
@@ -77,9 +80,16 @@ def load_train_run(root: Path, summary: dict[str, Any]) -> Run | None:
         return None
     data = np.load(folder.evaluations)
     env = _env_node(folder)
-    return Run(root, summary, _overrides(folder), summary.get("env") or env.get("name", "?"),
-               data["timesteps"].astype(int), data["results"].mean(axis=1),
-               env.get("random_return"), env.get("reference_return"))
+    return Run(
+        root,
+        summary,
+        _overrides(folder),
+        summary.get("env") or env.get("name", "?"),
+        data["timesteps"].astype(int),
+        data["results"].mean(axis=1),
+        env.get("random_return"),
+        env.get("reference_return"),
+    )
 
 
 def group(runs: list[Run]) -> dict[str, list[Run]]:

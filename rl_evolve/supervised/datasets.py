@@ -19,8 +19,18 @@ from sklearn.model_selection import train_test_split
 
 from rl_evolve.errors import ConfigError, invalid_choice
 
-FASHION_CLASSES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
-                   "bag", "ankle boot"]
+FASHION_CLASSES = [
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
+]
 
 
 @dataclass
@@ -56,7 +66,7 @@ def read_idx(path: Path) -> np.ndarray:
     with opener(path, "rb") as f:
         data = f.read()
     n_dims = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(n_dims))
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * n_dims).reshape(shape)
 
 
@@ -65,15 +75,19 @@ def load_fashion_mnist(root: str) -> Dataset:
     folder = Path(root)
     parts = []
     for prefix in ("train", "t10k"):
-        found = [folder / f"{prefix}-{kind}-idx{d}-ubyte{ext}" for kind, d in (("images", 3), ("labels", 1))
-                 for ext in (".gz", "")]
+        found = [
+            folder / f"{prefix}-{kind}-idx{d}-ubyte{ext}"
+            for kind, d in (("images", 3), ("labels", 1))
+            for ext in (".gz", "")
+        ]
         images = next((p for p in found[:2] if p.is_file()), None)
         labels = next((p for p in found[2:] if p.is_file()), None)
         if images is None or labels is None:
             raise ConfigError(
                 f"data.root '{root}' has no Fashion-MNIST IDX files ({prefix}-images-idx3-ubyte.gz); "
                 "install them with 'apt-get install dataset-fashion-mnist' "
-                "(they land in /usr/share/datasets/fashion-mnist) or set data.root")
+                "(they land in /usr/share/datasets/fashion-mnist) or set data.root"
+            )
         parts.append((read_idx(images), read_idx(labels)))
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts]).astype(np.int64)
@@ -114,9 +128,10 @@ def synthetic_images(n: int = 600, n_classes: int = 3, seed: int = 0) -> Dataset
     images = rng.normal(0.1, 0.1, (n, 1, 28, 28)).astype(np.float32)
     for i, label in enumerate(labels):
         r, c = 2 + 6 * label, 18 - 6 * label
-        images[i, 0, r: r + 8, c: c + 8] += 0.8
-    return Dataset("image", np.clip(images, 0, 1), labels.astype(np.int64),
-                   [f"class{k}" for k in range(n_classes)])
+        images[i, 0, r : r + 8, c : c + 8] += 0.8
+    return Dataset(
+        "image", np.clip(images, 0, 1), labels.astype(np.int64), [f"class{k}" for k in range(n_classes)]
+    )
 
 
 def synthetic_texts(n: int = 600, n_classes: int = 3, seed: int = 0) -> Dataset:
@@ -148,14 +163,17 @@ def load_dataset(data_cfg) -> Dataset:
     return LOADERS[data_cfg.name](data_cfg)
 
 
-def split_indices(labels: np.ndarray, val_fraction: float, test_fraction: float,
-                  seed: int, test_seed: int = 0) -> dict[str, np.ndarray]:
+def split_indices(
+    labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int, test_seed: int = 0
+) -> dict[str, np.ndarray]:
     """Stratified train / validation / test indices. The test set depends on ``test_seed``
     alone, so every run seed (and any tuning) is measured on the same held-out examples;
     ``seed`` picks the train / validation split of the rest."""
     everything = np.arange(len(labels))
-    rest, test = train_test_split(everything, test_size=test_fraction, random_state=test_seed,
-                                  stratify=labels)
-    train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction),
-                                  random_state=seed, stratify=labels[rest])
+    rest, test = train_test_split(
+        everything, test_size=test_fraction, random_state=test_seed, stratify=labels
+    )
+    train, val = train_test_split(
+        rest, test_size=val_fraction / (1 - test_fraction), random_state=seed, stratify=labels[rest]
+    )
     return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}

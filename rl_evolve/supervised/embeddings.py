@@ -15,8 +15,9 @@ from scipy.sparse.linalg import svds
 DENSE_SVD_MAX = 1000  # vocabulary sizes up to this use a full dense SVD
 
 
-def cooccurrence_counts(documents: Sequence[Sequence[int]], vocab_size: int,
-                        window: int) -> sparse.csr_matrix:
+def cooccurrence_counts(
+    documents: Sequence[Sequence[int]], vocab_size: int, window: int
+) -> sparse.csr_matrix:
     """Symmetric counts of token pairs at most ``window`` positions apart, within a document."""
     rows, cols = [], []
     for ids in documents:
@@ -44,8 +45,9 @@ def ppmi(counts: sparse.csr_matrix, context_smoothing: float = 0.75) -> sparse.c
     return sparse.csr_matrix((pmi[keep], (counts.row[keep], counts.col[keep])), shape=counts.shape)
 
 
-def cooccurrence_embeddings(documents: Sequence[Sequence[int]], vocab_size: int, dim: int,
-                            window: int = 5, seed: int = 0) -> torch.Tensor:
+def cooccurrence_embeddings(
+    documents: Sequence[Sequence[int]], vocab_size: int, dim: int, window: int = 5, seed: int = 0
+) -> torch.Tensor:
     """A (vocab_size, dim) table: rows of U * sqrt(S) from the PPMI matrix's top ``dim``
     singular vectors, scaled to unit standard deviation (the scale of ``nn.Embedding``'s
     initialisation). Ids 0 and 1 (padding, unknown) get zero rows."""

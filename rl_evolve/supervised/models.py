@@ -14,18 +14,33 @@ from rl_evolve.config.schema import Pooling
 class CNN(nn.Module):
     """Convolution blocks (conv, ReLU, 2x2 max-pool) and a fully connected head."""
 
-    def __init__(self, in_shape: Sequence[int], n_classes: int, channels: Sequence[int] = (32, 64),
-                 kernel_size: int = 3, hidden: int = 128, dropout: float = 0.25):
+    def __init__(
+        self,
+        in_shape: Sequence[int],
+        n_classes: int,
+        channels: Sequence[int] = (32, 64),
+        kernel_size: int = 3,
+        hidden: int = 128,
+        dropout: float = 0.25,
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         c_in, (_, h, w) = in_shape[0], in_shape
         for c_out in channels:
-            layers += [nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2), nn.ReLU(),
-                       nn.MaxPool2d(2)]
+            layers += [
+                nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
             c_in, h, w = c_out, h // 2, w // 2
         self.trunk = nn.Sequential(*layers, nn.Flatten())
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c_in * h * w, hidden), nn.ReLU(),
-                                  nn.Dropout(dropout), nn.Linear(hidden, n_classes))
+        self.head = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(c_in * h * w, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_classes),
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(images))
@@ -63,16 +78,26 @@ class LengthAwareLSTM(nn.Module):
     over packed sequences instead (the reference the tests compare with).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bidirectional: bool = True, dropout: float = 0.0, packed: bool = False):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.0,
+        packed: bool = False,
+    ):
         super().__init__()
         directions = 2 if bidirectional else 1
         self.packed = packed
         self.output_size = directions * hidden_size
         self.layers = nn.ModuleList(
-            nn.ModuleList(nn.LSTM(input_size if layer == 0 else self.output_size, hidden_size,
-                                  batch_first=True) for _ in range(directions))
-            for layer in range(num_layers))
+            nn.ModuleList(
+                nn.LSTM(input_size if layer == 0 else self.output_size, hidden_size, batch_first=True)
+                for _ in range(directions)
+            )
+            for layer in range(num_layers)
+        )
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -114,18 +139,28 @@ class LSTMClassifier(nn.Module):
     ``LengthAwareLSTM``); both give the same outputs.
     """
 
-    def __init__(self, vocab_size: int, n_classes: int, embedding_dim: int = 100,
-                 hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True,
-                 dropout: float = 0.2, pooling: str = "last", word_dropout: float = 0.0,
-                 packed: bool = False):
+    def __init__(
+        self,
+        vocab_size: int,
+        n_classes: int,
+        embedding_dim: int = 100,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.2,
+        pooling: str = "last",
+        word_dropout: float = 0.0,
+        packed: bool = False,
+    ):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got '{pooling}'")
         self.pooling = pooling
         self.word_dropout = word_dropout
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-        self.lstm = LengthAwareLSTM(embedding_dim, hidden_size, num_layers, bidirectional,
-                                    dropout=dropout, packed=packed)
+        self.lstm = LengthAwareLSTM(
+            embedding_dim, hidden_size, num_layers, bidirectional, dropout=dropout, packed=packed
+        )
         self.dropout = nn.Dropout(dropout)
         features = self.lstm.output_size * (2 if pooling == "mean_max" else 1)
         self.head = nn.Linear(features, n_classes)
@@ -157,5 +192,6 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     theta[:, 0, 2] = -2.0 * shifts[:, 0] / w
     theta[:, 1, 2] = -2.0 * shifts[:, 1] / h
     grid = torch.nn.functional.affine_grid(theta.to(images.device), list(images.shape), align_corners=False)
-    return torch.nn.functional.grid_sample(images, grid, mode="nearest", padding_mode="zeros",
-                                           align_corners=False)
+    return torch.nn.functional.grid_sample(
+        images, grid, mode="nearest", padding_mode="zeros", align_corners=False
+    )

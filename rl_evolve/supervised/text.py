@@ -26,8 +26,9 @@ class Vocabulary:
     max_length: int = 400
 
     @classmethod
-    def build(cls, texts: Iterable[str], max_size: int = 20_000, min_freq: int = 1,
-              max_length: int = 400) -> Vocabulary:
+    def build(
+        cls, texts: Iterable[str], max_size: int = 20_000, min_freq: int = 1, max_length: int = 400
+    ) -> Vocabulary:
         counts = Counter(token for text in texts for token in tokenize(text))
         ranked = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
         return cls([PAD, UNK, *ranked[: max(max_size - 2, 0)]], max_length)
@@ -64,8 +65,9 @@ class Vocabulary:
         return cls(list(state["tokens"]), int(state["max_length"]))
 
 
-def reindex_rows(table: torch.Tensor, source: Vocabulary, vocab: Vocabulary,
-                 fill: torch.Tensor) -> torch.Tensor:
+def reindex_rows(
+    table: torch.Tensor, source: Vocabulary, vocab: Vocabulary, fill: torch.Tensor
+) -> torch.Tensor:
     """A per-token table of ``source``'s (an embedding, or its Fisher) re-indexed by ``vocab``: a
     token both know gets its source row, any other keeps its row of ``fill``."""
     shared = [(i, source._ids[t]) for i, t in enumerate(vocab.tokens) if t in source._ids]

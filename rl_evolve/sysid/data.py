@@ -36,17 +36,21 @@ class Episodes:
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         lengths = np.array([len(r) for r in self.rows])
-        np.savez_compressed(folder / "dataset.npz", rows=np.concatenate(self.rows), lengths=lengths,
-                            params=self.params)
-        (folder / "provenance.json").write_text(json.dumps({**self.provenance, "names": self.names,
-                                                            "episodes": len(self.rows)}, indent=2))
+        np.savez_compressed(
+            folder / "dataset.npz", rows=np.concatenate(self.rows), lengths=lengths, params=self.params
+        )
+        (folder / "provenance.json").write_text(
+            json.dumps({**self.provenance, "names": self.names, "episodes": len(self.rows)}, indent=2)
+        )
 
     @classmethod
     def load(cls, folder: Path) -> Episodes:
         data, meta = folder / "dataset.npz", folder / "provenance.json"
         if not data.is_file() or not meta.is_file():
-            raise ConfigError(f"'{folder}' holds no collected trajectories (dataset.npz and provenance.json "
-                              f"from task=collect)")
+            raise ConfigError(
+                f"'{folder}' holds no collected trajectories (dataset.npz and provenance.json "
+                f"from task=collect)"
+            )
         try:
             arrays = np.load(data)
             provenance = json.loads(meta.read_text())
@@ -56,8 +60,14 @@ class Episodes:
         return cls(list(rows), arrays["params"], list(provenance["names"]), provenance)
 
 
-def collect(env: gym.Env, names: Sequence[str], episodes: int, seed: int,
-            act: Callable[[np.ndarray], Any] | None = None, progress: bool = True) -> Episodes:
+def collect(
+    env: gym.Env,
+    names: Sequence[str],
+    episodes: int,
+    seed: int,
+    act: Callable[[np.ndarray], Any] | None = None,
+    progress: bool = True,
+) -> Episodes:
     """``episodes`` episodes of ``env`` (a ``DynamicsWrapper`` drawing its physics per episode),
     acted by ``act(observation)`` or uniformly at random."""
     env.action_space.seed(seed)
@@ -87,13 +97,14 @@ def windows(rows: np.ndarray, window: int) -> np.ndarray:
     return padded[index]
 
 
-def window_dataset(data: Episodes, episodes: np.ndarray, window: int,
-                   min_history: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def window_dataset(
+    data: Episodes, episodes: np.ndarray, window: int, min_history: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Windows and targets (each episode's parameters, one per step) of ``episodes``; steps with
     fewer than ``min_history`` rows behind them are left out."""
     inputs, targets = [], []
     for i in episodes:
-        w = windows(data.rows[i], window)[min_history - 1:]
+        w = windows(data.rows[i], window)[min_history - 1 :]
         inputs.append(w)
         targets.append(np.repeat(data.params[i][None, :], len(w), axis=0))
     return np.concatenate(inputs), np.concatenate(targets)

@@ -43,8 +43,14 @@ class Identifier(nn.Module):
             self.head = nn.Linear(shape.hidden, n)
         elif shape.kind == "mlp":
             h = shape.hidden
-            self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(shape.width * shape.window, h), nn.ReLU(),
-                                     nn.Linear(h, h), nn.ReLU(), nn.Linear(h, n))
+            self.mlp = nn.Sequential(
+                nn.Flatten(),
+                nn.Linear(shape.width * shape.window, h),
+                nn.ReLU(),
+                nn.Linear(h, h),
+                nn.ReLU(),
+                nn.Linear(h, n),
+            )
         else:
             raise ConfigError(f"sysid.model must be lstm or mlp, got '{shape.kind}'")
 
@@ -91,7 +97,15 @@ def load_identifier(source: str | Path) -> Identifier:
     if "shape" not in state:
         raise ConfigError(f"'{source}' is not an identifier (task=identify writes identifier.pt)")
     shape = state["shape"]
-    model = Identifier(Shape(**{**shape, "names": tuple(shape["names"]), "low": tuple(shape["low"]),
-                                "high": tuple(shape["high"])}))
+    model = Identifier(
+        Shape(
+            **{
+                **shape,
+                "names": tuple(shape["names"]),
+                "low": tuple(shape["low"]),
+                "high": tuple(shape["high"]),
+            }
+        )
+    )
     model.load_state_dict(state["model"])
     return model.eval()

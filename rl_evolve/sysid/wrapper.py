@@ -23,13 +23,17 @@ class EstimatedContext(gym.Wrapper):
             raise ConfigError(f"env.observe_estimated needs a flat Box observation space, not {space}")
         width = space.shape[0] + action_width(env.action_space)
         if width != shape.width:
-            raise ConfigError(f"the identifier reads rows of {shape.width} values (observation and action), "
-                              f"this env gives {width}: it was trained on another env")
+            raise ConfigError(
+                f"the identifier reads rows of {shape.width} values (observation and action), "
+                f"this env gives {width}: it was trained on another env"
+            )
         self.identifier = identifier.eval()
         n = len(shape.names)
-        self.observation_space = gym.spaces.Box(np.concatenate([space.low, np.zeros(n, space.dtype)]),
-                                                np.concatenate([space.high, np.ones(n, space.dtype)]),
-                                                dtype=space.dtype)
+        self.observation_space = gym.spaces.Box(
+            np.concatenate([space.low, np.zeros(n, space.dtype)]),
+            np.concatenate([space.high, np.ones(n, space.dtype)]),
+            dtype=space.dtype,
+        )
         # the episode's last rows, newest last, zeros before its first (as the identifier trained)
         self._window = np.zeros((1, shape.window, shape.width), dtype=np.float32)
         self._obs_width = space.shape[0]
@@ -37,11 +41,12 @@ class EstimatedContext(gym.Wrapper):
     def _observe(self, obs: np.ndarray, previous: np.ndarray, info: dict) -> np.ndarray:
         window = self._window[0]
         window[:-1] = window[1:]
-        window[-1, :self._obs_width] = np.asarray(obs).reshape(-1)
-        window[-1, self._obs_width:] = previous
+        window[-1, : self._obs_width] = np.asarray(obs).reshape(-1)
+        window[-1, self._obs_width :] = previous
         estimate = self.identifier.estimate(self._window)[0]
-        info["estimated_dynamics"] = dict(zip(self.identifier.shape.names,
-                                              self.identifier.unscale(estimate).tolist(), strict=True))
+        info["estimated_dynamics"] = dict(
+            zip(self.identifier.shape.names, self.identifier.unscale(estimate).tolist(), strict=True)
+        )
         info["estimated_context"] = estimate.tolist()  # on the [0, 1] scale of the observation
         return np.concatenate([obs, estimate.astype(obs.dtype)])
 

@@ -44,8 +44,9 @@ class Task:
     def check(self) -> None:
         """Every ``ConfigError`` that can be found before anything is built."""
         if self.resumed and not self.resumable:
-            raise ConfigError(f"resume= continues train, supervised and evolve runs only; start the "
-                              f"{self.name} run again")
+            raise ConfigError(
+                f"resume= continues train, supervised and evolve runs only; start the {self.name} run again"
+            )
 
     def build(self) -> None:
         """Envs, models, datasets (may still raise ``ConfigError``: no run folder is kept)."""
@@ -141,9 +142,15 @@ class RLTask(Task):
         cfg = self.cfg
         algo = OmegaConf.to_container(cfg.algo, resolve=True)
         flat = {f"algo.{k}": v for k, v in algo.items() if k != "extra"}  # type: ignore[union-attr]
-        flat.update(env=cfg.env.name, seed=cfg.seed, total_timesteps=cfg.total_timesteps,
-                    n_envs=cfg.n_envs, replay=cfg.replay.name, dynamics=cfg.dynamics.name,
-                    torch_threads=torch.get_num_threads())
+        flat.update(
+            env=cfg.env.name,
+            seed=cfg.seed,
+            total_timesteps=cfg.total_timesteps,
+            n_envs=cfg.n_envs,
+            replay=cfg.replay.name,
+            dynamics=cfg.dynamics.name,
+            torch_threads=torch.get_num_threads(),
+        )
         flat = {k: v for k, v in flat.items() if v is not None}
         from rl_evolve.env_factory import env_settings
 

@@ -29,8 +29,10 @@ def randomised(cfg) -> list[str]:
     """The parameters the schedule draws per episode (what an identifier can learn)."""
     ranges = cfg.dynamics.get("ranges") if cfg.dynamics is not None else None
     if not ranges:
-        raise ConfigError("task=collect draws the physics per episode: dynamics=random "
-                          "'+dynamics.ranges.<param>=[low,high]'")
+        raise ConfigError(
+            "task=collect draws the physics per episode: dynamics=random "
+            "'+dynamics.ranges.<param>=[low,high]'"
+        )
     return list(flatten(OmegaConf.to_container(ranges, resolve=True)))  # type: ignore[arg-type]
 
 
@@ -71,8 +73,10 @@ class Collect(Task):
         if run_cfg is None:
             raise ConfigError(f"sysid.policy '{source}' must be a run folder (its config names its algo)")
         if RunFolder(source).last_normalization.is_file():
-            raise ConfigError(f"sysid.policy '{source}' acts through VecNormalize statistics; collect with a "
-                              f"policy trained without normalize")
+            raise ConfigError(
+                f"sysid.policy '{source}' acts through VecNormalize statistics; collect with a "
+                f"policy trained without normalize"
+            )
         with warnings.catch_warnings():  # SB3's mini-batch advice concerns training, not acting
             warnings.simplefilter("ignore", UserWarning)
             model = build_agent(run_cfg, make_vec_env(lambda: make_env(self.settings), n_envs=1))
@@ -81,23 +85,37 @@ class Collect(Task):
         return lambda obs: model.predict(obs, deterministic=deterministic)[0]
 
     def identity(self) -> dict[str, Any]:
-        return {"env": self.cfg.env.name, "env_id": self.cfg.env.id, "parameters": self.names,
-                "policy": self.cfg.sysid.policy or "uniform random"}
+        return {
+            "env": self.cfg.env.name,
+            "env_id": self.cfg.env.id,
+            "parameters": self.names,
+            "policy": self.cfg.sysid.policy or "uniform random",
+        }
 
     def hparams(self) -> dict[str, Any]:
         return {"seed": self.cfg.seed, "env": self.cfg.env.name, "episodes": self.cfg.sysid.episodes}
 
     def work(self) -> None:
         cfg = self.cfg
-        self.data = collect(self.env, self.names, cfg.sysid.episodes, self.seeds.train, self.act,
-                            show_progress_bar(cfg.progress_bar))
+        self.data = collect(
+            self.env,
+            self.names,
+            cfg.sysid.episodes,
+            self.seeds.train,
+            self.act,
+            show_progress_bar(cfg.progress_bar),
+        )
         self.data.provenance = {
-            "env": cfg.env.name, "env_id": cfg.env.id, "seed": cfg.seed,
+            "env": cfg.env.name,
+            "env_id": cfg.env.id,
+            "seed": cfg.seed,
             "dynamics_spec": self.settings["dynamics_spec"],
             "schedule": OmegaConf.to_container(cfg.dynamics, resolve=True),
             "fixed": OmegaConf.to_container(cfg.env.dynamics, resolve=True),
-            "policy": cfg.sysid.policy or "uniform random", "deterministic": bool(cfg.sysid.deterministic),
-            "git_revision": git_revision()}
+            "policy": cfg.sysid.policy or "uniform random",
+            "deterministic": bool(cfg.sysid.deterministic),
+            "git_revision": git_revision(),
+        }
         self.data.save(self.folder.root)
 
     def results(self) -> dict[str, Any]:

@@ -90,41 +90,71 @@ class Evaluate(RLTask):
 
     def identity(self) -> dict[str, Any]:
         cfg = self.cfg
-        return {"source": str(cfg.source), "algo": cfg.algo.name, "env": cfg.env.name, "env_id": cfg.env.id,
-                "dynamics": self.changed, "deterministic": cfg.eval.deterministic}
+        return {
+            "source": str(cfg.source),
+            "algo": cfg.algo.name,
+            "env": cfg.env.name,
+            "env_id": cfg.env.id,
+            "dynamics": self.changed,
+            "deterministic": cfg.eval.deterministic,
+        }
 
     def hparams(self) -> dict[str, Any]:
-        return {"source": str(self.cfg.source), "algo": self.cfg.algo.name, "env": self.cfg.env.name,
-                "seed": self.cfg.seed, **{f"eval.dynamics.{k}": v for k, v in self.changed.items()}}
+        return {
+            "source": str(self.cfg.source),
+            "algo": self.cfg.algo.name,
+            "env": self.cfg.env.name,
+            "seed": self.cfg.seed,
+            **{f"eval.dynamics.{k}": v for k, v in self.changed.items()},
+        }
 
     def work(self) -> None:
         cfg, root = self.cfg, self.folder.root
-        self.returns, lengths = evaluate_policy(self.model, self.env, n_eval_episodes=cfg.eval.n_episodes,
-                                                deterministic=cfg.eval.deterministic,
-                                                return_episode_rewards=True)
+        self.returns, lengths = evaluate_policy(
+            self.model,
+            self.env,
+            n_eval_episodes=cfg.eval.n_episodes,
+            deterministic=cfg.eval.deterministic,
+            return_episode_rewards=True,
+        )
         with open(root / "episodes.csv", "w", newline="") as f:
-            csv.writer(f).writerows([["episode", "return", "length"],
-                                     *([i, r, n] for i, (r, n) in enumerate(zip(self.returns, lengths,
-                                                                               strict=True)))])
+            csv.writer(f).writerows(
+                [
+                    ["episode", "return", "length"],
+                    *([i, r, n] for i, (r, n) in enumerate(zip(self.returns, lengths, strict=True))),
+                ]
+            )
         self.fields: dict[str, Any] = {}
         if self.grid:
             self.fields["grid"] = self._grid()
         if cfg.eval.video:
-            files = video.record(self.model, self.settings, root / "videos", cfg.eval.video_episodes,
-                                 cfg.eval.deterministic, self.seeds.eval,
-                                 self.env.normalize_obs if self.stats is not None else None)
+            files = video.record(
+                self.model,
+                self.settings,
+                root / "videos",
+                cfg.eval.video_episodes,
+                cfg.eval.deterministic,
+                self.seeds.eval,
+                self.env.normalize_obs if self.stats is not None else None,
+            )
             self.fields["videos"] = [str(p.relative_to(root)) for p in files]
 
     def results(self) -> dict[str, Any]:
-        return {"mean_return": self.score(), "std_return": float(np.std(self.returns)),
-                "n_episodes": len(self.returns), **self.fields}
+        return {
+            "mean_return": self.score(),
+            "std_return": float(np.std(self.returns)),
+            "n_episodes": len(self.returns),
+            **self.fields,
+        }
 
     def score(self) -> float | None:
         return float(np.mean(self.returns))
 
     def report(self) -> None:
-        print(f"{self.cfg.env.id} ({self.changed or 'its own dynamics'}): {self.score():.1f} +/- "
-              f"{np.std(self.returns):.1f} over {len(self.returns)} episodes")
+        print(
+            f"{self.cfg.env.id} ({self.changed or 'its own dynamics'}): {self.score():.1f} +/- "
+            f"{np.std(self.returns):.1f} over {len(self.returns)} episodes"
+        )
         for name in ("generalisation.png", "grid.csv", "videos"):
             if (self.folder.root / name).exists():
                 print(f"  {self.folder.root / name}")
@@ -144,14 +174,31 @@ class Evaluate(RLTask):
             print(f"grid {done[0]}/{total}: {values}: {row['mean_return']:.1f}", flush=True)
 
         wrap = partial(normalized, kwargs={}, stats=self.stats, training=False) if self.stats else None
-        rows = grid_map.evaluate_grid(self.model, self.settings, grid, cfg.eval.n_episodes,
-                                      cfg.eval.deterministic, self.seeds.eval, progress, wrap)
+        rows = grid_map.evaluate_grid(
+            self.model,
+            self.settings,
+            grid,
+            cfg.eval.n_episodes,
+            cfg.eval.deterministic,
+            self.seeds.eval,
+            progress,
+            wrap,
+        )
         grid_map.write_csv(rows, root / "grid.csv")
         defaults = load_spec(self.settings["dynamics_spec"]).defaults()
         trained = {k: v for k, v in trained_ranges(self.run_cfg, defaults).items() if k in grid}
-        grid_map.plot(rows, grid, trained, root / "generalisation.png",
-                      f"{cfg.env.id}, {cfg.algo.name}: mean return over {cfg.eval.n_episodes} episodes")
-        return {"parameters": list(grid), "cells": len(rows), "trained_on": trained,
-                "trained_on_known": self.run_cfg is not None,
-                "best_cell": max(rows, key=lambda r: r["mean_return"]),
-                "worst_cell": min(rows, key=lambda r: r["mean_return"])}
+        grid_map.plot(
+            rows,
+            grid,
+            trained,
+            root / "generalisation.png",
+            f"{cfg.env.id}, {cfg.algo.name}: mean return over {cfg.eval.n_episodes} episodes",
+        )
+        return {
+            "parameters": list(grid),
+            "cells": len(rows),
+            "trained_on": trained,
+            "trained_on_known": self.run_cfg is not None,
+            "best_cell": max(rows, key=lambda r: r["mean_return"]),
+            "worst_cell": min(rows, key=lambda r: r["mean_return"]),
+        }

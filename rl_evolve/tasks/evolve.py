@@ -33,25 +33,35 @@ NORMALIZATION = "vecnormalize.pkl"  # the champion's frozen statistics, kept in 
 REFERENCE_EPISODES = 20  # of a random policy and of the champion at home: the normalised scale
 # the deployment's figures, logged once at its last world step: the HParams table's columns, so the
 # strategies of a study compare in one table
-FINAL_TAGS = ("evolve/normalised_return", "evolve/time_weighted_normalised_return",
-              "evolve/training_steps", "evolve/promotions", "evolve/alarms")
+FINAL_TAGS = (
+    "evolve/normalised_return",
+    "evolve/time_weighted_normalised_return",
+    "evolve/training_steps",
+    "evolve/promotions",
+    "evolve/alarms",
+)
 
 
 def check_evolve(evolve: DictConfig) -> None:
     """Settings that cannot work fail before anything is built."""
     if not isinstance(evolve.detector, DictConfig):
-        raise ConfigError(f"evolve.detector is a config group: evolve/detector={evolve.detector} "
-                          "(cusum, adwin or page_hinkley; its settings then as evolve.detector.<name>=...)")
+        raise ConfigError(
+            f"evolve.detector is a config group: evolve/detector={evolve.detector} "
+            "(cusum, adwin or page_hinkley; its settings then as evolve.detector.<name>=...)"
+        )
     build_detector(evolve.detector)
     for name in ("steps", "adapt_steps", "model_steps", "recent_steps"):
         if evolve[name] <= 0:
             raise ConfigError(f"evolve.{name} must be positive, got {evolve[name]}")
     if evolve.gate_episodes < 2:
-        raise ConfigError(f"evolve.gate_episodes must be at least 2 (a test needs a spread), "
-                          f"got {evolve.gate_episodes}")
+        raise ConfigError(
+            f"evolve.gate_episodes must be at least 2 (a test needs a spread), got {evolve.gate_episodes}"
+        )
     if not 2 <= evolve.gate_min_rounds <= evolve.gate_episodes:
-        raise ConfigError(f"evolve.gate_min_rounds must be in [2, evolve.gate_episodes="
-                          f"{evolve.gate_episodes}], got {evolve.gate_min_rounds}")
+        raise ConfigError(
+            f"evolve.gate_min_rounds must be in [2, evolve.gate_episodes="
+            f"{evolve.gate_episodes}], got {evolve.gate_min_rounds}"
+        )
     if not 0 < evolve.gate_alpha < 1:
         raise ConfigError(f"evolve.gate_alpha must be in (0, 1), got {evolve.gate_alpha}")
     if not 0 <= evolve.explore < 1:
@@ -59,8 +69,9 @@ def check_evolve(evolve: DictConfig) -> None:
     if evolve.gate_every is not None and not evolve.shadow:
         raise ConfigError("evolve.gate_every gates the shadow learner: set evolve.shadow=true with it")
     if evolve.shadow and str(evolve.strategy.value) != "evolve":
-        raise ConfigError(f"evolve.shadow=true is the evolve strategy's, not "
-                          f"evolve.strategy={evolve.strategy.value}'s")
+        raise ConfigError(
+            f"evolve.shadow=true is the evolve strategy's, not evolve.strategy={evolve.strategy.value}'s"
+        )
 
 
 class Evolve(RLTask):
@@ -74,8 +85,10 @@ class Evolve(RLTask):
             self.cfg, self.folder = resume_config(self.cfg)
             strategy = str(self.cfg.evolve.strategy.value)
             if strategy not in ("static", "evolve"):
-                raise ConfigError(f"resume= continues evolve and static deployments; a {strategy} one "
-                                  f"learns inside SB3's learn and is started again")
+                raise ConfigError(
+                    f"resume= continues evolve and static deployments; a {strategy} one "
+                    f"learns inside SB3's learn and is started again"
+                )
             if self.folder.read_summary().get("status") == "completed":
                 raise ConfigError(f"resume='{self.cfg.resume}' completed its deployment; nothing to continue")
             snapshot.load(self.folder.checkpoints)  # a missing or corrupt snapshot fails here, in one line
@@ -91,10 +104,14 @@ class Evolve(RLTask):
             self.stats = RunFolder(Path(champion)).last_normalization
         scaled = self.stats is not None or (not champion and normalize_kwargs(self.cfg))
         if scaled and self.cfg.evolve.shadow:
-            raise ConfigError("evolve.shadow=true with a champion trained with normalize (VecNormalize) is "
-                              "not supported yet: its replay would hold scaled observations")
-        self.settings = {**env_settings(self.cfg.env),
-                         "schedule": OmegaConf.to_container(self.cfg.dynamics, resolve=True)}
+            raise ConfigError(
+                "evolve.shadow=true with a champion trained with normalize (VecNormalize) is "
+                "not supported yet: its replay would hold scaled observations"
+            )
+        self.settings = {
+            **env_settings(self.cfg.env),
+            "schedule": OmegaConf.to_container(self.cfg.dynamics, resolve=True),
+        }
         check_env_exists(self.settings)
 
     def build(self) -> None:
@@ -104,28 +121,44 @@ class Evolve(RLTask):
         if cfg.evolve.shadow:
             check_can_shadow(self.champion, cfg.algo.name)
         if cfg.evolve.champion:
-            load_weights_into(self.champion, cfg.evolve.champion, "evolve.champion",
-                              f"algo={cfg.algo.name} on env={cfg.env.name}")
+            load_weights_into(
+                self.champion,
+                cfg.evolve.champion,
+                "evolve.champion",
+                f"algo={cfg.algo.name} on env={cfg.env.name}",
+            )
         self.deployment: Deployment | None = None
         self.references: tuple[float, float] | None = None
 
     def identity(self) -> dict[str, Any]:
         cfg = self.cfg
-        return {"strategy": str(cfg.evolve.strategy.value), "algo": cfg.algo.name, "env": cfg.env.name,
-                "env_id": cfg.env.id, "dynamics": cfg.dynamics.name,
-                "schedule": str(cfg.dynamics.get("_target_", "")).rsplit(".", 1)[-1].lower(),
-                "evolve": OmegaConf.to_container(cfg.evolve, resolve=True)}
+        return {
+            "strategy": str(cfg.evolve.strategy.value),
+            "algo": cfg.algo.name,
+            "env": cfg.env.name,
+            "env_id": cfg.env.id,
+            "dynamics": cfg.dynamics.name,
+            "schedule": str(cfg.dynamics.get("_target_", "")).rsplit(".", 1)[-1].lower(),
+            "evolve": OmegaConf.to_container(cfg.evolve, resolve=True),
+        }
 
     def hparams(self) -> dict[str, Any]:
         evolve = self.cfg.evolve
-        return {**super().hparams(), "evolve.strategy": str(evolve.strategy.value),
-                "evolve.detector": str(evolve.detector.get("_target_", "")).rsplit(".", 1)[-1],
-                "evolve.signal": str(evolve.signal.value), "evolve.steps": evolve.steps,
-                "evolve.gate_episodes": evolve.gate_episodes, "evolve.gate_alpha": evolve.gate_alpha,
-                "evolve.alpha_spending": evolve.alpha_spending, "evolve.shadow": evolve.shadow,
-                "evolve.gate_every": -1 if evolve.gate_every is None else evolve.gate_every,
-                "evolve.explore": evolve.explore, "evolve.adapt_steps": evolve.adapt_steps,
-                "evolve.improve_below": -1.0 if evolve.improve_below is None else evolve.improve_below}
+        return {
+            **super().hparams(),
+            "evolve.strategy": str(evolve.strategy.value),
+            "evolve.detector": str(evolve.detector.get("_target_", "")).rsplit(".", 1)[-1],
+            "evolve.signal": str(evolve.signal.value),
+            "evolve.steps": evolve.steps,
+            "evolve.gate_episodes": evolve.gate_episodes,
+            "evolve.gate_alpha": evolve.gate_alpha,
+            "evolve.alpha_spending": evolve.alpha_spending,
+            "evolve.shadow": evolve.shadow,
+            "evolve.gate_every": -1 if evolve.gate_every is None else evolve.gate_every,
+            "evolve.explore": evolve.explore,
+            "evolve.adapt_steps": evolve.adapt_steps,
+            "evolve.improve_below": -1.0 if evolve.improve_below is None else evolve.improve_below,
+        }
 
     def metric_tags(self) -> tuple[str, ...]:
         return FINAL_TAGS
@@ -134,8 +167,9 @@ class Evolve(RLTask):
         """Trains the champion on the env's own dynamics (outside the deployment's budget); its
         curves go to ``tb/champion``, a TensorBoard run of their own beside the deployment's."""
         cfg = self.cfg
-        home = build_vec_env(env_settings(cfg.env), cfg.n_envs, self.seeds.train, str(cfg.vec_env.value),
-                             cfg.torch_threads)
+        home = build_vec_env(
+            env_settings(cfg.env), cfg.n_envs, self.seeds.train, str(cfg.vec_env.value), cfg.torch_threads
+        )
         norm = normalize_kwargs(cfg)
         if norm is not None:
             home = normalized(home, norm)
@@ -143,8 +177,11 @@ class Evolve(RLTask):
         trainee.set_logger(configure(str(self.folder.tensorboard / "champion"), ["tensorboard"]))
         print(f"training the champion: {cfg.total_timesteps} steps of {cfg.algo.name} on {cfg.env.id}")
         try:
-            trainee.learn(cfg.total_timesteps, callback=DivergenceCallback(),
-                          progress_bar=show_progress_bar(cfg.progress_bar))
+            trainee.learn(
+                cfg.total_timesteps,
+                callback=DivergenceCallback(),
+                progress_bar=show_progress_bar(cfg.progress_bar),
+            )
             if norm is not None:
                 home.save(str(self.folder.checkpoints / NORMALIZATION))
                 self.stats = self.folder.checkpoints / NORMALIZATION
@@ -162,12 +199,18 @@ class Evolve(RLTask):
         if best is None:
             if self.stats is not None:
                 home = normalized(home, {}, self.stats, training=False)
-            best, _ = evaluate_policy(champion, home, n_eval_episodes=REFERENCE_EPISODES,
-                                      deterministic=self.cfg.evolve.deterministic)
+            best, _ = evaluate_policy(
+                champion,
+                home,
+                n_eval_episodes=REFERENCE_EPISODES,
+                deterministic=self.cfg.evolve.deterministic,
+            )
         home.close()
         if best <= random_return:
-            raise ConfigError(f"the champion's return at home ({best:.1f}) is not above a random policy's "
-                              f"({random_return:.1f}); train it longer or set evolve.best_return")
+            raise ConfigError(
+                f"the champion's return at home ({best:.1f}) is not above a random policy's "
+                f"({random_return:.1f}); train it longer or set evolve.best_return"
+            )
         return float(random_return), float(best)
 
     def work(self) -> None:
@@ -175,8 +218,12 @@ class Evolve(RLTask):
         assert self.recorder is not None
         self.folder.checkpoints.mkdir(parents=True, exist_ok=True)
         if self.resumed:  # the champion it deployed, not a new one
-            load_weights_into(self.champion, str(self.folder.checkpoints / "v0.zip"), "resume",
-                              f"algo={cfg.algo.name} on env={cfg.env.name}")
+            load_weights_into(
+                self.champion,
+                str(self.folder.checkpoints / "v0.zip"),
+                "resume",
+                f"algo={cfg.algo.name} on env={cfg.env.name}",
+            )
         elif not cfg.evolve.champion:
             self._pretrain()
         if self.stats is not None:
@@ -184,9 +231,15 @@ class Evolve(RLTask):
                 shutil.copyfile(self.stats, self.folder.checkpoints / NORMALIZATION)
             self.world.normalise(self.stats)
         self.references = self._references(self.champion)
-        self.deployment = Deployment(cfg, self.world, self.champion, self.folder.checkpoints,
-                                     self.recorder.logger(offset_axis=True), references=self.references,
-                                     progress=show_progress_bar(cfg.progress_bar))
+        self.deployment = Deployment(
+            cfg,
+            self.world,
+            self.champion,
+            self.folder.checkpoints,
+            self.recorder.logger(offset_axis=True),
+            references=self.references,
+            progress=show_progress_bar(cfg.progress_bar),
+        )
         if self.resumed:
             self.deployment.resume()
         print(f"deploying v0 ({cfg.evolve.strategy.value}) for {cfg.evolve.steps} world steps")
@@ -202,26 +255,51 @@ class Evolve(RLTask):
         cfg, deployment, (random_return, best_return) = self.cfg, self.deployment, self.references
         assert deployment is not None
         episodes, summary = self.world.log.episodes, self.progress()
-        promotions = [{"step": d["step"], "version": v.id, "reason": d["reason"]}
-                      for v in deployment.lineage.versions for d in v.decisions
-                      if d["decision"] == "promoted"]
-        results.write_episodes(episodes, self.folder.root / "episodes.csv", random_return, best_return,
-                               deployment.alarms)
-        results.plot(episodes, summary["changes"], deployment.alarms, promotions,
-                     self.folder.root / "deployment.png", f"{cfg.env.id}, {cfg.dynamics.name}, "
-                     f"strategy={cfg.evolve.strategy.value}, seed {cfg.seed}")
+        promotions = [
+            {"step": d["step"], "version": v.id, "reason": d["reason"]}
+            for v in deployment.lineage.versions
+            for d in v.decisions
+            if d["decision"] == "promoted"
+        ]
+        results.write_episodes(
+            episodes, self.folder.root / "episodes.csv", random_return, best_return, deployment.alarms
+        )
+        results.plot(
+            episodes,
+            summary["changes"],
+            deployment.alarms,
+            promotions,
+            self.folder.root / "deployment.png",
+            f"{cfg.env.id}, {cfg.dynamics.name}, strategy={cfg.evolve.strategy.value}, seed {cfg.seed}",
+        )
         shadow = deployment.shadow
-        self.summary = {**summary, "reference_returns": {"random": random_return, "best": best_return},
-                        "explored_steps": self.world.explored_steps, "gate_tests": deployment.tests,
-                        "gradient_steps": deployment.gradient_steps,
-                        "shadow": None if shadow is None else {
-                            "transitions": shadow.transitions, "gradient_steps": shadow.updates,
-                            "flushes": shadow.flushes, "updates_per_step": shadow.updates_per_step},
-                        "promotions": promotions, "adaptations": deployment.adaptations,
-                        "lineage_versions": len(deployment.lineage.versions),
-                        "champion": deployment.lineage.champion, "timesteps": self.world.steps}
-        figures = (summary["mean_normalised_return"], summary["time_weighted_normalised_return"],
-                   summary["training_steps"], len(promotions), len(deployment.alarms))
+        self.summary = {
+            **summary,
+            "reference_returns": {"random": random_return, "best": best_return},
+            "explored_steps": self.world.explored_steps,
+            "gate_tests": deployment.tests,
+            "gradient_steps": deployment.gradient_steps,
+            "shadow": None
+            if shadow is None
+            else {
+                "transitions": shadow.transitions,
+                "gradient_steps": shadow.updates,
+                "flushes": shadow.flushes,
+                "updates_per_step": shadow.updates_per_step,
+            },
+            "promotions": promotions,
+            "adaptations": deployment.adaptations,
+            "lineage_versions": len(deployment.lineage.versions),
+            "champion": deployment.lineage.champion,
+            "timesteps": self.world.steps,
+        }
+        figures = (
+            summary["mean_normalised_return"],
+            summary["time_weighted_normalised_return"],
+            summary["training_steps"],
+            len(promotions),
+            len(deployment.alarms),
+        )
         finals = dict(zip(FINAL_TAGS, figures, strict=True))
         deployment.logger.offset = 0
         for tag, value in finals.items():
@@ -235,10 +313,12 @@ class Evolve(RLTask):
 
     def report(self) -> None:
         s, mean = self.summary, self.summary["mean_normalised_return"]
-        print(f"{len(self.world.log.episodes)} episodes, mean normalised return "
-              f"{'n/a (no episode ended)' if mean is None else f'{mean:.3f}'}, "
-              f"{len(self.deployment.alarms)} alarms, {len(s['promotions'])} promotions, "  # type: ignore[union-attr]
-              f"{s['training_steps']} training steps; lineage: rl-evolve-lineage {self.folder.root}")
+        print(
+            f"{len(self.world.log.episodes)} episodes, mean normalised return "
+            f"{'n/a (no episode ended)' if mean is None else f'{mean:.3f}'}, "
+            f"{len(self.deployment.alarms)} alarms, {len(s['promotions'])} promotions, "  # type: ignore[union-attr]
+            f"{s['training_steps']} training steps; lineage: rl-evolve-lineage {self.folder.root}"
+        )
 
     def close(self) -> None:
         if hasattr(self, "world"):

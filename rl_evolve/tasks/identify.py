@@ -37,8 +37,9 @@ def r2_scores(truth: np.ndarray, estimate: np.ndarray) -> list[float]:
     residual = ((truth - estimate) ** 2).sum(0)
     total = ((truth - truth.mean(0)) ** 2).sum(0)
     constant = 1e-9 * len(truth) * np.maximum(np.abs(truth).max(0), 1.0) ** 2  # float32's noise
-    return [float(1 - r / t) if t > c else float("nan")
-            for r, t, c in zip(residual, total, constant, strict=True)]
+    return [
+        float(1 - r / t) if t > c else float("nan") for r, t, c in zip(residual, total, constant, strict=True)
+    ]
 
 
 def training_ranges(data: Episodes) -> list[tuple[float, float]]:
@@ -59,8 +60,10 @@ class Identify(Task):
         self.tests = {str(p): Episodes.load(Path(p)) for p in sysid.test_data}
         for path, test in self.tests.items():
             if test.names != self.data.names or test.rows[0].shape[1] != self.data.rows[0].shape[1]:
-                raise ConfigError(f"sysid.test_data '{path}' holds {test.names} on another env than "
-                                  f"sysid.data's {self.data.names}")
+                raise ConfigError(
+                    f"sysid.test_data '{path}' holds {test.names} on another env than "
+                    f"sysid.data's {self.data.names}"
+                )
         if sysid.window <= 0 or sysid.epochs <= 0:
             raise ConfigError("sysid.window and sysid.epochs must be positive")
         if not 0 < sysid.val_fraction < 1 or len(self.data.rows) < 2:
@@ -75,10 +78,15 @@ class Identify(Task):
         n_val = max(1, int(round(sysid.val_fraction * len(order))))
         self.val_episodes, self.train_episodes = order[:n_val], order[n_val:]
         params = [self.spec.params[n] for n in data.names]
-        self.shape = Shape(width=int(data.rows[0].shape[1]), window=int(sysid.window),
-                           names=tuple(data.names), low=tuple(p.low for p in params),
-                           high=tuple(p.high for p in params), kind=str(sysid.model),
-                           hidden=int(sysid.hidden))
+        self.shape = Shape(
+            width=int(data.rows[0].shape[1]),
+            window=int(sysid.window),
+            names=tuple(data.names),
+            low=tuple(p.low for p in params),
+            high=tuple(p.high for p in params),
+            kind=str(sysid.model),
+            hidden=int(sysid.hidden),
+        )
         self.model = Identifier(self.shape)
         inputs, targets = window_dataset(data, self.train_episodes, sysid.window)
         self.model.fit_standardisation(inputs)
@@ -86,17 +94,27 @@ class Identify(Task):
         self.val_set = self._tensors(*window_dataset(data, self.val_episodes, sysid.window))
 
     def _tensors(self, inputs: np.ndarray, targets: np.ndarray) -> TensorDataset:
-        return TensorDataset(torch.from_numpy(inputs.astype(np.float32)),
-                             torch.from_numpy(self.model.scale(targets)))
+        return TensorDataset(
+            torch.from_numpy(inputs.astype(np.float32)), torch.from_numpy(self.model.scale(targets))
+        )
 
     def identity(self) -> dict[str, Any]:
-        return {"parameters": list(self.data.names), "data": str(self.cfg.sysid.data),
-                "model": str(self.cfg.sysid.model), "window": int(self.cfg.sysid.window)}
+        return {
+            "parameters": list(self.data.names),
+            "data": str(self.cfg.sysid.data),
+            "model": str(self.cfg.sysid.model),
+            "window": int(self.cfg.sysid.window),
+        }
 
     def hparams(self) -> dict[str, Any]:
         s = self.cfg.sysid
-        return {"seed": self.cfg.seed, "sysid.model": str(s.model), "sysid.window": s.window,
-                "sysid.hidden": s.hidden, "sysid.learning_rate": s.learning_rate}
+        return {
+            "seed": self.cfg.seed,
+            "sysid.model": str(s.model),
+            "sysid.window": s.window,
+            "sysid.hidden": s.hidden,
+            "sysid.learning_rate": s.learning_rate,
+        }
 
     def metric_tags(self) -> tuple[str, ...]:
         return ("val/loss",)
@@ -105,10 +123,15 @@ class Identify(Task):
         sysid = self.cfg.sysid
         writer = SummaryWriter(str(self.folder.tensorboard))
         optimizer = torch.optim.Adam(self.model.parameters(), lr=sysid.learning_rate)
-        self.trainer = Trainer(self.model, optimizer, None, loss_fn=torch.nn.MSELoss(),
-                               early_stopping=EarlyStopping("loss", sysid.patience, "min"),
-                               checkpoint_dir=self.folder.checkpoints,
-                               progress=show_progress_bar(self.cfg.progress_bar))
+        self.trainer = Trainer(
+            self.model,
+            optimizer,
+            None,
+            loss_fn=torch.nn.MSELoss(),
+            early_stopping=EarlyStopping("loss", sysid.patience, "min"),
+            checkpoint_dir=self.folder.checkpoints,
+            progress=show_progress_bar(self.cfg.progress_bar),
+        )
 
         def log(trainer: Trainer) -> None:
             for tag, value in trainer.metrics.items():
@@ -116,14 +139,19 @@ class Identify(Task):
 
         self.trainer.add_hook("after_epoch", log)
         try:
-            self.trainer.fit(DataLoader(self.train_set, batch_size=sysid.batch_size, shuffle=True),
-                             DataLoader(self.val_set, batch_size=4096), sysid.epochs)
+            self.trainer.fit(
+                DataLoader(self.train_set, batch_size=sysid.batch_size, shuffle=True),
+                DataLoader(self.val_set, batch_size=4096),
+                sysid.epochs,
+            )
         finally:
             writer.close()
         self.model.load_state_dict(load_checkpoint(self.folder.checkpoints / "best.pt")["model"])
         self.model.eval()
-        save_checkpoint(self.folder.root / "identifier.pt", self.model.state(
-            data=str(sysid.data), training_ranges=training_ranges(self.data)))
+        save_checkpoint(
+            self.folder.root / "identifier.pt",
+            self.model.state(data=str(sysid.data), training_ranges=training_ranges(self.data)),
+        )
 
     def _scores(self, data: Episodes, episodes: np.ndarray) -> dict[str, Any]:
         inputs, truth = window_dataset(data, episodes, self.cfg.sysid.window)
@@ -132,18 +160,26 @@ class Identify(Task):
         spans = [hi - lo for lo, hi in training_ranges(self.data)]
         bounds = [self.spec.params[n].high - self.spec.params[n].low for n in data.names]
         errors = np.abs(truth - estimate).mean(0)
-        return {name: {"r2": r2[i], "mae": float(errors[i]),
-                       "mae_of_training_range": float(errors[i] / spans[i]) if spans[i] > 0 else None,
-                       "mae_of_spec_range": float(errors[i] / bounds[i]),
-                       "range": [float(truth[:, i].min()), float(truth[:, i].max())]}
-                for i, name in enumerate(data.names)}
+        return {
+            name: {
+                "r2": r2[i],
+                "mae": float(errors[i]),
+                "mae_of_training_range": float(errors[i] / spans[i]) if spans[i] > 0 else None,
+                "mae_of_spec_range": float(errors[i] / bounds[i]),
+                "range": [float(truth[:, i].min()), float(truth[:, i].max())],
+            }
+            for i, name in enumerate(data.names)
+        }
 
     def results(self) -> dict[str, Any]:
         tests = {path: self._scores(test, np.arange(len(test.rows))) for path, test in self.tests.items()}
         self.figures = {"held_out": self._scores(self.data, self.val_episodes), **tests}
         (self.folder.root / "identification.json").write_text(json.dumps(self.figures, indent=2))
-        return {"epochs": self.trainer.epoch, "identification": self.figures,
-                "training_ranges": dict(zip(self.data.names, training_ranges(self.data), strict=True))}
+        return {
+            "epochs": self.trainer.epoch,
+            "identification": self.figures,
+            "training_ranges": dict(zip(self.data.names, training_ranges(self.data), strict=True)),
+        }
 
     def score(self) -> float | None:
         return float(np.mean([v["r2"] for v in self.figures["held_out"].values()]))

@@ -28,13 +28,17 @@ def recompose(folder: Path, extra: Sequence[str] = (), what: str = "source") -> 
     if not overrides.is_file():
         return None
     changed = {_key(o) for o in extra} | {"resume"}
-    original = [str(o) for o in OmegaConf.load(overrides)
-                if not str(o).startswith("hydra") and _key(str(o)) not in changed]
+    original = [
+        str(o)
+        for o in OmegaConf.load(overrides)
+        if not str(o).startswith("hydra") and _key(str(o)) not in changed
+    ]
     try:
         return compose(config_name="config", overrides=[*original, *extra])
     except Exception as exc:  # a key renamed since the run was made
-        raise ConfigError(f"{what} '{folder}': its config cannot be re-composed: "
-                          f"{str(exc).splitlines()[0]}") from exc
+        raise ConfigError(
+            f"{what} '{folder}': its config cannot be re-composed: {str(exc).splitlines()[0]}"
+        ) from exc
 
 
 def resume_config(cfg: DictConfig) -> tuple[DictConfig, RunFolder]:
@@ -66,6 +70,8 @@ def continued(cfg: DictConfig, checkpoint: str, steps: bool) -> tuple[DictConfig
     if not steps:
         raise ConfigError(f"resume='{cfg.resume}' completed; nothing to continue")
     if done.get("timesteps", 0) >= cfg.total_timesteps:
-        raise ConfigError(f"resume='{cfg.resume}' completed its {done['timesteps']} steps; nothing "
-                          f"to continue (total_timesteps=<more> trains it further)")
+        raise ConfigError(
+            f"resume='{cfg.resume}' completed its {done['timesteps']} steps; nothing "
+            f"to continue (total_timesteps=<more> trains it further)"
+        )
     return cfg, folder

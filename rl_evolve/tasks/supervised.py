@@ -45,19 +45,35 @@ def check_model_fits(model_cfg: DictConfig, data: Dataset) -> None:
         raise ConfigError(f"model={model_cfg.name} is not a supervised model ({', '.join(MODEL_KIND)})")
     needs = MODEL_KIND[model_cfg.name]
     if needs != data.kind:
-        raise ConfigError(f"model={model_cfg.name} needs {needs} data, but the dataset is {data.kind} data "
-                          f"(use model={'cnn' if data.kind == 'image' else 'lstm'})")
+        raise ConfigError(
+            f"model={model_cfg.name} needs {needs} data, but the dataset is {data.kind} data "
+            f"(use model={'cnn' if data.kind == 'image' else 'lstm'})"
+        )
 
 
 def build_model(model_cfg: DictConfig, data: Dataset, vocab: Vocabulary | None) -> torch.nn.Module:
     n_classes = len(data.class_names)
     if model_cfg.name == "cnn":
-        return CNN(data.inputs.shape[1:], n_classes, list(model_cfg.channels),  # type: ignore[union-attr]
-                   model_cfg.kernel_size, model_cfg.hidden, model_cfg.dropout)
-    return LSTMClassifier(len(vocab), n_classes, model_cfg.embedding_dim,  # type: ignore[arg-type]
-                          model_cfg.hidden_size, model_cfg.num_layers, model_cfg.bidirectional,
-                          model_cfg.dropout, str(model_cfg.pooling.value), model_cfg.word_dropout,
-                          model_cfg.packed)
+        return CNN(
+            data.inputs.shape[1:],
+            n_classes,
+            list(model_cfg.channels),  # type: ignore[union-attr]
+            model_cfg.kernel_size,
+            model_cfg.hidden,
+            model_cfg.dropout,
+        )
+    return LSTMClassifier(
+        len(vocab),
+        n_classes,
+        model_cfg.embedding_dim,  # type: ignore[arg-type]
+        model_cfg.hidden_size,
+        model_cfg.num_layers,
+        model_cfg.bidirectional,
+        model_cfg.dropout,
+        str(model_cfg.pooling.value),
+        model_cfg.word_dropout,
+        model_cfg.packed,
+    )
 
 
 def source_checkpoint(source: str) -> Path:
@@ -65,8 +81,9 @@ def source_checkpoint(source: str) -> Path:
     return path / "checkpoints" / "best.pt" if path.is_dir() else path
 
 
-def transfer_from_source(model: torch.nn.Module, cfg: DictConfig,
-                         vocab: Vocabulary | None) -> tuple[dict, dict | None]:
+def transfer_from_source(
+    model: torch.nn.Module, cfg: DictConfig, vocab: Vocabulary | None
+) -> tuple[dict, dict | None]:
     """Copies matching parameters from ``model.source``; returns them and the source's Fisher. An
     LSTM's embedding rows follow the words of the source's saved vocabulary into this run's."""
     state = load_checkpoint(source_checkpoint(cfg.model.source))
@@ -76,18 +93,29 @@ def transfer_from_source(model: torch.nn.Module, cfg: DictConfig,
         own = model.embedding.weight  # type: ignore[union-attr]
         weights["embedding.weight"] = reindex_rows(weights["embedding.weight"], source_vocab, vocab, own)
         if fisher and "embedding.weight" in fisher:
-            fisher = {**fisher, "embedding.weight": reindex_rows(
-                fisher["embedding.weight"], source_vocab, vocab, torch.zeros_like(own))}
+            fisher = {
+                **fisher,
+                "embedding.weight": reindex_rows(
+                    fisher["embedding.weight"], source_vocab, vocab, torch.zeros_like(own)
+                ),
+            }
     matched = matching_parameters(model, weights)
     if not matched:
-        raise ConfigError(f"model.source '{cfg.model.source}' shares no parameter (name and shape) "
-                          f"with model={cfg.model.name}")
+        raise ConfigError(
+            f"model.source '{cfg.model.source}' shares no parameter (name and shape) "
+            f"with model={cfg.model.name}"
+        )
     model.load_state_dict({k: weights[k] for k in matched}, strict=False)
     return {k: weights[k] for k in matched}, fisher
 
 
-def attach_penalty(cfg: DictConfig, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                   anchors: dict, fisher: dict | None):
+def attach_penalty(
+    cfg: DictConfig,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    anchors: dict,
+    fisher: dict | None,
+):
     kind = str(cfg.fit.penalty.value)
     if kind == "none":
         return None
@@ -105,16 +133,27 @@ def _data(cfg: DictConfig, folder: RunFolder) -> tuple[Dataset, dict, Vocabulary
     """The dataset, its splits (saved in the run folder), the vocabulary and the loaders."""
     data = load_dataset(cfg.data)
     check_model_fits(cfg.model, data)
-    splits = split_indices(data.labels, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed,
-                           cfg.data.test_seed)
+    splits = split_indices(
+        data.labels, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed, cfg.data.test_seed
+    )
     (folder.root / "splits.json").write_text(json.dumps({k: v.tolist() for k, v in splits.items()}))
     vocab = None
     if data.kind == "text":
-        vocab = Vocabulary.build([data.inputs[i] for i in splits["train"]], cfg.model.max_vocab,
-                                 cfg.model.min_freq, cfg.model.max_length)
-    loaders = {name: DataLoader(tensors(data, idx, vocab), batch_size=cfg.fit.batch_size,
-                                shuffle=name == "train", generator=torch.Generator().manual_seed(cfg.seed))
-               for name, idx in splits.items()}
+        vocab = Vocabulary.build(
+            [data.inputs[i] for i in splits["train"]],
+            cfg.model.max_vocab,
+            cfg.model.min_freq,
+            cfg.model.max_length,
+        )
+    loaders = {
+        name: DataLoader(
+            tensors(data, idx, vocab),
+            batch_size=cfg.fit.batch_size,
+            shuffle=name == "train",
+            generator=torch.Generator().manual_seed(cfg.seed),
+        )
+        for name, idx in splits.items()
+    }
     return data, splits, vocab, loaders
 
 
@@ -124,29 +163,46 @@ def _model(cfg: DictConfig, data: Dataset, vocab: Vocabulary | None, train_idx) 
     if vocab is not None and cfg.model.embedding_init.value == "cooccurrence":
         documents = [vocab.encode(data.inputs[i], truncate=False) for i in train_idx]
         try:
-            table = cooccurrence_embeddings(documents, len(vocab), cfg.model.embedding_dim,
-                                            cfg.model.cooccurrence_window, cfg.seed)
+            table = cooccurrence_embeddings(
+                documents, len(vocab), cfg.model.embedding_dim, cfg.model.cooccurrence_window, cfg.seed
+            )
         except ValueError as exc:
-            raise ConfigError(f"model.embedding_init=cooccurrence: {exc}; "
-                              f"use model.embedding_init=random") from exc
+            raise ConfigError(
+                f"model.embedding_init=cooccurrence: {exc}; use model.embedding_init=random"
+            ) from exc
         model.embedding.weight.data.copy_(table)  # type: ignore[operator]
     return model.to(cfg.device)
 
 
-def _trainer(cfg: DictConfig, model: torch.nn.Module, data: Dataset, vocab: Vocabulary | None,
-             folder: RunFolder, writer: SummaryWriter) -> Trainer:
+def _trainer(
+    cfg: DictConfig,
+    model: torch.nn.Module,
+    data: Dataset,
+    vocab: Vocabulary | None,
+    folder: RunFolder,
+    writer: SummaryWriter,
+) -> Trainer:
     """The Trainer with the run's optimiser, schedule, penalty, augmentation and logging hooks."""
     anchors, fisher = transfer_from_source(model, cfg, vocab) if cfg.model.source else ({}, None)
     optimizer = build_optimizer(cfg.fit.optimizer, model.parameters())
     penalty = attach_penalty(cfg, model, optimizer, anchors, fisher)
-    extra: dict[str, Any] = {"vocabulary": vocab.state_dict() if vocab else None,
-                             "class_names": data.class_names, "config": OmegaConf.to_yaml(cfg, resolve=True)}
+    extra: dict[str, Any] = {
+        "vocabulary": vocab.state_dict() if vocab else None,
+        "class_names": data.class_names,
+        "config": OmegaConf.to_yaml(cfg, resolve=True),
+    }
     mode = "min" if cfg.fit.early_stopping_metric == "loss" else "max"
-    trainer = Trainer(model, optimizer, len(data.class_names),
-                      scheduler=build_scheduler(cfg.fit.scheduler, optimizer), grad_clip=cfg.fit.grad_clip,
-                      early_stopping=EarlyStopping(cfg.fit.early_stopping_metric, cfg.fit.patience, mode),
-                      checkpoint_dir=folder.checkpoints, extra_state=extra,
-                      progress=show_progress_bar(cfg.progress_bar))
+    trainer = Trainer(
+        model,
+        optimizer,
+        len(data.class_names),
+        scheduler=build_scheduler(cfg.fit.scheduler, optimizer),
+        grad_clip=cfg.fit.grad_clip,
+        early_stopping=EarlyStopping(cfg.fit.early_stopping_metric, cfg.fit.patience, mode),
+        checkpoint_dir=folder.checkpoints,
+        extra_state=extra,
+        progress=show_progress_bar(cfg.progress_bar),
+    )
     if cfg.fit.augment_shift and data.kind == "image":
         shift_rng = torch.Generator().manual_seed(cfg.seed)
 
@@ -162,8 +218,10 @@ def _trainer(cfg: DictConfig, model: torch.nn.Module, data: Dataset, vocab: Voca
             writer.add_scalar(f"supervised/{split}/{metric}", value, t.epoch)
         if penalty is not None:
             writer.add_scalar(f"supervised/train/{penalty.name}", penalty.last_value, t.epoch)
-        print(f"epoch {t.epoch}: train loss {t.metrics['train/loss']:.4f}, "
-              f"val accuracy {t.metrics['val/accuracy']:.4f}, val f1 {t.metrics['val/f1']:.4f}")
+        print(
+            f"epoch {t.epoch}: train loss {t.metrics['train/loss']:.4f}, "
+            f"val accuracy {t.metrics['val/accuracy']:.4f}, val f1 {t.metrics['val/f1']:.4f}"
+        )
 
     trainer.add_hook("after_epoch", log_epoch)
     return trainer
@@ -196,15 +254,23 @@ class Supervised(Task):
             self.trainer.resume(folder.checkpoints / "last.pt")
 
     def identity(self) -> dict[str, Any]:
-        return {"model": self.cfg.model.name, "data": self.cfg.data.name,
-                "split_sizes": {k: len(v) for k, v in self.splits.items()},
-                "n_parameters": sum(p.numel() for p in self.model.parameters())}
+        return {
+            "model": self.cfg.model.name,
+            "data": self.cfg.data.name,
+            "split_sizes": {k: len(v) for k, v in self.splits.items()},
+            "n_parameters": sum(p.numel() for p in self.model.parameters()),
+        }
 
     def hparams(self) -> dict[str, Any]:
         cfg = self.cfg
-        return {"model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
-                "batch_size": cfg.fit.batch_size, "penalty": cfg.fit.penalty,
-                "torch_threads": torch.get_num_threads()}
+        return {
+            "model": cfg.model.name,
+            "data": cfg.data.name,
+            "seed": cfg.seed,
+            "batch_size": cfg.fit.batch_size,
+            "penalty": cfg.fit.penalty,
+            "torch_threads": torch.get_num_threads(),
+        }
 
     def metric_tags(self) -> tuple[str, ...]:
         return ("supervised/test/accuracy", "supervised/test/f1")
@@ -228,26 +294,37 @@ class Supervised(Task):
         self.test = {"loss": test_loss, **classification_metrics(labels, preds, len(data.class_names))}
         for metric in ("accuracy", "f1"):
             self.writer.add_scalar(f"supervised/test/{metric}", self.test[metric], trainer.epoch)
-        self.writer.add_figure("supervised/test/confusion_matrix",
-                               confusion_figure(labels, preds, data.class_names), trainer.epoch)
+        self.writer.add_figure(
+            "supervised/test/confusion_matrix",
+            confusion_figure(labels, preds, data.class_names),
+            trainer.epoch,
+        )
         # The diagonal Fisher at the best weights, for a later run's EWC toward this one.
         empirical = cfg.fit.fisher_labels.value == "empirical"
-        best["fisher"] = classifier_fisher(model, self.loaders["train"], cfg.fit.fisher_samples,
-                                           empirical=empirical, seed=cfg.seed)
+        best["fisher"] = classifier_fisher(
+            model, self.loaders["train"], cfg.fit.fisher_samples, empirical=empirical, seed=cfg.seed
+        )
         save_checkpoint(self.folder.checkpoints / "best.pt", best)
         self.best_epoch = best["epoch"]
-        return {"epochs_run": trainer.epoch, "best_epoch": best["epoch"], "test": self.test,
-                "history": trainer.history,
-                "validation_best": trainer.early_stopping.best if trainer.early_stopping else None,
-                "train_samples_per_second": round(len(self.splits["train"]) * len(trainer.history)
-                                                  / max(self.wall, 1e-9), 1)}
+        return {
+            "epochs_run": trainer.epoch,
+            "best_epoch": best["epoch"],
+            "test": self.test,
+            "history": trainer.history,
+            "validation_best": trainer.early_stopping.best if trainer.early_stopping else None,
+            "train_samples_per_second": round(
+                len(self.splits["train"]) * len(trainer.history) / max(self.wall, 1e-9), 1
+            ),
+        }
 
     def score(self) -> float | None:
         return self.test["accuracy"]
 
     def report(self) -> None:
-        print(f"test accuracy {self.test['accuracy']:.4f}, macro F1 {self.test['f1']:.4f} "
-              f"(best epoch {self.best_epoch} of {self.trainer.epoch})")
+        print(
+            f"test accuracy {self.test['accuracy']:.4f}, macro F1 {self.test['f1']:.4f} "
+            f"(best epoch {self.best_epoch} of {self.trainer.epoch})"
+        )
         print(f"look at it: tensorboard --logdir {self.folder.root.parent}")
 
     def close(self) -> None:

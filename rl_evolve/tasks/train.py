@@ -49,8 +49,9 @@ def save_rolling_checkpoint(model: BaseAlgorithm, folder: RunFolder, with_buffer
     """The rolling checkpoint (model, schedule clocks, replay buffer), renamed into place together
     once all are written: a kill at any moment leaves the previous checkpoint whole."""
     folder.checkpoints.mkdir(parents=True, exist_ok=True)
-    with written_together(folder.last_model, folder.last_dynamics_clock, folder.last_replay_buffer,
-                          folder.last_normalization) as (model_file, clock_file, buffer_file, stats_file):
+    with written_together(
+        folder.last_model, folder.last_dynamics_clock, folder.last_replay_buffer, folder.last_normalization
+    ) as (model_file, clock_file, buffer_file, stats_file):
         model.save(model_file)
         save_dynamics_clocks(model.get_env(), clock_file)
         if with_buffer and getattr(model, "replay_buffer", None) is not None:
@@ -64,8 +65,11 @@ def _best_eval(callback: EvalCallback | None) -> dict[str, float] | None:
         return None
     means = [float(np.mean(r)) for r in callback.evaluations_results]
     i = int(np.argmax(means))
-    return {"mean": means[i], "std": float(np.std(callback.evaluations_results[i])),
-            "timestep": int(callback.evaluations_timesteps[i])}
+    return {
+        "mean": means[i],
+        "std": float(np.std(callback.evaluations_results[i])),
+        "timestep": int(callback.evaluations_timesteps[i]),
+    }
 
 
 class Train(RLTask):
@@ -106,8 +110,9 @@ class Train(RLTask):
         self.eval_env = build_vec_env(eval_settings(cfg), 1, self.seeds.eval)
         if cfg.vec_env.value == "subproc":
             check_in_process(self.settings)
-        self.env = build_vec_env(self.settings, cfg.n_envs, self.seeds.train, str(cfg.vec_env.value),
-                                 cfg.torch_threads)
+        self.env = build_vec_env(
+            self.settings, cfg.n_envs, self.seeds.train, str(cfg.vec_env.value), cfg.torch_threads
+        )
         self.norm = norm = normalize_kwargs(cfg)
         if norm is not None:  # the statistics go on from the run resumed, or from the source run
             source = RunFolder(Path(cfg.transfer.source)).last_normalization if cfg.transfer.source else None
@@ -122,13 +127,21 @@ class Train(RLTask):
             self.penalty = None
         else:
             self.model = build_agent(cfg, self.env)
-            self.penalty = (transfer_into(self.model, load_source(cfg.transfer.source), cfg.transfer)[1]
-                            if cfg.transfer.source else None)
+            self.penalty = (
+                transfer_into(self.model, load_source(cfg.transfer.source), cfg.transfer)[1]
+                if cfg.transfer.source
+                else None
+            )
 
     def identity(self) -> dict[str, Any]:
         cfg = self.cfg
-        return {"algo": cfg.algo.name, "env": cfg.env.name, "env_id": cfg.env.id,
-                "total_timesteps": cfg.total_timesteps, "n_envs": cfg.n_envs}
+        return {
+            "algo": cfg.algo.name,
+            "env": cfg.env.name,
+            "env_id": cfg.env.id,
+            "total_timesteps": cfg.total_timesteps,
+            "n_envs": cfg.n_envs,
+        }
 
     def metric_tags(self) -> tuple[str, ...]:
         return ("eval/mean_reward", "rollout/ep_rew_mean")
@@ -137,10 +150,16 @@ class Train(RLTask):
         cfg, folder = self.cfg, self.folder
         on_best = SaveNormalization(folder.best_normalization) if self.norm is not None else None
         callback = WholeFilesEvalCallback(
-            self.eval_env, callback_on_new_best=on_best, callback_after_eval=self.after_eval,
+            self.eval_env,
+            callback_on_new_best=on_best,
+            callback_after_eval=self.after_eval,
             n_eval_episodes=cfg.eval.n_episodes,
-            eval_freq=max(cfg.eval.freq // cfg.n_envs, 1), deterministic=cfg.eval.deterministic,
-            best_model_save_path=str(folder.checkpoints), log_path=str(folder.root), verbose=1)
+            eval_freq=max(cfg.eval.freq // cfg.n_envs, 1),
+            deterministic=cfg.eval.deterministic,
+            best_model_save_path=str(folder.checkpoints),
+            log_path=str(folder.root),
+            verbose=1,
+        )
         if self.resumed and folder.evaluations.is_file():
             # Keep the evaluations from before the interruption (EvalCallback rewrites the file).
             old = np.load(folder.evaluations)
@@ -153,10 +172,15 @@ class Train(RLTask):
     def _callbacks(self) -> list[BaseCallback]:
         cfg = self.cfg
         callbacks: list[BaseCallback] = [
-            DivergenceCallback(), self.eval_callback,  # type: ignore[list-item]
-            LastCheckpointCallback(max(cfg.checkpoint.freq // cfg.n_envs, 1),
-                                   save=partial(save_rolling_checkpoint, folder=self.folder,
-                                                with_buffer=cfg.checkpoint.save_replay_buffer))]
+            DivergenceCallback(),
+            self.eval_callback,  # type: ignore[list-item]
+            LastCheckpointCallback(
+                max(cfg.checkpoint.freq // cfg.n_envs, 1),
+                save=partial(
+                    save_rolling_checkpoint, folder=self.folder, with_buffer=cfg.checkpoint.save_replay_buffer
+                ),
+            ),
+        ]
         if self.settings.get("dynamics_spec"):
             callbacks.append(DynamicsLogCallback())
         if self.penalty is not None:
@@ -170,10 +194,12 @@ class Train(RLTask):
         try:
             with warnings.catch_warnings():  # evaluation runs in this process on purpose (subproc)
                 warnings.filterwarnings("ignore", "Training and eval env are not of the same type")
-                model.learn(total_timesteps=max(self.cfg.total_timesteps - model.num_timesteps, 0),
-                            callback=CallbackList([stop, *callbacks]),
-                            progress_bar=show_progress_bar(self.cfg.progress_bar),
-                            reset_num_timesteps=not self.resumed)
+                model.learn(
+                    total_timesteps=max(self.cfg.total_timesteps - model.num_timesteps, 0),
+                    callback=CallbackList([stop, *callbacks]),
+                    progress_bar=show_progress_bar(self.cfg.progress_bar),
+                    reset_num_timesteps=not self.resumed,
+                )
         except KeyboardInterrupt:  # a second Ctrl-C
             return True
         except ValueError as exc:
@@ -197,22 +223,28 @@ class Train(RLTask):
             raise RunInterrupted(self.folder.root)
         if model.get_vec_normalize_env() is not None:
             sync_envs_normalization(model.get_env(), self.eval_env)
-        mean, std = evaluate_policy(model, self.eval_env, n_eval_episodes=cfg.eval.n_episodes,
-                                    deterministic=cfg.eval.deterministic)
+        mean, std = evaluate_policy(
+            model, self.eval_env, n_eval_episodes=cfg.eval.n_episodes, deterministic=cfg.eval.deterministic
+        )
         self.final = float(mean), float(std)
 
     def progress(self) -> dict[str, Any]:
-        return {"timesteps": int(self.model.num_timesteps) if self.model else 0,
-                "best_eval": _best_eval(self.eval_callback)}
+        return {
+            "timesteps": int(self.model.num_timesteps) if self.model else 0,
+            "best_eval": _best_eval(self.eval_callback),
+        }
 
     def results(self) -> dict[str, Any]:
         model, (mean, std) = self.model, self.final  # type: ignore[misc]
         assert model is not None
         model.logger.record("eval/final_mean_reward", mean)
         model.logger.dump(model.num_timesteps)
-        return {"timesteps": int(model.num_timesteps), "best_eval": _best_eval(self.eval_callback),
-                "final_eval": {"mean": mean, "std": std, "n_episodes": self.cfg.eval.n_episodes},
-                "fps": self.fps}
+        return {
+            "timesteps": int(model.num_timesteps),
+            "best_eval": _best_eval(self.eval_callback),
+            "final_eval": {"mean": mean, "std": std, "n_episodes": self.cfg.eval.n_episodes},
+            "fps": self.fps,
+        }
 
     def score(self) -> float | None:
         return self.final[0] if self.final else None

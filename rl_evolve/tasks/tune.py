@@ -71,11 +71,16 @@ class Objective:
 
 def _print_trial(study: optuna.Study, trial: FrozenTrial) -> None:
     value = f"{trial.value:.1f}" if trial.value is not None else "-"
-    best = f"{study.best_value:.1f} (trial {study.best_trial.number})" if any(
-        t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)) else "-"
-    print(f"trial {trial.number}: {trial.state.name.lower()} {value} after "
-          f"{trial.user_attrs.get('env_steps', 0)} steps; {finished(study)} finished; best {best}",
-          flush=True)
+    best = (
+        f"{study.best_value:.1f} (trial {study.best_trial.number})"
+        if any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False))
+        else "-"
+    )
+    print(
+        f"trial {trial.number}: {trial.state.name.lower()} {value} after "
+        f"{trial.user_attrs.get('env_steps', 0)} steps; {finished(study)} finished; best {best}",
+        flush=True,
+    )
 
 
 class Tune(RLTask):
@@ -94,8 +99,10 @@ class Tune(RLTask):
         if tune.n_trials < 1:
             raise ConfigError(f"tune.n_trials={tune.n_trials}: at least 1")
         if cfg.eval.freq > cfg.total_timesteps:
-            raise ConfigError(f"eval.freq={cfg.eval.freq} is above total_timesteps={cfg.total_timesteps}: "
-                              f"the pruner would see no evaluation")
+            raise ConfigError(
+                f"eval.freq={cfg.eval.freq} is above total_timesteps={cfg.total_timesteps}: "
+                f"the pruner would see no evaluation"
+            )
 
     def build(self) -> None:
         self.study = open_study(self.cfg)
@@ -104,24 +111,41 @@ class Tune(RLTask):
 
     def identity(self) -> dict[str, Any]:
         cfg = self.cfg
-        return {"algo": cfg.algo.name, "env": cfg.env.name, "study": self.study.study_name,
-                "study_dir": str(self.study_dir.resolve()), "storage": storage_url(cfg.tune),
-                "worker": cfg.tune.worker}
+        return {
+            "algo": cfg.algo.name,
+            "env": cfg.env.name,
+            "study": self.study.study_name,
+            "study_dir": str(self.study_dir.resolve()),
+            "storage": storage_url(cfg.tune),
+            "worker": cfg.tune.worker,
+        }
 
     def hparams(self) -> dict[str, Any]:
         tune = self.cfg.tune
-        return {"algo": self.cfg.algo.name, "env": self.cfg.env.name, "seed": self.cfg.seed,
-                "tune.sampler": str(tune.sampler.value), "tune.pruner": str(tune.pruner.value),
-                "tune.n_trials": tune.n_trials, "tune.worker": tune.worker,
-                "total_timesteps": self.cfg.total_timesteps}
+        return {
+            "algo": self.cfg.algo.name,
+            "env": self.cfg.env.name,
+            "seed": self.cfg.seed,
+            "tune.sampler": str(tune.sampler.value),
+            "tune.pruner": str(tune.pruner.value),
+            "tune.n_trials": tune.n_trials,
+            "tune.worker": tune.worker,
+            "total_timesteps": self.cfg.total_timesteps,
+        }
 
     def work(self) -> None:
         cfg, study = self.cfg, self.study
-        print(f"study {study.study_name} in {self.study_dir}: {finished(study)} of {cfg.tune.n_trials} "
-              f"trials finished; worker {cfg.tune.worker} joins")
+        print(
+            f"study {study.study_name} in {self.study_dir}: {finished(study)} of {cfg.tune.n_trials} "
+            f"trials finished; worker {cfg.tune.worker} joins"
+        )
         if finished(study) < cfg.tune.n_trials:
-            study.optimize(Objective(cfg), timeout=cfg.tune.timeout, gc_after_trial=True,
-                           callbacks=[MaxTrialsCallback(cfg.tune.n_trials, states=FINISHED), _print_trial])
+            study.optimize(
+                Objective(cfg),
+                timeout=cfg.tune.timeout,
+                gc_after_trial=True,
+                callbacks=[MaxTrialsCallback(cfg.tune.n_trials, states=FINISHED), _print_trial],
+            )
 
     def progress(self) -> dict[str, Any]:
         return {"finished_trials": finished(self.study)}
@@ -137,8 +161,13 @@ class Tune(RLTask):
         best_file = write_best(study, self.cfg)
         self.plots = write_plots(study, self.study_dir)
         self.best = float(study.best_value)
-        return {"trials": self.counts, "best_value": study.best_value, "best_trial": study.best_trial.number,
-                "best_algo": study.best_trial.user_attrs["algo"], "best_file": str(best_file)}
+        return {
+            "trials": self.counts,
+            "best_value": study.best_value,
+            "best_trial": study.best_trial.number,
+            "best_algo": study.best_trial.user_attrs["algo"],
+            "best_file": str(best_file),
+        }
 
     def score(self) -> float | None:
         return self.best

@@ -46,8 +46,10 @@ class WholeFilesEvalCallback(EvalCallback):
     def __init__(self, *args: Any, log_path: str, best_model_save_path: str, **kwargs: Any):
         super().__init__(*args, log_path=log_path, best_model_save_path=best_model_save_path, **kwargs)
         self.staging = Path(best_model_save_path) / ".eval_staging"
-        self.into_place = {self.staging / "evaluations.npz": Path(log_path) / "evaluations.npz",
-                           self.staging / "best_model.zip": Path(best_model_save_path) / "best_model.zip"}
+        self.into_place = {
+            self.staging / "evaluations.npz": Path(log_path) / "evaluations.npz",
+            self.staging / "best_model.zip": Path(best_model_save_path) / "best_model.zip",
+        }
         self.log_path = str(self.staging / "evaluations")  # SB3 adds ".npz" and "best_model.zip"
         self.best_model_save_path = str(self.staging)
 

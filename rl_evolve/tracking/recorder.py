@@ -40,9 +40,17 @@ class RunRecorder:
     def start(self, task: str, seed: int, device: str, **fields: Any) -> None:
         """``running``, with what the run is and where it came from."""
         self.folder.root.mkdir(parents=True, exist_ok=True)
-        self.summary.update(status="running", task=task, seed=seed, device=device, **fields,
-                            torch_threads=torch.get_num_threads(), run_dir=str(self.folder.root),
-                            versions=package_versions(), git_revision=git_revision())
+        self.summary.update(
+            status="running",
+            task=task,
+            seed=seed,
+            device=device,
+            **fields,
+            torch_threads=torch.get_num_threads(),
+            run_dir=str(self.folder.root),
+            versions=package_versions(),
+            git_revision=git_revision(),
+        )
         self.summary.setdefault("started_at", _now())
         self.summary["segments"] = int(self.summary.get("segments", 0)) + 1
         self.folder.write_summary(self.summary)
@@ -64,8 +72,9 @@ class RunRecorder:
         self.update(status=status, **fields, wall_time_s=round(self.wall_time, 3), finished_at=_now())
 
     @contextmanager
-    def ending(self, resumable: bool = True,
-               progress: Callable[[], dict[str, Any]] | None = None) -> Iterator[None]:
+    def ending(
+        self, resumable: bool = True, progress: Callable[[], dict[str, Any]] | None = None
+    ) -> Iterator[None]:
         """Records how the work inside stopped, if it did not finish: Ctrl-C becomes
         ``interrupted`` (and ``RunInterrupted``, which says how to continue), a NaN ``diverged``
         (naming where the last good checkpoints are), anything else ``failed``; ``progress()``
@@ -91,8 +100,10 @@ class RunRecorder:
         """SB3's logger to TensorBoard and CSV; a resumed segment gets its own CSV so nothing
         is overwritten. ``offset_axis``: a logger whose steps can be shifted (curriculum stages)."""
         name = "progress.csv" if self.segment == 0 else f"progress_resume{self.segment}.csv"
-        formats = [TensorBoardOutputFormat(str(self.folder.tensorboard)),
-                   CSVOutputFormat(str(self.folder.root / name))]
+        formats = [
+            TensorBoardOutputFormat(str(self.folder.tensorboard)),
+            CSVOutputFormat(str(self.folder.root / name)),
+        ]
         if offset_axis:
             return StepOffsetLogger(str(self.folder.root), formats)
         return Logger(str(self.folder.root), formats)

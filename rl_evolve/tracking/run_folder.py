@@ -42,8 +42,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def find_runs(roots: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
     """Every run folder (one holding ``summary.json``) below ``roots``, with its summary."""
-    return [(path.parent, json.loads(path.read_text()))
-            for root in roots for path in sorted(root.rglob("summary.json"))]
+    return [
+        (path.parent, json.loads(path.read_text()))
+        for root in roots
+        for path in sorted(root.rglob("summary.json"))
+    ]
 
 
 @dataclass(frozen=True)

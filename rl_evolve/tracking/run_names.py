@@ -71,8 +71,16 @@ def job_dirname(name: str) -> str:
     return f"{name[: MAX_DIRNAME - 11]}~{digest}"
 
 
-def run_label(task: Any, algo: str, env: str, model: str, data: str, curriculum: str | None = None,
-              transfer: Any = None, strategy: Any = None) -> str:
+def run_label(
+    task: Any,
+    algo: str,
+    env: str,
+    model: str,
+    data: str,
+    curriculum: str | None = None,
+    transfer: Any = None,
+    strategy: Any = None,
+) -> str:
     """The run folder's name after its timestamp: ``<algo>_<env>``, ``<model>_<data>``, for
     a curriculum ``<algo>_<curriculum>_<transfer mode>``, for a deployment
     ``<algo>_<env>_<strategy>``, for a tuning worker or an evaluation ``<algo>_<env>_<task>``."""

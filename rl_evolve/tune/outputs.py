@@ -19,8 +19,10 @@ TUNED_GROUP = "tuned"  # <study>/tuned/best.yaml is option `best` of this group
 def reuse_command(cfg: DictConfig) -> str:
     """The command that trains with the study's best parameters (Hydra's search path)."""
     folder = Path(cfg.tune.dir).resolve()
-    return (f"rl-evolve algo={cfg.algo.name} env={cfg.env.name} "
-            f"'hydra.searchpath=[file://{folder}]' +{TUNED_GROUP}=best")
+    return (
+        f"rl-evolve algo={cfg.algo.name} env={cfg.env.name} "
+        f"'hydra.searchpath=[file://{folder}]' +{TUNED_GROUP}=best"
+    )
 
 
 def write_best(study: optuna.Study, cfg: DictConfig) -> Path:
@@ -29,10 +31,12 @@ def write_best(study: optuna.Study, cfg: DictConfig) -> Path:
     path = Path(cfg.tune.dir) / TUNED_GROUP / "best.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     seeds = ", ".join(str(s) for s in cfg.tune.seeds)
-    header = (f"# @package _global_\n"
-              f"# Study {study.study_name}, trial {best.number}: mean final evaluation {best.value:.1f} "
-              f"over seeds [{seeds}], {cfg.total_timesteps} steps each.\n"
-              f"# Train with it: {reuse_command(cfg)}\n")
+    header = (
+        f"# @package _global_\n"
+        f"# Study {study.study_name}, trial {best.number}: mean final evaluation {best.value:.1f} "
+        f"over seeds [{seeds}], {cfg.total_timesteps} steps each.\n"
+        f"# Train with it: {reuse_command(cfg)}\n"
+    )
     body = yaml.safe_dump({"algo": best.user_attrs["algo"]}, sort_keys=True, default_flow_style=None)
     atomic_write_text(path, header + body)
     return path
@@ -55,8 +59,10 @@ def write_plots(study: optuna.Study, folder: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as ov
 
-    plots = {"history.png": ov.plot_optimization_history,
-             "intermediate_values.png": ov.plot_intermediate_values}
+    plots = {
+        "history.png": ov.plot_optimization_history,
+        "intermediate_values.png": ov.plot_intermediate_values,
+    }
     complete = {t.value for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
     if len(complete) >= 2:
         plots["importance.png"] = ov.plot_param_importances

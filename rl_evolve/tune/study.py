@@ -32,8 +32,13 @@ def open_storage(tune: DictConfig) -> RDBStorage:
     try:
         with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 4 and 5
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(url, engine_kwargs=engine, heartbeat_interval=30, grace_period=120,
-                              heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
+            return RDBStorage(
+                url,
+                engine_kwargs=engine,
+                heartbeat_interval=30,
+                grace_period=120,
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
+            )
     except Exception as exc:  # sqlalchemy's errors: a bad URL, a file that is not a database
         raise ConfigError(f"tune.storage '{url}' cannot be opened: {str(exc).splitlines()[0]}") from exc
 
@@ -41,17 +46,20 @@ def open_storage(tune: DictConfig) -> RDBStorage:
 def _tpe(tune: DictConfig, seed: int) -> optuna.samplers.BaseSampler:
     with warnings.catch_warnings():  # zoo's multivariate TPE is "experimental" in Optuna
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.samplers.TPESampler(n_startup_trials=tune.n_startup_trials, multivariate=True,
-                                          seed=seed)
+        return optuna.samplers.TPESampler(
+            n_startup_trials=tune.n_startup_trials, multivariate=True, seed=seed
+        )
 
 
 # tune.sampler and tune.pruner: the schema's enums name them, these build them
 SAMPLERS = {"random": lambda tune, seed: optuna.samplers.RandomSampler(seed=seed), "tpe": _tpe}
 PRUNERS = {
-    "median": lambda tune: optuna.pruners.MedianPruner(n_startup_trials=tune.n_startup_trials,
-                                                       n_warmup_steps=tune.warmup_steps),
-    "halving": lambda tune: optuna.pruners.SuccessiveHalvingPruner(min_resource=tune.warmup_steps,
-                                                                   reduction_factor=4),
+    "median": lambda tune: optuna.pruners.MedianPruner(
+        n_startup_trials=tune.n_startup_trials, n_warmup_steps=tune.warmup_steps
+    ),
+    "halving": lambda tune: optuna.pruners.SuccessiveHalvingPruner(
+        min_resource=tune.warmup_steps, reduction_factor=4
+    ),
     "none": lambda tune: optuna.pruners.NopPruner(),
 }
 
@@ -81,10 +89,14 @@ def open_study(cfg: DictConfig) -> optuna.Study:
     """Creates the study or loads it (a restart, or another worker's), maximising the return."""
     tune = cfg.tune
     with _one_at_a_time(storage_url(tune)):
-        return optuna.create_study(study_name=tune.study_name, storage=open_storage(tune),
-                                   sampler=SAMPLERS[str(tune.sampler.value)](tune, cfg.seed + tune.worker),
-                                   pruner=PRUNERS[str(tune.pruner.value)](tune),
-                                   direction="maximize", load_if_exists=True)
+        return optuna.create_study(
+            study_name=tune.study_name,
+            storage=open_storage(tune),
+            sampler=SAMPLERS[str(tune.sampler.value)](tune, cfg.seed + tune.worker),
+            pruner=PRUNERS[str(tune.pruner.value)](tune),
+            direction="maximize",
+            load_if_exists=True,
+        )
 
 
 def finished(study: optuna.Study) -> int:

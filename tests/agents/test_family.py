@@ -7,11 +7,22 @@ import pytest
 
 from tests.conftest import read_summary, run_cli, run_folders
 
-QUICK = ["progress_bar=false", "eval.n_episodes=1", "eval.freq=100", "checkpoint.freq=100",
-         "total_timesteps=200"]
+QUICK = [
+    "progress_bar=false",
+    "eval.n_episodes=1",
+    "eval.freq=100",
+    "checkpoint.freq=100",
+    "total_timesteps=200",
+]
 ON_POLICY = ["algo.n_steps=32", "n_envs=2", "algo.net_arch=[16]"]
-OFF_POLICY = ["algo.learning_starts=50", "algo.buffer_size=500", "algo.batch_size=32", "algo.train_freq=4",
-              "algo.gradient_steps=1", "algo.net_arch=[16]"]
+OFF_POLICY = [
+    "algo.learning_starts=50",
+    "algo.buffer_size=500",
+    "algo.batch_size=32",
+    "algo.train_freq=4",
+    "algo.gradient_steps=1",
+    "algo.net_arch=[16]",
+]
 FAMILY = {
     "ppo": ("cartpole", [*ON_POLICY, "algo.batch_size=32"]),
     "a2c": ("cartpole", ON_POLICY),
@@ -52,8 +63,12 @@ def compatible_pairs() -> list[tuple[str, str]]:
     box = {"pendulum", "mountaincar_continuous"}
     envs = ["cartpole", "acrobot", "mountaincar", "mountaincar_continuous", "pendulum", "lunarlander"]
     continuous_only, discrete_only = {"crossq", "ddpg", "sac", "td3", "tqc"}, {"dqn", "qrdqn"}
-    return [(a, e) for a in sorted(FAMILY) for e in envs
-            if not (a in continuous_only and e not in box) and not (a in discrete_only and e in box)]
+    return [
+        (a, e)
+        for a in sorted(FAMILY)
+        for e in envs
+        if not (a in continuous_only and e not in box) and not (a in discrete_only and e in box)
+    ]
 
 
 @pytest.mark.parametrize(("algo", "env"), compatible_pairs())
@@ -71,6 +86,12 @@ def test_a_recurrent_policy_refuses_a_non_recurrent_transfer_source(tmp_path):
     first = run_cli("algo=ppo", *QUICK, *FAMILY["ppo"][1], cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     (run,) = run_folders(tmp_path / "runs")
-    result = run_cli("algo=recurrent_ppo", *QUICK, *FAMILY["recurrent_ppo"][1], f"transfer.source={run}",
-                     "transfer=trunk", cwd=tmp_path)
+    result = run_cli(
+        "algo=recurrent_ppo",
+        *QUICK,
+        *FAMILY["recurrent_ppo"][1],
+        f"transfer.source={run}",
+        "transfer=trunk",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and "non-recurrent policy and this one is recurrent" in result.stderr

@@ -15,8 +15,15 @@ from rl_evolve.tasks.base import Seeds
 from tests.conftest import read_summary, run_cli, run_folders
 
 # zoo's table for PPO on MountainCarContinuous sets normalize: true
-TINY = ["algo=ppo", "env=mountaincar_continuous", "progress_bar=false", "total_timesteps=256",
-        "eval.freq=128", "eval.n_episodes=1", "checkpoint.freq=128"]
+TINY = [
+    "algo=ppo",
+    "env=mountaincar_continuous",
+    "progress_bar=false",
+    "total_timesteps=256",
+    "eval.freq=128",
+    "eval.n_episodes=1",
+    "checkpoint.freq=128",
+]
 
 pytestmark = pytest.mark.xdist_group("normalized_run")
 
@@ -58,9 +65,19 @@ def test_an_evaluation_acts_through_the_sources_statistics(normalized_run, tmp_p
     assert scored == pytest.approx(by_hand)
 
 
-DEPLOY = ["task=evolve", "algo=ppo", "env=mountaincar_continuous", "progress_bar=false", "dynamics=constant",
-          "evolve.steps=2000", "evolve.best_return=90", "algo.n_steps=64", "algo.batch_size=64",
-          "evolve.adapt_steps=500", "evolve.model_steps=500"]
+DEPLOY = [
+    "task=evolve",
+    "algo=ppo",
+    "env=mountaincar_continuous",
+    "progress_bar=false",
+    "dynamics=constant",
+    "evolve.steps=2000",
+    "evolve.best_return=90",
+    "algo.n_steps=64",
+    "algo.batch_size=64",
+    "evolve.adapt_steps=500",
+    "evolve.model_steps=500",
+]
 
 
 def test_a_normalize_champion_is_deployed_through_its_statistics(normalized_run, tmp_path, monkeypatch):
@@ -71,8 +88,9 @@ def test_a_normalize_champion_is_deployed_through_its_statistics(normalized_run,
     for name, scaled in (("scaled", True), ("raw", False)):
         if not scaled:  # the same deployment, the statistics left out: other observations, other actions
             monkeypatch.setattr(World, "normalise", lambda self, stats: None)
-        result = run_cli(*DEPLOY, f"evolve.champion={run}", "evolve.strategy=static", f"experiment={name}",
-                         cwd=tmp_path)
+        result = run_cli(
+            *DEPLOY, f"evolve.champion={run}", "evolve.strategy=static", f"experiment={name}", cwd=tmp_path
+        )
         assert result.returncode == 0, result.stderr
         (deployment,) = run_folders(tmp_path / "runs" / name)
         served.append(read_summary(deployment)["mean_return"])

@@ -12,9 +12,14 @@ from sb3_contrib import RecurrentPPO
 from rl_evolve.evaluate import grid as grid_map
 from rl_evolve.evolve.world import World
 
-SETTINGS = {"name": "cartpole_novel", "id": "CartPoleNoVel-v1", "max_episode_steps": 500,
-            "entry_point": "rl_evolve.envs.partial_observation:cartpole",
-            "dynamics_spec": "rl_evolve.envs.cartpole:SPEC", "dynamics": {}}
+SETTINGS = {
+    "name": "cartpole_novel",
+    "id": "CartPoleNoVel-v1",
+    "max_episode_steps": 500,
+    "entry_point": "rl_evolve.envs.partial_observation:cartpole",
+    "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
+    "dynamics": {},
+}
 
 
 def episode_return(world_seed: int, model: RecurrentPPO, with_memory: bool) -> float:
@@ -22,8 +27,9 @@ def episode_return(world_seed: int, model: RecurrentPPO, with_memory: bool) -> f
     world = World(SETTINGS, world_seed)
     obs, state, start, total, done = world._obs, None, np.ones(1, dtype=bool), 0.0, False  # as play starts
     while not done:
-        action, state = model.predict(obs, state=state if with_memory else None, episode_start=start,
-                                      deterministic=True)
+        action, state = model.predict(
+            obs, state=state if with_memory else None, episode_start=start, deterministic=True
+        )
         obs, reward, dones, _ = world.vec_env.step(action)
         total, done, start = total + float(reward[0]), bool(dones[0]), dones
     world.close()

@@ -88,15 +88,16 @@ def test_classifier_fisher_draws_each_label_from_the_model_by_default():
     fisher = classifier_fisher(net, [(x, y)], n_samples=10, seed=5)
     generator = torch.Generator().manual_seed(5)
     probs = torch.softmax(net(x), 1).detach()
-    drawn = torch.cat([torch.multinomial(probs[i: i + 1], 1, generator=generator)[0] for i in range(10)])
+    drawn = torch.cat([torch.multinomial(probs[i : i + 1], 1, generator=generator)[0] for i in range(10)])
     torch.testing.assert_close(fisher["weight"], _per_sample_squared_gradients(net, x, drawn))
 
 
 def test_squaring_a_batch_gradient_would_underestimate_the_fisher():
     net, x, y = _softmax_regression()
     per_sample = classifier_fisher(net, [(x, y)], n_samples=10, empirical=True)
-    batch_mean = diagonal_fisher(dict(net.named_parameters()), [(x, y)],
-                                 lambda b: nn.functional.cross_entropy(net(b[0]), b[1]))
+    batch_mean = diagonal_fisher(
+        dict(net.named_parameters()), [(x, y)], lambda b: nn.functional.cross_entropy(net(b[0]), b[1])
+    )
     assert per_sample["weight"].sum() > 2 * batch_mean["weight"].sum()
 
 

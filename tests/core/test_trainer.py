@@ -15,15 +15,22 @@ def toy_loaders(n: int = 64, seed: int = 0):
     x = torch.randn(n, 4, generator=g)
     y = (x[:, 0] > 0).long()
     data = TensorDataset(x, y)
-    return DataLoader(data, batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(seed)), \
-        DataLoader(data, batch_size=32)
+    return DataLoader(
+        data, batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    ), DataLoader(data, batch_size=32)
 
 
 def toy_trainer(tmp_path=None, **kwargs) -> Trainer:
     torch.manual_seed(0)
     model = nn.Linear(4, 2)
-    return Trainer(model, torch.optim.SGD(model.parameters(), lr=0.5), 2, progress=False,
-                   checkpoint_dir=tmp_path, **kwargs)
+    return Trainer(
+        model,
+        torch.optim.SGD(model.parameters(), lr=0.5),
+        2,
+        progress=False,
+        checkpoint_dir=tmp_path,
+        **kwargs,
+    )
 
 
 def test_every_hook_runs_in_order():
@@ -33,16 +40,23 @@ def test_every_hook_runs_in_order():
         trainer.add_hook(name, lambda t, name=name: calls.append(name))
     train, val = toy_loaders(n=32)
     trainer.fit(train, val, epochs=1)
-    per_batch = ["before_forward", "after_forward", "before_backward", "after_backward",
-                 "before_update", "after_update"]
+    per_batch = [
+        "before_forward",
+        "after_forward",
+        "before_backward",
+        "after_backward",
+        "before_update",
+        "after_update",
+    ]
     assert calls == ["before_epoch", *per_batch, *per_batch, "after_epoch"]
 
 
 def test_hooks_see_the_loop_state_on_the_trainer():
     trainer = toy_trainer()
     seen = []
-    trainer.add_hook("after_backward",
-                     lambda t: seen.append((t.loss.item(), t.model.weight.grad is not None)))
+    trainer.add_hook(
+        "after_backward", lambda t: seen.append((t.loss.item(), t.model.weight.grad is not None))
+    )
     train, val = toy_loaders(n=32)
     trainer.fit(train, val, epochs=1)
     assert len(seen) == 2 and all(has_grad for _, has_grad in seen)
@@ -122,8 +136,9 @@ def test_a_regression_trainer_reports_its_loss_as_the_validation_metric():
     x = torch.randn(64, 3)
     data = DataLoader(TensorDataset(x, x @ torch.tensor([[1.0], [2.0], [-1.0]])), batch_size=16)
     model = nn.Linear(3, 1)
-    trainer = Trainer(model, torch.optim.Adam(model.parameters(), lr=0.05), None, loss_fn=nn.MSELoss(),
-                      progress=False)
+    trainer = Trainer(
+        model, torch.optim.Adam(model.parameters(), lr=0.05), None, loss_fn=nn.MSELoss(), progress=False
+    )
     history = trainer.fit(data, data, epochs=20)
     assert set(trainer.evaluate(data)) == {"loss"}
     assert history[-1]["val/loss"] < 0.1 * history[0]["val/loss"]

@@ -10,9 +10,7 @@ from rl_evolve.curriculum import metrics
 
 
 def test_forgetting_is_own_stage_end_minus_final():
-    r = [[0.9, 0.1, 0.0],
-         [0.5, 0.8, 0.2],
-         [0.3, 0.6, 1.0]]
+    r = [[0.9, 0.1, 0.0], [0.5, 0.8, 0.2], [0.3, 0.6, 1.0]]
     assert metrics.forgetting(r) == pytest.approx([0.6, 0.2, 0.0])
     assert metrics.average_performance(r) == pytest.approx((0.3 + 0.6 + 1.0) / 3)
 

@@ -9,12 +9,25 @@ import pytest
 from tests.conftest import FAST, read_summary, run_cli, run_folders
 
 # PPO's zoo table on MountainCarContinuous sets normalize: true; two stages of 256 steps.
-STAGES = ("curriculum.stages=[{name:weak,dynamics:{power:0.0012},budget:256,threshold:1e9,best_return:90},"
-          "{name:strong,dynamics:{power:0.002},budget:256,threshold:1e9,best_return:90}]")
-TINY = ["curriculum=mountaincar_engine", "algo=ppo", "env=mountaincar_continuous", STAGES, *FAST,
-        "total_timesteps=512", "algo.n_steps=128", "algo.batch_size=64", "curriculum.eval_freq=256",
-        "curriculum.eval_episodes=1", "curriculum.final_eval_episodes=1", "curriculum.random_episodes=1",
-        "env.max_episode_steps=100"]
+STAGES = (
+    "curriculum.stages=[{name:weak,dynamics:{power:0.0012},budget:256,threshold:1e9,best_return:90},"
+    "{name:strong,dynamics:{power:0.002},budget:256,threshold:1e9,best_return:90}]"
+)
+TINY = [
+    "curriculum=mountaincar_engine",
+    "algo=ppo",
+    "env=mountaincar_continuous",
+    STAGES,
+    *FAST,
+    "total_timesteps=512",
+    "algo.n_steps=128",
+    "algo.batch_size=64",
+    "curriculum.eval_freq=256",
+    "curriculum.eval_episodes=1",
+    "curriculum.final_eval_episodes=1",
+    "curriculum.random_episodes=1",
+    "env.max_episode_steps=100",
+]
 
 
 def observations_seen(path) -> float:
@@ -44,6 +57,7 @@ def test_carried_networks_carry_their_statistics_and_fresh_ones_start_fresh(runs
 def test_a_curriculum_run_is_evaluated_through_its_last_statistics(runs, tmp_path):
     run = runs["full"]
     assert (run / "checkpoints" / "last_vecnormalize.pkl").is_file()
-    result = run_cli("task=evaluate", f"source={run}", "eval.n_episodes=1", "progress_bar=false",
-                     cwd=tmp_path)
+    result = run_cli(
+        "task=evaluate", f"source={run}", "eval.n_episodes=1", "progress_bar=false", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr

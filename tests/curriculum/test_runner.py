@@ -11,8 +11,10 @@ from rl_evolve.tasks.curriculum import stage_results as _results
 from tests.conftest import FAST_PPO, read_summary, run_cli, run_folders
 
 # Stage "hard" can never reach its threshold (ends on budget); "easy" reaches it before training.
-TINY = ("curriculum.stages=[{name:hard,budget:256,threshold:1e9,best_return:500},"
-        "{name:easy,dynamics:{length:1.0},budget:256,threshold:0,best_return:500}]")
+TINY = (
+    "curriculum.stages=[{name:hard,budget:256,threshold:1e9,best_return:500},"
+    "{name:easy,dynamics:{length:1.0},budget:256,threshold:0,best_return:500}]"
+)
 
 
 # the module's tests share one run (a module fixture): one test worker builds it
@@ -22,9 +24,16 @@ pytestmark = pytest.mark.xdist_group("tiny_run")
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("curriculum")
-    result = run_cli("curriculum=cartpole_pole_length", TINY, "curriculum.eval_freq=128",
-                     "curriculum.eval_episodes=2", "curriculum.final_eval_episodes=3",
-                     "curriculum.random_episodes=3", *FAST_PPO, cwd=cwd)
+    result = run_cli(
+        "curriculum=cartpole_pole_length",
+        TINY,
+        "curriculum.eval_freq=128",
+        "curriculum.eval_episodes=2",
+        "curriculum.final_eval_episodes=3",
+        "curriculum.random_episodes=3",
+        *FAST_PPO,
+        cwd=cwd,
+    )
     assert result.returncode == 0, result.stderr
     (run,) = run_folders(cwd / "runs")
     return run, result.stdout
@@ -98,8 +107,10 @@ def test_results_from_known_returns():
     ]
     stages, evaluator = _evaluator(history)
     # R comes from the fresh end-of-stage evaluations, not the curve's last point.
-    records = [{"end_returns": history[1]["returns"], "final_returns": {"a": 90.0, "b": 30.0}},
-               {"end_returns": history[3]["returns"], "final_returns": {"a": 60.0, "b": 120.0}}]
+    records = [
+        {"end_returns": history[1]["returns"], "final_returns": {"a": 90.0, "b": 30.0}},
+        {"end_returns": history[3]["returns"], "final_returns": {"a": 60.0, "b": 120.0}},
+    ]
     out = _results(stages, evaluator, records)
     assert out["R"] == [[0.9, 0.3], [0.6, 1.0]]
     assert out["R_unclipped"][1][1] == pytest.approx(1.2) and out["R_clipped"] == [[1, 1]]

@@ -70,8 +70,15 @@ def test_frozen_trunk_stops_gradients_but_heads_keep_learning():
 
 
 def dqn(seed: int) -> DQN:
-    return DQN("MlpPolicy", build_vec_env(CARTPOLE, 1, seed), learning_starts=0, buffer_size=500,
-               train_freq=4, gradient_steps=1, seed=seed)
+    return DQN(
+        "MlpPolicy",
+        build_vec_env(CARTPOLE, 1, seed),
+        learning_starts=0,
+        buffer_size=500,
+        train_freq=4,
+        gradient_steps=1,
+        seed=seed,
+    )
 
 
 def test_frozen_trunk_on_pendulum_keeps_log_std_trainable():
@@ -160,8 +167,10 @@ def test_a_source_zip_is_read_for_its_tensors_only_and_never_unpickled(tmp_path)
     planted = tmp_path / "planted"
     payload = base64.b64encode(cloudpickle.dumps(_CreatesAFile(planted))).decode()
     data = json.dumps({"policy_class": {":type:": "<class 'abc.ABCMeta'>", ":serialized:": payload}})
-    with zipfile.ZipFile(tmp_path / "model.zip") as original, \
-            zipfile.ZipFile(tmp_path / "tampered.zip", "w") as tampered:
+    with (
+        zipfile.ZipFile(tmp_path / "model.zip") as original,
+        zipfile.ZipFile(tmp_path / "tampered.zip", "w") as tampered,
+    ):
         for name in original.namelist():
             tampered.writestr(name, data if name == "data" else original.read(name))
     source = load_source(str(tmp_path / "tampered.zip"))

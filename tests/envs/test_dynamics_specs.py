@@ -23,17 +23,24 @@ def cartpole_euler_step(state, action, *, gravity, masscart, masspole, length, f
     temp = (force + polemass_length * theta_dot**2 * sin) / total_mass
     thetaacc = (gravity * sin - cos * temp) / (length * (4.0 / 3.0 - masspole * cos**2 / total_mass))
     xacc = temp - polemass_length * thetaacc * cos / total_mass
-    return np.array([x + tau * x_dot, x_dot + tau * xacc, theta + tau * theta_dot,
-                     theta_dot + tau * thetaacc])
+    return np.array(
+        [x + tau * x_dot, x_dot + tau * xacc, theta + tau * theta_dot, theta_dot + tau * thetaacc]
+    )
 
 
 STATE = np.array([0.01, -0.2, 0.05, 0.3])
 
 
-@pytest.mark.parametrize("changed", [
-    {"masspole": 0.5}, {"length": 1.2}, {"masscart": 3.0}, {"gravity": 15.0, "tau": 0.01},
-    {"force_mag": 20.0, "masspole": 0.3, "length": 0.8},
-])
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"masspole": 0.5},
+        {"length": 1.2},
+        {"masscart": 3.0},
+        {"gravity": 15.0, "tau": 0.01},
+        {"force_mag": 20.0, "masspole": 0.3, "length": 0.8},
+    ],
+)
 def test_cartpole_step_follows_the_equations_with_changed_parameters(changed):
     env = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, fixed=changed)
     env.reset(seed=0)
@@ -75,8 +82,9 @@ def test_mountaincar_step_equals_the_env_built_with_those_parameters():
             super().__init__()
             self.force, self.gravity = 0.002, 0.004
 
-    ours = DynamicsWrapper(gym.make("MountainCar-v0"), mountain_car.SPEC,
-                           fixed={"force": 0.002, "gravity": 0.004})
+    ours = DynamicsWrapper(
+        gym.make("MountainCar-v0"), mountain_car.SPEC, fixed={"force": 0.002, "gravity": 0.004}
+    )
     _same_step(ours, Steep(), [-0.4, 0.01], 2)
 
 

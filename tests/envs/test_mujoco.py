@@ -11,11 +11,24 @@ from rl_evolve.envs import mujoco as mj
 from rl_evolve.envs.schedules import Linear, Piecewise
 from rl_evolve.envs.wrapper import DynamicsWrapper
 
-ENVS = {"InvertedPendulum-v5": mj.INVERTED_PENDULUM, "InvertedDoublePendulum-v5": mj.INVERTED_DOUBLE_PENDULUM,
-        "Reacher-v5": mj.REACHER, "Swimmer-v5": mj.SWIMMER, "Hopper-v5": mj.HOPPER,
-        "HalfCheetah-v5": mj.HALF_CHEETAH, "Walker2d-v5": mj.WALKER2D, "Ant-v5": mj.ANT}
-VALUES = {"gravity": 15.0, "mass_scale": 1.7, "friction": 0.3, "damping_scale": 2.5, "gear_scale": 0.6,
-          "viscosity": 0.5}
+ENVS = {
+    "InvertedPendulum-v5": mj.INVERTED_PENDULUM,
+    "InvertedDoublePendulum-v5": mj.INVERTED_DOUBLE_PENDULUM,
+    "Reacher-v5": mj.REACHER,
+    "Swimmer-v5": mj.SWIMMER,
+    "Hopper-v5": mj.HOPPER,
+    "HalfCheetah-v5": mj.HALF_CHEETAH,
+    "Walker2d-v5": mj.WALKER2D,
+    "Ant-v5": mj.ANT,
+}
+VALUES = {
+    "gravity": 15.0,
+    "mass_scale": 1.7,
+    "friction": 0.3,
+    "damping_scale": 2.5,
+    "gear_scale": 0.6,
+    "viscosity": 0.5,
+}
 CASES = [(env_id, name) for env_id, spec in ENVS.items() for name in spec.names]
 STEPS = 10
 
@@ -95,8 +108,10 @@ def test_a_scale_is_relative_to_the_xml_so_a_schedule_returns_exactly():
 
 
 def test_a_scheduled_value_is_in_the_model_at_the_step_it_names():
-    schedule = Piecewise(apply_at="step", switches=[{"at": 0, "values": {"mass.torso": 1.0}},
-                                                    {"at": 5, "values": {"mass": {"torso": 2.0}}}])
+    schedule = Piecewise(
+        apply_at="step",
+        switches=[{"at": 0, "values": {"mass.torso": 1.0}}, {"at": 5, "values": {"mass": {"torso": 2.0}}}],
+    )
     env = DynamicsWrapper(gym.make("Hopper-v5"), mj.HOPPER, schedule)
     torso = mujoco.mj_name2id(env.unwrapped.model, mujoco.mjtObj.mjOBJ_BODY, "torso")
     original = env.unwrapped.model.body_mass[torso]
@@ -109,8 +124,11 @@ def test_a_scheduled_value_is_in_the_model_at_the_step_it_names():
 
 
 def test_a_drift_within_an_episode_changes_gravity_every_step():
-    env = DynamicsWrapper(gym.make("HalfCheetah-v5"), mj.HALF_CHEETAH,
-                          Linear(apply_at="step", start={"gravity": 9.81}, end={"gravity": 19.62}, finish=10))
+    env = DynamicsWrapper(
+        gym.make("HalfCheetah-v5"),
+        mj.HALF_CHEETAH,
+        Linear(apply_at="step", start={"gravity": 9.81}, end={"gravity": 19.62}, finish=10),
+    )
     env.reset(seed=0)
     gravities = []
     for _ in range(5):
@@ -136,8 +154,9 @@ def test_every_mujoco_env_passes_sb3s_env_checker_with_dynamics_applied(env_id):
     from stable_baselines3.common.env_checker import check_env
 
     spec = ENVS[env_id]
-    env = DynamicsWrapper(gym.make(env_id), spec, fixed={"mass_scale": 1.5, "gear_scale": 0.8},
-                          observe=["mass_scale"])
+    env = DynamicsWrapper(
+        gym.make(env_id), spec, fixed={"mass_scale": 1.5, "gear_scale": 0.8}, observe=["mass_scale"]
+    )
     check_env(env, warn=False)
 
 

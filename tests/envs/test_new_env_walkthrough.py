@@ -16,12 +16,20 @@ import pytest
 from tests.conftest import run_cli, run_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST = ["total_timesteps=300", "eval.freq=150", "eval.n_episodes=1", "checkpoint.freq=150",
-        "progress_bar=false"]
+FAST = [
+    "total_timesteps=300",
+    "eval.freq=150",
+    "eval.n_episodes=1",
+    "checkpoint.freq=150",
+    "progress_bar=false",
+]
 # PPO's rollouts for an env without a tuned table are SB3's 2048 steps; the walk-through's runs
 # with PPO get short ones through the table a user's env YAML would hold (DQN's runs ignore it).
-SHORT_PPO = ["++env.hyperparams.ppo.n_steps=64", "++env.hyperparams.ppo.batch_size=64",
-             "++env.hyperparams.ppo.n_epochs=2"]
+SHORT_PPO = [
+    "++env.hyperparams.ppo.n_steps=64",
+    "++env.hyperparams.ppo.batch_size=64",
+    "++env.hyperparams.ppo.n_epochs=2",
+]
 
 
 def readme_blocks() -> dict[str, str]:
@@ -64,16 +72,21 @@ def test_readme_walkthrough_adds_an_env_with_one_py_and_one_yaml(project_with):
 @pytest.mark.slow
 @pytest.mark.xdist_group("installed_site")
 def test_a_registered_third_party_env_runs_from_yaml_alone(project_with, installed_site):
-    work = project_with({
-        "myconf/env/frozenlake.yaml": "name: frozenlake\nid: FrozenLake-v1\n",
-        "myconf/env/taxi.yaml": ("name: taxi\nid: thirdparty/Taxi-v0\n"
-                                 "entry_point: gymnasium.envs.toy_text.taxi:TaxiEnv\n"
-                                 "max_episode_steps: 100\n"),
-    })
+    work = project_with(
+        {
+            "myconf/env/frozenlake.yaml": "name: frozenlake\nid: FrozenLake-v1\n",
+            "myconf/env/taxi.yaml": (
+                "name: taxi\nid: thirdparty/Taxi-v0\n"
+                "entry_point: gymnasium.envs.toy_text.taxi:TaxiEnv\n"
+                "max_episode_steps: 100\n"
+            ),
+        }
+    )
     mine = ["--config-dir", "myconf"]
     # the installed command, end to end: rl-evolve as `pip install .` puts it, from the project folder
-    result = run_subprocess(*mine, "algo=dqn", "env=frozenlake", *FAST, cwd=work,
-                            env={"PYTHONPATH": str(installed_site)})
+    result = run_subprocess(
+        *mine, "algo=dqn", "env=frozenlake", *FAST, cwd=work, env={"PYTHONPATH": str(installed_site)}
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     # the rest needs no new interpreter: the same project folder, in this process
     result = run_cli(*mine, "algo=dqn", "env=taxi", *FAST, cwd=work)

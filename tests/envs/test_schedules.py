@@ -26,9 +26,13 @@ def test_constant_changes_nothing():
 
 
 def test_piecewise_switches_at_the_given_steps_and_keeps_unnamed_parameters():
-    s = Piecewise(switches=[{"at": 100, "values": {"length": 1.0}},
-                            {"at": 0, "values": {"length": 0.5, "gravity": 9.8}},
-                            {"at": 300, "values": {"gravity": 20.0}}])
+    s = Piecewise(
+        switches=[
+            {"at": 100, "values": {"length": 1.0}},
+            {"at": 0, "values": {"length": 0.5, "gravity": 9.8}},
+            {"at": 300, "values": {"gravity": 20.0}},
+        ]
+    )
     assert s.values(0, 0, RNG) == {"length": 0.5, "gravity": 9.8}
     assert s.values(99, 0, RNG) == {"length": 0.5, "gravity": 9.8}
     assert s.values(100, 0, RNG) == {"length": 1.0, "gravity": 9.8}
@@ -72,14 +76,26 @@ def test_random_refuses_mid_episode_draws():
 
 
 def test_schedules_build_from_their_config_node():
-    node = {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "start": {"tau": 0.02},
-            "end": {"tau": 0.04}, "begin": 0, "finish": 10}
+    node = {
+        "_target_": "rl_evolve.envs.schedules.Linear",
+        "name": "linear",
+        "start": {"tau": 0.02},
+        "end": {"tau": 0.04},
+        "begin": 0,
+        "finish": 10,
+    }
     assert build_schedule(node).values(5, 0, RNG) == pytest.approx({"tau": 0.03})
 
 
 def test_a_bad_schedule_config_is_one_clear_error():
-    node = {"_target_": "rl_evolve.envs.schedules.Linear", "name": "linear", "start": {"tau": 0.02},
-            "end": {"tau": 0.04}, "begin": 10, "finish": 10}
+    node = {
+        "_target_": "rl_evolve.envs.schedules.Linear",
+        "name": "linear",
+        "start": {"tau": 0.02},
+        "end": {"tau": 0.04},
+        "begin": 10,
+        "finish": 10,
+    }
     with pytest.raises(ConfigError, match="finish must come after"):
         build_schedule(node)
 
@@ -92,7 +108,13 @@ def test_nested_tables_name_the_dotted_parameter():
 def test_periodic_cycles_its_tables_round_and_round():
     s = Periodic(tables=[{"length": 0.5}, {"length": 1.0}, {}], period=10)
     assert [s.values(t, 0, RNG) for t in (0, 9, 10, 25, 30, 41)] == [
-        {"length": 0.5}, {"length": 0.5}, {"length": 1.0}, {}, {"length": 0.5}, {"length": 1.0}]
+        {"length": 0.5},
+        {"length": 0.5},
+        {"length": 1.0},
+        {},
+        {"length": 0.5},
+        {"length": 1.0},
+    ]
 
 
 def test_burst_holds_its_values_only_inside_each_window():

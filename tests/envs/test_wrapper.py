@@ -17,8 +17,13 @@ from rl_evolve.errors import ConfigError
 
 
 def cartpole_settings(**extra) -> dict:
-    return {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
-            "dynamics": {}, **extra}
+    return {
+        "name": "cartpole",
+        "id": "CartPole-v1",
+        "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
+        "dynamics": {},
+        **extra,
+    }
 
 
 def test_info_reports_the_values_in_force():
@@ -68,8 +73,11 @@ def test_parameters_reach_the_env_inside_vec_envs(vec_cls):
 
 @pytest.mark.slow
 def test_random_dynamics_are_reproducible_per_seed_inside_subproc_vec_env():
-    schedule = {"_target_": "rl_evolve.envs.schedules.Random", "name": "random",
-                "ranges": {"length": [0.25, 1.0]}}
+    schedule = {
+        "_target_": "rl_evolve.envs.schedules.Random",
+        "name": "random",
+        "ranges": {"length": [0.25, 1.0]},
+    }
     draws = []
     for _ in range(2):
         venv = build_vec_env(cartpole_settings(schedule=schedule), 2, seed=5, kind="subproc")
@@ -81,21 +89,25 @@ def test_random_dynamics_are_reproducible_per_seed_inside_subproc_vec_env():
 
 
 def test_observed_parameters_are_appended_normalised_with_a_matching_space():
-    env = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, fixed={"gravity": 9.8},
-                          observe=["gravity", "length"])
+    env = DynamicsWrapper(
+        gym.make("CartPole-v1"), cartpole.SPEC, fixed={"gravity": 9.8}, observe=["gravity", "length"]
+    )
     obs, _ = env.reset(seed=0)
     assert env.observation_space.shape == (6,) and obs.shape == (6,)
     assert env.observation_space.contains(obs)
     spec = cartpole.SPEC.params
-    expected = [(9.8 - spec["gravity"].low) / (spec["gravity"].high - spec["gravity"].low),
-                (0.5 - spec["length"].low) / (spec["length"].high - spec["length"].low)]
+    expected = [
+        (9.8 - spec["gravity"].low) / (spec["gravity"].high - spec["gravity"].low),
+        (0.5 - spec["length"].low) / (spec["length"].high - spec["length"].low),
+    ]
     np.testing.assert_allclose(obs[4:], expected, rtol=1e-6)
     assert list(env.observation_space.low[4:]) == [0, 0] and list(env.observation_space.high[4:]) == [1, 1]
 
 
 def test_observed_values_follow_a_schedule():
-    env = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC,
-                          Random(ranges={"length": [0.25, 1.0]}), observe=["length"])
+    env = DynamicsWrapper(
+        gym.make("CartPole-v1"), cartpole.SPEC, Random(ranges={"length": [0.25, 1.0]}), observe=["length"]
+    )
     env.reset(seed=0)
     obs, info = env.reset()
     low, high = cartpole.SPEC.params["length"].low, cartpole.SPEC.params["length"].high
@@ -125,8 +137,7 @@ def _random_lengths(env: DynamicsWrapper, episodes: int) -> list[float]:
 
 def test_a_restored_clock_continues_the_random_schedule_instead_of_repeating_it():
     def make() -> DynamicsWrapper:
-        return DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC,
-                               Random(ranges={"length": [0.3, 2.0]}))
+        return DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, Random(ranges={"length": [0.3, 2.0]}))
 
     uninterrupted = make()
     uninterrupted.reset(seed=3)
@@ -142,8 +153,10 @@ def test_a_restored_clock_continues_the_random_schedule_instead_of_repeating_it(
 
 
 def test_a_restored_clock_keeps_a_piecewise_switch_that_already_happened():
-    schedule = Piecewise(switches=[{"at": 0, "values": {"length": 0.5}},
-                                   {"at": 10, "values": {"length": 1.5}}], apply_at="step")
+    schedule = Piecewise(
+        switches=[{"at": 0, "values": {"length": 0.5}}, {"at": 10, "values": {"length": 1.5}}],
+        apply_at="step",
+    )
     first = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC, schedule)
     first.reset(seed=0)
     for _ in range(12):

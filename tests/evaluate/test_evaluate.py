@@ -37,8 +37,9 @@ def trained(tmp_path_factory):
 
 
 def test_the_grid_holds_every_combination_scored_as_the_agent_scores_there(trained, tmp_path):
-    run = evaluated(trained, tmp_path, "eval.n_episodes=2", "+eval.grid.length=[0.5,1.5]",
-                   "+eval.grid.masspole=[0.1,0.4]")
+    run = evaluated(
+        trained, tmp_path, "eval.n_episodes=2", "+eval.grid.length=[0.5,1.5]", "+eval.grid.masspole=[0.1,0.4]"
+    )
     with open(run / "grid.csv") as f:
         rows = list(csv.DictReader(f))
     assert [(float(r["length"]), float(r["masspole"])) for r in rows] == [
@@ -84,8 +85,11 @@ def test_the_trained_range_covers_a_schedule_and_a_curriculum():
     drift = OmegaConf.create(
         {
             "env": {"dynamics": {"gravity": None}},
-            "dynamics": {"_target_": "rl_evolve.envs.schedules.Linear", "start": {"length": 0.5},
-                         "end": {"length": 1.5}},
+            "dynamics": {
+                "_target_": "rl_evolve.envs.schedules.Linear",
+                "start": {"length": 0.5},
+                "end": {"length": 1.5},
+            },
         }
     )
     assert trained_ranges(drift, defaults) == {"length": (0.5, 1.5), "gravity": (9.8, 9.8)}

@@ -18,8 +18,11 @@ def fitted(length: float, seed: int) -> SurpriseMonitor:
 
 
 def test_reuse_ranks_first_the_version_whose_world_recurs():
-    members = {0: VersionState(None, fitted(0.5, 0)), 1: VersionState(None, fitted(2.0, 1)),  # type: ignore[arg-type]
-               2: VersionState(None, fitted(1.0, 2))}  # type: ignore[arg-type]
+    members = {
+        0: VersionState(None, fitted(0.5, 0)),
+        1: VersionState(None, fitted(2.0, 1)),  # type: ignore[arg-type]
+        2: VersionState(None, fitted(1.0, 2)),
+    }  # type: ignore[arg-type]
     back_to_long_pole = random_transitions(2.0, 400, seed=7)
     ranked = rank_by_evidence(members, back_to_long_pole, champion=2)
     assert [v for _, v in ranked][0] == 1
@@ -35,8 +38,9 @@ def test_a_second_model_of_the_champions_own_world_gives_little_evidence():
 def test_evidence_accrues_from_the_change_inside_the_window():
     old, new = fitted(0.5, 0), fitted(2.0, 1)
     before, after = random_transitions(0.5, 800, seed=7), random_transitions(2.0, 200, seed=8)
-    window = Transitions(*(np.concatenate([getattr(before, k), getattr(after, k)])
-                           for k in ("obs", "actions", "next_obs")))
+    window = Transitions(
+        *(np.concatenate([getattr(before, k), getattr(after, k)]) for k in ("obs", "actions", "next_obs"))
+    )
     # the 200 steps after the change carry the evidence; the 800 before do not cancel it
     assert evidence(new, old, window) * len(window) > 0.9 * evidence(new, old, after) * len(after)
 

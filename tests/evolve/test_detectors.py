@@ -26,8 +26,12 @@ CUSUM_TARGET = "rl_evolve.evolve.detectors.CUSUM"
 SETTINGS = {  # the evolve.detector nodes
     "cusum": {"_target_": CUSUM_TARGET},  # its defaults
     "adwin": {"_target_": "river.drift.ADWIN", "delta": 0.01, "clock": 1},
-    "page_hinkley": {"_target_": "river.drift.PageHinkley", "min_instances": 30, "delta": 0.5,
-                     "threshold": 20.0},
+    "page_hinkley": {
+        "_target_": "river.drift.PageHinkley",
+        "min_instances": 30,
+        "delta": 0.5,
+        "threshold": 20.0,
+    },
 }
 
 

@@ -107,6 +107,8 @@ def test_sequential_looks_keep_false_promotions_under_alpha_on_simulated_nulls()
     from rl_evolve.evolve.gate import sequential_gate
 
     rng = np.random.default_rng(1)
-    promoted = sum(sequential_gate(rounds_from(rng, 100, 100), rounds=10, alpha=0.05).decision.promote
-                   for _ in range(600))
+    promoted = sum(
+        sequential_gate(rounds_from(rng, 100, 100), rounds=10, alpha=0.05).decision.promote
+        for _ in range(600)
+    )
     assert promoted / 600 <= 0.05

@@ -12,8 +12,14 @@ from rl_evolve.evolve.monitor import SurpriseMonitor, Transitions
 
 
 def random_transitions(length: float, steps: int, seed: int) -> Transitions:
-    env = make_env({"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
-                    "dynamics": {"length": length}})
+    env = make_env(
+        {
+            "name": "cartpole",
+            "id": "CartPole-v1",
+            "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
+            "dynamics": {"length": length},
+        }
+    )
     rng = np.random.default_rng(seed)
     obs, _ = env.reset(seed=seed)
     rows = []
@@ -42,8 +48,9 @@ def test_surprise_rises_with_the_change_of_physics(monitor):
 
 
 def test_discrete_actions_are_one_hot_and_box_actions_kept():
-    np.testing.assert_array_equal(action_features(np.array([1, 0]), gym.spaces.Discrete(3)),
-                                  [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(
+        action_features(np.array([1, 0]), gym.spaces.Discrete(3)), [[0, 1, 0], [1, 0, 0]]
+    )
     box = gym.spaces.Box(-2.0, 2.0, (1,))
     np.testing.assert_array_equal(action_features(np.array([[0.5], [-1.0]]), box), [[0.5], [-1.0]])
 

@@ -62,8 +62,14 @@ def test_resuming_a_completed_deployment_is_refused_in_one_line(champion, tmp_pa
 
 
 def test_a_continual_deployment_is_not_resumed(champion, tmp_path, monkeypatch):
-    killed, run = deployed(tmp_path, "cont", "evolve.strategy=continual", f"evolve.champion={champion}",
-                           kill_at=10**9, monkeypatch=monkeypatch)
+    killed, run = deployed(
+        tmp_path,
+        "cont",
+        "evolve.strategy=continual",
+        f"evolve.champion={champion}",
+        kill_at=10**9,
+        monkeypatch=monkeypatch,
+    )
     again = run_cli(f"resume={run}", cwd=tmp_path)
     assert again.returncode == 2 and "continual" in again.stderr
 
@@ -71,8 +77,15 @@ def test_a_continual_deployment_is_not_resumed(champion, tmp_path, monkeypatch):
 def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path, monkeypatch):
     from tests.evolve.test_task import DQN_TINY, WORLD
 
-    overrides = [*WORLD, *DQN_TINY, "evolve.shadow=true", "evolve.gate_every=8", "evolve.best_return=500",
-                 "evolve.snapshot_every=5", "experiment=shadow"]
+    overrides = [
+        *WORLD,
+        *DQN_TINY,
+        "evolve.shadow=true",
+        "evolve.gate_every=8",
+        "evolve.best_return=500",
+        "evolve.snapshot_every=5",
+        "experiment=shadow",
+    ]
     real = World.play
 
     def play(self, *args, **kwargs):
@@ -90,5 +103,6 @@ def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path,
     resumed = run_cli(f"resume={run}", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     summary = read_summary(run)
-    assert summary["timesteps"] == 1500 and summary["shadow"]["transitions"] == 1500, \
+    assert summary["timesteps"] == 1500 and summary["shadow"]["transitions"] == 1500, (
         "the shadow saw every step, those before the snapshot in the killed run and the rest after"
+    )

@@ -52,7 +52,7 @@ def test_a_fallen_promotion_goes_back_to_a_champion_that_is_better_now(tmp_path)
     assert decision["decision"] == "rolled_back" and "v0 better" in decision["reason"]
     assert d.service_start[0] == d.world.steps, "its service starts anew after the roll-back gate"
     served = [i for i, e in enumerate(d.world.log.episodes) if e.role == "serve"]
-    gated = d.world.log.episodes[served[-1] + 1:]
+    gated = d.world.log.episodes[served[-1] + 1 :]
     assert len(gated) >= 6 and {e.role for e in gated} == {"gate"}, "both played in the world as it is"
     assert {e.version for e in gated} == {0, 1}
 
@@ -62,4 +62,3 @@ def test_a_fallen_promotion_is_kept_when_the_champion_before_it_is_no_better_now
     serve_until_probation_ends(d)
     assert d.champion == 1
     assert d.lineage.versions[1].decisions[-1]["decision"] == "kept"
-

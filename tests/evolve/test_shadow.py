@@ -19,8 +19,17 @@ HOME = {k: v for k, v in CARTPOLE.items() if k != "schedule"}
 
 
 def dqn(env) -> DQN:
-    model = DQN("MlpPolicy", env, learning_rate=1e-3, batch_size=64, learning_starts=500, buffer_size=10_000,
-                target_update_interval=250, seed=1, policy_kwargs={"net_arch": [64, 64]})
+    model = DQN(
+        "MlpPolicy",
+        env,
+        learning_rate=1e-3,
+        batch_size=64,
+        learning_starts=500,
+        buffer_size=10_000,
+        target_update_interval=250,
+        seed=1,
+        policy_kwargs={"net_arch": [64, 64]},
+    )
     model.set_logger(configure(None, []))
     return model
 
@@ -67,8 +76,9 @@ def test_flushing_keeps_only_the_newest_transitions_in_order():
     space = gym.spaces.Box(-1, 1, (1,))
     buffer = ReplayBuffer(5, space, gym.spaces.Discrete(2))
     for i in range(7):  # wraps: holds 2..6, the next write at 2
-        buffer.add(np.array([[i]]), np.array([[i + 1]]), np.array([[0]]), np.array([0.0]),
-                   np.array([False]), [{}])
+        buffer.add(
+            np.array([[i]]), np.array([[i + 1]]), np.array([[0]]), np.array([0.0]), np.array([False]), [{}]
+        )
     keep_last(buffer, 2)
     assert buffer.size() == 2 and buffer.pos == 2
     np.testing.assert_array_equal(buffer.observations[:2, 0, 0], [5, 6])

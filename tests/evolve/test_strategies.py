@@ -19,8 +19,12 @@ def test_continual_restart_clears_the_optimisers_state_on_a_return_alarm():
         def update(self, value):
             return True
 
-    d = SimpleNamespace(log_new_episodes=lambda: [Episode(0, 20, 20.0, 20, "adapt", 0)],
-                        detectors={"return": Alarms()}, alarms=[], adaptations=[])
+    d = SimpleNamespace(
+        log_new_episodes=lambda: [Episode(0, 20, 20.0, 20, "adapt", 0)],
+        detectors={"return": Alarms()},
+        alarms=[],
+        adaptations=[],
+    )
     ContinualRestart().after_episodes(d, model)  # type: ignore[arg-type]
     assert not model.policy.optimizer.state
     assert d.alarms[0]["signal"] == "return" and d.adaptations[0]["restart"]

@@ -12,12 +12,23 @@ from tests.conftest import read_summary, run_cli, run_folders
 
 BUDGET = 1500
 PPO_TINY = ["algo.n_steps=64", "algo.batch_size=64", "algo.n_epochs=2"]
-WORLD = ["task=evolve", "progress_bar=false", "total_timesteps=256", "n_envs=1", f"evolve.steps={BUDGET}",
-        "evolve.adapt_steps=256", "evolve.model_steps=200", "evolve.recent_steps=200",
-        "evolve.model_epochs=5",
-        "evolve.gate_episodes=3", "evolve.detector.warmup=3", "evolve.detector.threshold=1",
-        "dynamics=piecewise", "dynamics.unit=episodes",
-        "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 12, values: {length: 2.0}}]"]
+WORLD = [
+    "task=evolve",
+    "progress_bar=false",
+    "total_timesteps=256",
+    "n_envs=1",
+    f"evolve.steps={BUDGET}",
+    "evolve.adapt_steps=256",
+    "evolve.model_steps=200",
+    "evolve.recent_steps=200",
+    "evolve.model_epochs=5",
+    "evolve.gate_episodes=3",
+    "evolve.detector.warmup=3",
+    "evolve.detector.threshold=1",
+    "dynamics=piecewise",
+    "dynamics.unit=episodes",
+    "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 12, values: {length: 2.0}}]",
+]
 TINY = [*WORLD, *PPO_TINY]
 
 
@@ -45,8 +56,11 @@ def test_every_baseline_spends_exactly_the_world_budget(strategy, tmp_path):
 
 # A champion that balances a little, in a world whose pole becomes so short that it falls at
 # once: its return drops measurably and the loop trains a challenger.
-TRAINED = ["total_timesteps=2048", "evolve.steps=4000",
-           "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 8, values: {length: 0.1}}]"]
+TRAINED = [
+    "total_timesteps=2048",
+    "evolve.steps=4000",
+    "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 8, values: {length: 0.1}}]",
+]
 
 
 @pytest.mark.slow
@@ -56,14 +70,16 @@ def test_the_evolve_loop_records_alarms_versions_and_decisions(tmp_path):
     lineage = Lineage.load(run / "lineage.json")
     assert summary["alarms"] and summary["adaptations"]
     challengers = [v for v in lineage.versions if v.origin == "challenger"]
-    assert challengers and all(v.parent is not None and v.data_window and v.scores and v.decisions
-                               for v in challengers)
+    assert challengers and all(
+        v.parent is not None and v.data_window and v.scores and v.decisions for v in challengers
+    )
     decisions = {d["decision"] for v in challengers for d in v.decisions}
     assert decisions <= {"promoted", "rejected", "rolled_back"}
     acc = EventAccumulator(str(run / "tb"))
     acc.Reload()
-    assert {"evolve/return_in_service", "evolve/version", "evolve/alarm",
-            "evolve/model_surprise"} <= set(acc.Tags()["scalars"])
+    assert {"evolve/return_in_service", "evolve/version", "evolve/alarm", "evolve/model_surprise"} <= set(
+        acc.Tags()["scalars"]
+    )
     champion = EventAccumulator(str(run / "tb" / "champion"))
     champion.Reload()
     assert "train/loss" in champion.Tags()["scalars"], "the champion's own training is a run of its own"
@@ -105,9 +121,13 @@ def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch):
 def test_a_champion_below_the_level_is_adapted_without_an_alarm(tmp_path):
     # A barely trained champion measured against a return of 500: far below 0.8 of the scale,
     # in a world that never changes (so no detector has anything to see).
-    run, summary = deploy(tmp_path, "dynamics.switches=[{at: 0, values: {length: 0.5}}]",
-                          "evolve.best_return=500", "evolve.improve_below=0.8",
-                          "evolve.detector.threshold=1000")
+    run, summary = deploy(
+        tmp_path,
+        "dynamics.switches=[{at: 0, values: {length: 0.5}}]",
+        "evolve.best_return=500",
+        "evolve.improve_below=0.8",
+        "evolve.detector.threshold=1000",
+    )
     assert summary["timesteps"] == sum(summary["steps_by_role"].values()) == BUDGET
     assert not summary["alarms"]
     below = [a for a in summary["adaptations"] if a["trigger"] == "below_level"]
@@ -116,9 +136,19 @@ def test_a_champion_below_the_level_is_adapted_without_an_alarm(tmp_path):
 
 
 def test_the_champion_may_be_any_algorithm(tmp_path):
-    result = run_cli("task=evolve", "algo=dqn", "progress_bar=false", "total_timesteps=300",
-                     "evolve.steps=300", "algo.learning_starts=50", "algo.buffer_size=500",
-                     "dynamics=constant", "evolve.best_return=500", "evolve.strategy=static", cwd=tmp_path)
+    result = run_cli(
+        "task=evolve",
+        "algo=dqn",
+        "progress_bar=false",
+        "total_timesteps=300",
+        "evolve.steps=300",
+        "algo.learning_starts=50",
+        "algo.buffer_size=500",
+        "dynamics=constant",
+        "evolve.best_return=500",
+        "evolve.strategy=static",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     (run,) = run_folders(tmp_path / "runs")
     assert read_summary(run)["algo"] == "dqn" and read_summary(run)["status"] == "completed"
@@ -137,14 +167,28 @@ def test_an_identifiers_estimate_is_a_signal_the_loop_watches(tmp_path):
     assert all(a["signal"] in {"return", "surprise", "estimate"} for a in summary["alarms"])
 
 
-DQN_TINY = ["algo=dqn", "total_timesteps=600", "algo.learning_starts=100", "algo.buffer_size=2000",
-            "algo.train_freq=4", "algo.gradient_steps=1", "algo.target_update_interval=100"]
+DQN_TINY = [
+    "algo=dqn",
+    "total_timesteps=600",
+    "algo.learning_starts=100",
+    "algo.buffer_size=2000",
+    "algo.train_freq=4",
+    "algo.gradient_steps=1",
+    "algo.target_update_interval=100",
+]
 
 
 def test_a_shadow_learner_learns_from_service_and_is_gated_at_its_cadence(tmp_path):
-    run, summary = deploy(tmp_path, *DQN_TINY, "evolve.shadow=true", "evolve.gate_every=8",
-                          "evolve.shadow_buffer=1000", "evolve.explore=0.1", "evolve.best_return=500",
-                          base=WORLD)
+    run, summary = deploy(
+        tmp_path,
+        *DQN_TINY,
+        "evolve.shadow=true",
+        "evolve.gate_every=8",
+        "evolve.shadow_buffer=1000",
+        "evolve.explore=0.1",
+        "evolve.best_return=500",
+        base=WORLD,
+    )
     spent_exactly_the_budget(run, summary)
     assert summary["training_steps"] == 0, "the shadow never acts: no step of the world is 'adapt'"
     shadow = summary["shadow"]
@@ -180,8 +224,10 @@ def test_every_deployment_logs_the_physics_it_is_in_and_saves_its_last_agent(tmp
 
 
 def test_the_library_oracle_serves_a_stored_version_when_its_context_recurs(tmp_path):
-    recurring = ("dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 6, values: {length: 2.0}},"
-                 " {at: 14, values: {length: 0.5}}]")
+    recurring = (
+        "dynamics.switches=[{at: 0, values: {length: 0.5}}, {at: 6, values: {length: 2.0}},"
+        " {at: 14, values: {length: 0.5}}]"
+    )
     run, summary = deploy(tmp_path, "evolve.strategy=oracle_library", recurring)
     lineage = Lineage.load(run / "lineage.json")
     assert [v.origin for v in lineage.versions] == ["initial", "oracle"], "trained once, for 2.0 only"

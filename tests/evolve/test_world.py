@@ -6,10 +6,17 @@ import numpy as np
 
 from rl_evolve.evolve.world import World
 
-CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
-            "schedule": {"_target_": "rl_evolve.envs.schedules.Piecewise", "name": "p",
-                         "unit": "episodes", "switches": [{"at": 0, "values": {"length": 0.5}},
-                                                          {"at": 3, "values": {"length": 2.0}}]}}
+CARTPOLE = {
+    "name": "cartpole",
+    "id": "CartPole-v1",
+    "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
+    "schedule": {
+        "_target_": "rl_evolve.envs.schedules.Piecewise",
+        "name": "p",
+        "unit": "episodes",
+        "switches": [{"at": 0, "values": {"length": 0.5}}, {"at": 3, "values": {"length": 2.0}}],
+    },
+}
 
 
 class Fixed:
@@ -23,8 +30,11 @@ def test_every_step_is_counted_under_the_role_that_took_it():
     world = World(CARTPOLE, seed=0)
     served = world.play(Fixed(), 2, "serve", 0, budget=10_000)
     gated = world.play(Fixed(), 3, "gate", 1, budget=10_000)
-    assert world.log.steps_by_role == {"serve": sum(e.length for e in served),
-                                       "gate": sum(e.length for e in gated), "adapt": 0}
+    assert world.log.steps_by_role == {
+        "serve": sum(e.length for e in served),
+        "gate": sum(e.length for e in gated),
+        "adapt": 0,
+    }
     assert world.steps == sum(e.length for e in world.log.episodes)
     assert [e.role for e in world.log.episodes] == ["serve"] * 2 + ["gate"] * 3
 

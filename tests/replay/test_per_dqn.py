@@ -28,8 +28,16 @@ def test_per_dqn_run_trains_and_logs_per_tags(tmp_path):
 
 def test_priorities_and_tree_survive_save_and_load_of_the_replay_buffer(tmp_path):
     env = make_vec_env("CartPole-v1", n_envs=2, seed=0)
-    model = PERDQN("MlpPolicy", env, learning_starts=50, train_freq=8, gradient_steps=2,
-                   buffer_size=1000, seed=0, replay_buffer_kwargs={"alpha": 0.6, "seed": 0})
+    model = PERDQN(
+        "MlpPolicy",
+        env,
+        learning_starts=50,
+        train_freq=8,
+        gradient_steps=2,
+        buffer_size=1000,
+        seed=0,
+        replay_buffer_kwargs={"alpha": 0.6, "seed": 0},
+    )
     model.learn(400)
     model.save(tmp_path / "model")
     model.save_replay_buffer(tmp_path / "buffer")
@@ -47,9 +55,17 @@ def test_one_training_step_matches_the_hand_computed_update():
     """TD errors, importance weights, the weighted Huber loss's SGD step and the new priorities,
     computed here from the formulas (Schaul et al. 2016) and compared with PERDQN.train."""
     env = make_vec_env("CartPole-v1", n_envs=1, seed=0)
-    model = PERDQN("MlpPolicy", env, buffer_size=100, gamma=0.9, learning_rate=0.05, max_grad_norm=1e9,
-                   seed=0, replay_buffer_kwargs={"alpha": 0.5, "beta0": 0.4, "seed": 0},
-                   policy_kwargs={"net_arch": [8], "optimizer_class": th.optim.SGD})
+    model = PERDQN(
+        "MlpPolicy",
+        env,
+        buffer_size=100,
+        gamma=0.9,
+        learning_rate=0.05,
+        max_grad_norm=1e9,
+        seed=0,
+        replay_buffer_kwargs={"alpha": 0.5, "beta0": 0.4, "seed": 0},
+        policy_kwargs={"net_arch": [8], "optimizer_class": th.optim.SGD},
+    )
     model.set_logger(configure(None, []))
     buffer = model.replay_buffer
     rng = np.random.default_rng(0)

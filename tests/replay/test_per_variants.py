@@ -17,25 +17,36 @@ from stable_baselines3.common.logger import configure
 from rl_evolve.agents.per_actor_critic import PERSAC, PERTD3
 from rl_evolve.agents.per_qrdqn import PERQRDQN, per_sample_quantile_huber
 
-VARIANTS = {"qrdqn": (PERQRDQN, QRDQN, "CartPole-v1", {"policy_kwargs": {"net_arch": [8], "n_quantiles": 5}}),
-            "sac": (PERSAC, SAC, "Pendulum-v1", {"policy_kwargs": {"net_arch": [8]}}),
-            "td3": (PERTD3, TD3, "Pendulum-v1", {"policy_kwargs": {"net_arch": [8]}, "policy_delay": 1})}
+VARIANTS = {
+    "qrdqn": (PERQRDQN, QRDQN, "CartPole-v1", {"policy_kwargs": {"net_arch": [8], "n_quantiles": 5}}),
+    "sac": (PERSAC, SAC, "Pendulum-v1", {"policy_kwargs": {"net_arch": [8]}}),
+    "td3": (PERTD3, TD3, "Pendulum-v1", {"policy_kwargs": {"net_arch": [8]}, "policy_delay": 1}),
+}
 
 
 def filled(cls, env_id: str, alpha: float, **kwargs):
     """A model whose buffer holds 20 random transitions (the same for every call)."""
     env = make_vec_env(env_id, n_envs=1, seed=0)
     prioritized = cls in (PERQRDQN, PERSAC, PERTD3)
-    kwargs = {"learning_rate": 0.01, **kwargs,
-              **({"replay_buffer_kwargs": {"alpha": alpha, "seed": 0}} if prioritized else {})}
+    kwargs = {
+        "learning_rate": 0.01,
+        **kwargs,
+        **({"replay_buffer_kwargs": {"alpha": alpha, "seed": 0}} if prioritized else {}),
+    }
     model = cls("MlpPolicy", env, buffer_size=100, seed=0, **kwargs)
     model.set_logger(configure(None, []))
     rng = np.random.default_rng(0)
     shape, space = env.observation_space.shape, env.action_space
     for i in range(20):
         action = np.array([[i % space.n]]) if hasattr(space, "n") else rng.uniform(-1, 1, (1, *space.shape))
-        model.replay_buffer.add(rng.normal(size=(1, *shape)), rng.normal(size=(1, *shape)), action,
-                                np.array([rng.normal()]), np.array([float(i % 7 == 6)]), [{}])
+        model.replay_buffer.add(
+            rng.normal(size=(1, *shape)),
+            rng.normal(size=(1, *shape)),
+            action,
+            np.array([rng.normal()]),
+            np.array([float(i % 7 == 6)]),
+            [{}],
+        )
     return model
 
 
@@ -64,12 +75,20 @@ def test_with_equal_weights_one_step_is_the_librarys_own_step(name):
 
 
 def test_td3_weights_its_critic_loss_and_reprioritises_by_td_error():
-    model = filled(PERTD3, "Pendulum-v1", alpha=1.0, policy_delay=2, target_policy_noise=0.0,
-                   learning_rate=0.1, policy_kwargs={"net_arch": [8], "optimizer_class": th.optim.SGD})
+    model = filled(
+        PERTD3,
+        "Pendulum-v1",
+        alpha=1.0,
+        policy_delay=2,
+        target_policy_noise=0.0,
+        learning_rate=0.1,
+        policy_kwargs={"net_arch": [8], "optimizer_class": th.optim.SGD},
+    )
     buffer = model.replay_buffer
     buffer.update_priorities(np.arange(20), np.linspace(0.1, 2.0, 20) - buffer.eps)
-    critic, critic_target, actor_target = (copy.deepcopy(m) for m in (model.critic, model.critic_target,
-                                                                      model.actor_target))
+    critic, critic_target, actor_target = (
+        copy.deepcopy(m) for m in (model.critic, model.critic_target, model.actor_target)
+    )
     sampled = recording(model)
     model.train(gradient_steps=1, batch_size=8)  # _n_updates 1: no actor step, only the critic's
     (data,) = sampled

@@ -17,8 +17,14 @@ def filled(n: int, *, capacity: int = 64, n_envs: int = 1, **kwargs) -> Prioriti
     buffer = PrioritizedReplayBuffer(capacity, OBS, ACT, "cpu", n_envs=n_envs, seed=0, **kwargs)
     for i in range(n):
         obs = np.full((n_envs, 2), i, dtype=np.float32)
-        buffer.add(obs, obs + 1, np.zeros((n_envs, 1)), np.full(n_envs, float(i)),
-                   np.zeros(n_envs), [{} for _ in range(n_envs)])
+        buffer.add(
+            obs,
+            obs + 1,
+            np.zeros((n_envs, 1)),
+            np.full(n_envs, float(i)),
+            np.zeros(n_envs),
+            [{} for _ in range(n_envs)],
+        )
     return buffer
 
 
@@ -83,6 +89,12 @@ def test_samples_hold_the_stored_transitions_of_the_sampled_slots_with_several_e
 
 def test_timeouts_are_not_terminal_like_in_sb3():
     buffer = PrioritizedReplayBuffer(8, OBS, ACT, "cpu", seed=0)
-    buffer.add(np.zeros((1, 2)), np.ones((1, 2)), np.zeros((1, 1)), np.ones(1), np.ones(1),
-               [{"TimeLimit.truncated": True}])
+    buffer.add(
+        np.zeros((1, 2)),
+        np.ones((1, 2)),
+        np.zeros((1, 1)),
+        np.ones(1),
+        np.ones(1),
+        [{"TimeLimit.truncated": True}],
+    )
     assert buffer.sample(4).dones.sum().item() == 0

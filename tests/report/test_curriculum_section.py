@@ -11,23 +11,48 @@ from rl_evolve.report.sections.curriculum import aggregate
 
 
 def summary(mode: str, seed: int, steps: list[int | None], auc: list[float], jump: list[float]) -> dict:
-    stages = [{"stage": i, "name": f"t{i}", "budget": 100, "steps": s or 100,
-               "reached_threshold": s is not None, "steps_to_threshold": s,
-               "auc": a, "jumpstart": j, "end_returns": {f"t{i}": 1.0}}
-              for i, (s, a, j) in enumerate(zip(steps, auc, jump, strict=True))]
-    return {"task": "curriculum", "status": "completed", "curriculum": "c", "algo": "ppo", "seed": seed,
-            "transfer": {"mode": mode, "penalty": "none"}, "tasks": ["t0", "t1"], "stages": stages,
-            "forgetting": {"t0": 0.1}, "mean_forgetting": 0.1, "average_performance": 0.9,
-            "R_raw": [[1.0, 0.0], [1.0, 1.0]], "R": [[1.0, 0.0], [1.0, 1.0]],
-            "reference_returns": {"t0": {"random": 0.0, "best": 1.0}, "t1": {"random": 0.0, "best": 1.0}},
-            "evaluations": [{"global_step": 0, "returns": {"t0": 0.0, "t1": 0.0}},
-                            {"global_step": 100, "returns": {"t0": 1.0, "t1": 1.0}}]}
+    stages = [
+        {
+            "stage": i,
+            "name": f"t{i}",
+            "budget": 100,
+            "steps": s or 100,
+            "reached_threshold": s is not None,
+            "steps_to_threshold": s,
+            "auc": a,
+            "jumpstart": j,
+            "end_returns": {f"t{i}": 1.0},
+        }
+        for i, (s, a, j) in enumerate(zip(steps, auc, jump, strict=True))
+    ]
+    return {
+        "task": "curriculum",
+        "status": "completed",
+        "curriculum": "c",
+        "algo": "ppo",
+        "seed": seed,
+        "transfer": {"mode": mode, "penalty": "none"},
+        "tasks": ["t0", "t1"],
+        "stages": stages,
+        "forgetting": {"t0": 0.1},
+        "mean_forgetting": 0.1,
+        "average_performance": 0.9,
+        "R_raw": [[1.0, 0.0], [1.0, 1.0]],
+        "R": [[1.0, 0.0], [1.0, 1.0]],
+        "reference_returns": {"t0": {"random": 0.0, "best": 1.0}, "t1": {"random": 0.0, "best": 1.0}},
+        "evaluations": [
+            {"global_step": 0, "returns": {"t0": 0.0, "t1": 0.0}},
+            {"global_step": 100, "returns": {"t0": 1.0, "t1": 1.0}},
+        ],
+    }
 
 
-RUNS = [summary("none", 0, [50, None], [0.5, 0.2], [0.0, 0.1]),
-        summary("none", 1, [70, 90], [0.5, 0.4], [0.0, 0.1]),
-        summary("full", 0, [50, 10], [0.5, 0.6], [0.0, 0.5]),
-        summary("full", 1, [70, 20], [0.5, 0.7], [0.0, 0.3])]
+RUNS = [
+    summary("none", 0, [50, None], [0.5, 0.2], [0.0, 0.1]),
+    summary("none", 1, [70, 90], [0.5, 0.4], [0.0, 0.1]),
+    summary("full", 0, [50, 10], [0.5, 0.6], [0.0, 0.5]),
+    summary("full", 1, [70, 20], [0.5, 0.7], [0.0, 0.3]),
+]
 
 
 def test_forward_transfer_and_jumpstart_are_paired_by_seed():
@@ -98,7 +123,8 @@ def test_a_penalty_forgetting_less_by_learning_less_shows_in_the_per_task_split(
     penalised["forgetting"], penalised["R"] = {"t0": 0.0}, [[0.9, 0.0], [0.9, 1.0]]
     plain = {**RUNS[2], "R": [[1.0, 0.0], [0.9, 1.0]]}  # forgetting 0.1 on t0
     split = aggregate([RUNS[0], RUNS[1], plain, RUNS[3], penalised])["c/ppo"]["penalty_vs_plain"][
-        "full+ewc(100)"]["per_task"]["t0"]
+        "full+ewc(100)"
+    ]["per_task"]["t0"]
     assert split["forgetting_difference"][0] == pytest.approx(-0.1)
     assert split["after_its_stage_difference"][0] == pytest.approx(-0.1)  # it learned less
     assert split["at_the_end_difference"][0] == pytest.approx(0.0)  # and kept no more

@@ -22,25 +22,47 @@ def rows(returns: list[float], lengths: list[float], role: str = "serve") -> lis
     out, step = [], 0
     for i, (ret, length) in enumerate(zip(returns, lengths, strict=True)):
         step += 10
-        out.append({"episode": i, "end_step": step, "return": ret, "normalised": ret / 100, "length": "10",
-                    "role": role, "version": "0", "dynamics": json.dumps({"length": length})})
+        out.append(
+            {
+                "episode": i,
+                "end_step": step,
+                "return": ret,
+                "normalised": ret / 100,
+                "length": "10",
+                "role": role,
+                "version": "0",
+                "dynamics": json.dumps({"length": length}),
+            }
+        )
     return out
 
 
 def run(strategy: str, seed: int, returns: list[float], lengths: list[float], alarms=(), training=0) -> dict:
     episode_rows = rows(returns, lengths)
     pairs = zip(episode_rows[:-1], episode_rows[1:], strict=True)
-    changes = [{"episode": b["episode"], "step": a["end_step"]}
-               for a, b in pairs if a["dynamics"] != b["dynamics"]]
-    return {"task": "evolve", "status": "completed", "strategy": strategy, "seed": seed, "dynamics": "w",
-            "schedule": "piecewise", "episode_rows": episode_rows, "changes": changes,
-            "alarms": [{"episode": e, "step": 10 * (e + 1), "signal": s} for e, s in alarms],
-            "episodes": len(episode_rows), "mean_normalised_return": sum(returns) / len(returns) / 100,
-            "training_steps": training, "adaptations": [], "evolve": {"gate_episodes": 2},
-            "mean_return": sum(returns) / len(returns),
-            "time_weighted_normalised_return": sum(returns) / len(returns) / 100,  # equal lengths
-            "steps_by_role": {"serve": 150, "gate": 0, "adapt": training},
-            "lineage": {"versions": [{"id": 0, "created_at_step": 0, "decisions": []}]}}
+    changes = [
+        {"episode": b["episode"], "step": a["end_step"]} for a, b in pairs if a["dynamics"] != b["dynamics"]
+    ]
+    return {
+        "task": "evolve",
+        "status": "completed",
+        "strategy": strategy,
+        "seed": seed,
+        "dynamics": "w",
+        "schedule": "piecewise",
+        "episode_rows": episode_rows,
+        "changes": changes,
+        "alarms": [{"episode": e, "step": 10 * (e + 1), "signal": s} for e, s in alarms],
+        "episodes": len(episode_rows),
+        "mean_normalised_return": sum(returns) / len(returns) / 100,
+        "training_steps": training,
+        "adaptations": [],
+        "evolve": {"gate_episodes": 2},
+        "mean_return": sum(returns) / len(returns),
+        "time_weighted_normalised_return": sum(returns) / len(returns) / 100,  # equal lengths
+        "steps_by_role": {"serve": 150, "gate": 0, "adapt": training},
+        "lineage": {"versions": [{"id": 0, "created_at_step": 0, "decisions": []}]},
+    }
 
 
 LENGTHS = [0.5] * 5 + [1.0] * 5 + [0.5] * 5
@@ -62,8 +84,16 @@ def test_a_drift_is_harmful_from_where_the_static_return_stays_low():
 def test_in_a_drift_each_signals_first_alarm_is_set_against_the_onset_of_harm(tmp_path):
     static = run("static", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11)
     static["schedule"] = "linear"
-    evolve = {**run("evolve", 0, [100] * 6 + [90, 50, 40, 30, 20], [1.0] * 11,
-                    alarms=[(3, "surprise"), (8, "return"), (9, "surprise")]), "schedule": "linear"}
+    evolve = {
+        **run(
+            "evolve",
+            0,
+            [100] * 6 + [90, 50, 40, 30, 20],
+            [1.0] * 11,
+            alarms=[(3, "surprise"), (8, "return"), (9, "surprise")],
+        ),
+        "schedule": "linear",
+    }
     first = first_alarms_in_a_drift(evolve, harm_onsets(evolve, static))
     assert first == {"surprise": 3, "return": 8, "harm_onset": 7}
     report = aggregate([static, evolve])["w"]
@@ -81,9 +111,18 @@ def test_delay_counts_episodes_from_the_change_to_the_first_alarm_of_the_signal(
 
 
 def test_evolve_is_compared_with_static_and_continual_of_the_same_seed():
-    runs = [STATIC, run("evolve", 0, [100] * 5 + [10, 10, 100, 100, 100] + [100] * 5, LENGTHS,
-                        alarms=[(6, "return")], training=100),
-            run("continual", 0, [90] * 15, LENGTHS, training=150)]
+    runs = [
+        STATIC,
+        run(
+            "evolve",
+            0,
+            [100] * 5 + [10, 10, 100, 100, 100] + [100] * 5,
+            LENGTHS,
+            alarms=[(6, "return")],
+            training=100,
+        ),
+        run("continual", 0, [90] * 15, LENGTHS, training=150),
+    ]
     world = aggregate(runs)["w"]
     assert world["evolve_minus_static"][0] == pytest.approx(0.88 - 0.7)
     assert world["evolve_minus_continual"][0] == pytest.approx(0.88 - 0.9)
@@ -111,10 +150,14 @@ def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
 def test_each_opt_in_setting_of_the_loop_makes_a_row_of_its_own():
     assert variant_name({"improve_below": None, "challenger_from": "champion"}) == "evolve"
     assert variant_name({"improve_below": 0.8}) == "evolve+improve_below=0.8"
-    assert variant_name({"improve_below": 0.8, "challenger_from": "latest"}) == \
-        "evolve+improve_below=0.8+challenger_from=latest"
-    assert variant_name({"shadow": True, "gate_every": 20, "explore": 0.05}) == \
-        "evolve+shadow+gate_every=20+explore=0.05"
+    assert (
+        variant_name({"improve_below": 0.8, "challenger_from": "latest"})
+        == "evolve+improve_below=0.8+challenger_from=latest"
+    )
+    assert (
+        variant_name({"shadow": True, "gate_every": 20, "explore": 0.05})
+        == "evolve+shadow+gate_every=20+explore=0.05"
+    )
     assert variant_name({"shadow": False, "gate_every": None, "explore": 0.0}) == "evolve"
 
 

@@ -109,9 +109,20 @@ def test_one_walk_writes_a_section_for_each_kind_of_run_found(tmp_path):
     write_run(tmp_path / "runs" / "a", "uniform", 0, 50.0)
     supervised = tmp_path / "runs" / "classifier"
     supervised.mkdir(parents=True)
-    (supervised / "summary.json").write_text(json.dumps({
-        "task": "supervised", "status": "completed", "model": "cnn", "data": "mnist", "seed": 0,
-        "test": {"accuracy": 0.9, "f1": 0.8}, "best_epoch": 3, "epochs_run": 5}))
+    (supervised / "summary.json").write_text(
+        json.dumps(
+            {
+                "task": "supervised",
+                "status": "completed",
+                "model": "cnn",
+                "data": "mnist",
+                "seed": 0,
+                "test": {"accuracy": 0.9, "f1": 0.8},
+                "best_epoch": 3,
+                "epochs_run": 5,
+            }
+        )
+    )
     main([str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report.keys() == {"sweep", "supervised"}

@@ -34,13 +34,21 @@ def test_vocabulary_caps_its_size_and_truncates_documents():
 @pytest.mark.parametrize("pooling", ["last", "max", "mean", "mean_max"])
 def test_a_padded_batch_gives_the_same_output_as_each_sequence_alone(pooling, packed):
     torch.manual_seed(0)
-    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, num_layers=2,
-                           pooling=pooling, packed=packed).eval()
+    model = LSTMClassifier(
+        vocab_size=20,
+        n_classes=3,
+        embedding_dim=8,
+        hidden_size=6,
+        num_layers=2,
+        pooling=pooling,
+        packed=packed,
+    ).eval()
     short, long = [3, 4, 5], [6, 7, 8, 9, 10, 11]
     padded = torch.tensor([short + [0, 0, 0], long])
     batch = model(padded, torch.tensor([3, 6]))
-    alone = torch.cat([model(torch.tensor([short]), torch.tensor([3])),
-                       model(torch.tensor([long]), torch.tensor([6]))])
+    alone = torch.cat(
+        [model(torch.tensor([short]), torch.tensor([3])), model(torch.tensor([long]), torch.tensor([6]))]
+    )
     torch.testing.assert_close(batch, alone)
 
 
@@ -55,8 +63,9 @@ def test_length_aware_lstm_matches_torchs_lstm_over_packed_sequences(bidirection
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 getattr(lstm, f"{name}_l0").data.copy_(getattr(reference, f"{name}_l{depth}{suffix}"))
     inputs, lengths = torch.randn(3, 7, 5), torch.tensor([7, 2, 5])
-    expected, (hidden, _) = reference(pack_padded_sequence(inputs, lengths, batch_first=True,
-                                                           enforce_sorted=False))
+    expected, (hidden, _) = reference(
+        pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+    )
     expected, _ = pad_packed_sequence(expected, batch_first=True)
     outputs, finals = ours(inputs, lengths)
     torch.testing.assert_close(outputs, expected)
@@ -66,8 +75,9 @@ def test_length_aware_lstm_matches_torchs_lstm_over_packed_sequences(bidirection
 
 def test_word_dropout_hides_tokens_in_training_only():
     torch.manual_seed(0)
-    model = LSTMClassifier(vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, dropout=0.0,
-                           word_dropout=1.0)
+    model = LSTMClassifier(
+        vocab_size=20, n_classes=3, embedding_dim=8, hidden_size=6, dropout=0.0, word_dropout=1.0
+    )
     tokens, lengths = torch.tensor([[3, 4, 5], [6, 7, 0]]), torch.tensor([3, 2])
     all_unknown = torch.tensor([[1, 1, 1], [1, 1, 0]])
     torch.testing.assert_close(model(tokens, lengths), model(all_unknown, lengths))
@@ -102,8 +112,9 @@ def test_fine_tuning_an_lstm_maps_the_source_embeddings_through_its_saved_vocabu
 
     source_vocab = Vocabulary(["<pad>", "<unk>", "apple", "banana"])
     source = LSTMClassifier(len(source_vocab), 2, embedding_dim=4, hidden_size=8)
-    save_checkpoint(tmp_path / "best.pt",
-                    {"model": source.state_dict(), "vocabulary": source_vocab.state_dict()})
+    save_checkpoint(
+        tmp_path / "best.pt", {"model": source.state_dict(), "vocabulary": source_vocab.state_dict()}
+    )
     vocab = Vocabulary(["<pad>", "<unk>", "banana", "cherry", "apple"])
     model = LSTMClassifier(len(vocab), 2, embedding_dim=4, hidden_size=8)
     fresh_cherry = model.embedding.weight[3].detach().clone()

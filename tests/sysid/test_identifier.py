@@ -19,8 +19,12 @@ from rl_evolve.sysid.identifier import Identifier, Shape, load_identifier
 from rl_evolve.tasks.identify import r2_scores
 from tests.conftest import read_summary, run_cli, run_folders
 
-CARTPOLE = {"name": "cartpole", "id": "CartPole-v1", "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
-            "dynamics": {}}
+CARTPOLE = {
+    "name": "cartpole",
+    "id": "CartPole-v1",
+    "dynamics_spec": "rl_evolve.envs.cartpole:SPEC",
+    "dynamics": {},
+}
 
 
 def synthetic(episodes: int, seed: int) -> Episodes:
@@ -57,11 +61,20 @@ def test_the_identifier_learns_a_known_parameter_through_the_core_trainer(kind):
 
     def loader(data: Episodes, shuffle: bool) -> DataLoader:
         x, y = window_dataset(data, np.arange(len(data.rows)), 8, min_history=3)
-        return DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(model.scale(y))),
-                          batch_size=256, shuffle=shuffle)
+        return DataLoader(
+            TensorDataset(torch.from_numpy(x), torch.from_numpy(model.scale(y))),
+            batch_size=256,
+            shuffle=shuffle,
+        )
 
-    trainer = Trainer(model, torch.optim.Adam(model.parameters(), lr=3e-3), None, loss_fn=torch.nn.MSELoss(),
-                      early_stopping=EarlyStopping("loss", 5, "min"), progress=False)
+    trainer = Trainer(
+        model,
+        torch.optim.Adam(model.parameters(), lr=3e-3),
+        None,
+        loss_fn=torch.nn.MSELoss(),
+        early_stopping=EarlyStopping("loss", 5, "min"),
+        progress=False,
+    )
     trainer.fit(loader(train, True), loader(held_out, False), 40)
     x, truth = window_dataset(held_out, np.arange(50), 8, min_history=3)
     (r2,) = r2_scores(truth, model.unscale(model.estimate(x)))
@@ -93,8 +106,13 @@ def test_the_estimate_takes_the_true_contexts_place_in_the_observation(tmp_path)
 
 def test_an_identifier_of_another_env_is_refused_in_one_line(tmp_path):
     saved_identifier(tmp_path / "identifier.pt")
-    pendulum = {"name": "pendulum", "id": "Pendulum-v1", "dynamics_spec": "rl_evolve.envs.pendulum:SPEC",
-                "dynamics": {}, "observe_estimated": str(tmp_path)}
+    pendulum = {
+        "name": "pendulum",
+        "id": "Pendulum-v1",
+        "dynamics_spec": "rl_evolve.envs.pendulum:SPEC",
+        "dynamics": {},
+        "observe_estimated": str(tmp_path),
+    }
     with pytest.raises(ConfigError, match="which env=pendulum lacks"):
         make_env(pendulum)
     (tmp_path / "identifier.pt").write_bytes(b"not a checkpoint")
@@ -125,8 +143,9 @@ def test_a_recurrent_policys_memory_is_reset_at_each_episode_start_in_evaluation
         for p in [*model.policy.lstm_actor.parameters(), *model.policy.action_net.parameters()]:
             p.mul_(8)
     env.seed(3)
-    scored, _ = evaluate_policy(model, env, n_eval_episodes=3, deterministic=True,
-                                return_episode_rewards=True)
+    scored, _ = evaluate_policy(
+        model, env, n_eval_episodes=3, deterministic=True, return_episode_rewards=True
+    )
     assert list(map(float, scored)) == episodes_by_hand(model, reset=True)
     assert episodes_by_hand(model, reset=False) != episodes_by_hand(model, reset=True), "memory carries over"
 
@@ -141,8 +160,14 @@ def test_collect_identify_and_act_on_the_estimate_from_the_command_line(tmp_path
     assert read_summary(collected)["episodes"] == 40
     (tmp_path / "identify").mkdir()
     (tmp_path / "act").mkdir()
-    result = run_cli("task=identify", f"sysid.data={collected}", "sysid.epochs=2", "sysid.hidden=8",
-                     "progress_bar=false", cwd=tmp_path / "identify")
+    result = run_cli(
+        "task=identify",
+        f"sysid.data={collected}",
+        "sysid.epochs=2",
+        "sysid.hidden=8",
+        "progress_bar=false",
+        cwd=tmp_path / "identify",
+    )
     assert result.returncode == 0, result.stderr
     (identified,) = run_folders(tmp_path / "identify" / "runs")
     summary = read_summary(identified)
@@ -152,10 +177,17 @@ def test_collect_identify_and_act_on_the_estimate_from_the_command_line(tmp_path
     # the spec's bounds for the pole (0.05-5) are wider than the collected range, so the same
     # error is a smaller share of them
     assert 0 < length["mae_of_spec_range"] < length["mae_of_training_range"]
-    result = run_cli(f"env.observe_estimated={identified}", "total_timesteps=256", "algo.n_steps=64",
-                     "algo.batch_size=64",
-                     "n_envs=1", "eval.freq=256", "eval.n_episodes=1", "progress_bar=false",
-                     cwd=tmp_path / "act")
+    result = run_cli(
+        f"env.observe_estimated={identified}",
+        "total_timesteps=256",
+        "algo.n_steps=64",
+        "algo.batch_size=64",
+        "n_envs=1",
+        "eval.freq=256",
+        "eval.n_episodes=1",
+        "progress_bar=false",
+        cwd=tmp_path / "act",
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -27,9 +27,13 @@ def sampled(specs, n=30) -> list[dict]:
 
 
 def test_ranges_and_choices_give_values_of_their_kind_within_bounds():
-    values = sampled(space(learning_rate={"type": "float", "low": 1e-5, "high": 1.0, "log": True},
-                           n_epochs={"type": "int", "low": 1, "high": 20},
-                           batch_size={"type": "categorical", "choices": [16, 32]}))
+    values = sampled(
+        space(
+            learning_rate={"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+            n_epochs={"type": "int", "low": 1, "high": 20},
+            batch_size={"type": "categorical", "choices": [16, 32]},
+        )
+    )
     assert all(1e-5 <= v["learning_rate"] <= 1.0 for v in values)
     assert all(isinstance(v["n_epochs"], int) and 1 <= v["n_epochs"] <= 20 for v in values)
     assert {v["batch_size"] for v in values} == {16, 32}
@@ -42,31 +46,41 @@ def test_named_choices_give_their_list_values_and_optuna_records_the_names():
 
 
 def test_one_minus_samples_the_distance_from_one():
-    values = sampled(space(gamma={"type": "float", "low": 1e-4, "high": 0.03, "log": True,
-                                  "one_minus": True}))
+    values = sampled(
+        space(gamma={"type": "float", "low": 1e-4, "high": 0.03, "log": True, "one_minus": True})
+    )
     assert all(0.97 <= v["gamma"] <= 0.9999 for v in values)
 
 
 def test_a_divisor_gives_zoos_gradient_steps_from_train_freq():
-    values = sampled(space(train_freq={"type": "categorical", "choices": [1, 4, 256]},
-                           gradient_steps={"type": "categorical", "choices": [1, 2, 8],
-                                           "divides": "train_freq"}))
+    values = sampled(
+        space(
+            train_freq={"type": "categorical", "choices": [1, 4, 256]},
+            gradient_steps={"type": "categorical", "choices": [1, 2, 8], "divides": "train_freq"},
+        )
+    )
     assert {v["gradient_steps"] for v in values if v["train_freq"] == 1} == {1}  # max(1 // s, 1)
     assert {v["gradient_steps"] for v in values if v["train_freq"] == 256} <= {256, 128, 32}
     assert len({v["gradient_steps"] for v in values}) > 2
 
 
-@pytest.mark.parametrize(("specs", "message"), [
-    ({"gamma": {"type": "float", "low": 0.99, "high": 0.9}}, "empty range"),
-    ({"gamma": {"type": "float", "low": 0.0, "high": 0.1, "log": True}}, "log range needs low > 0"),
-    ({"gamma": {"type": "categorical", "choices": []}}, "no choices"),
-    ({"gamma": {"type": "float", "low": 0.9}}, "needs low and high"),
-    ({"gradient_steps": {"type": "int", "low": 1, "high": 4, "divides": "train_freq"}},
-     "another key of tune.space"),
-    ({"gama": {"type": "float", "low": 0.9, "high": 0.99}}, "did you mean 'gamma'?"),
-])
+@pytest.mark.parametrize(
+    ("specs", "message"),
+    [
+        ({"gamma": {"type": "float", "low": 0.99, "high": 0.9}}, "empty range"),
+        ({"gamma": {"type": "float", "low": 0.0, "high": 0.1, "log": True}}, "log range needs low > 0"),
+        ({"gamma": {"type": "categorical", "choices": []}}, "no choices"),
+        ({"gamma": {"type": "float", "low": 0.9}}, "needs low and high"),
+        (
+            {"gradient_steps": {"type": "int", "low": 1, "high": 4, "divides": "train_freq"}},
+            "another key of tune.space",
+        ),
+        ({"gama": {"type": "float", "low": 0.9, "high": 0.99}}, "did you mean 'gamma'?"),
+    ],
+)
 def test_an_unsampleable_space_is_refused_naming_the_key(specs, message):
-    algo = OmegaConf.create({"name": "dqn", "_target_": "x", "gamma": 0.99, "gradient_steps": 1,
-                             "train_freq": 4})
+    algo = OmegaConf.create(
+        {"name": "dqn", "_target_": "x", "gamma": 0.99, "gradient_steps": 1, "train_freq": 4}
+    )
     with pytest.raises(ConfigError, match=message.replace("?", r"\?").replace("(", r"\(")):
         check_space(space(**specs), algo)

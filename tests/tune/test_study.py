@@ -16,9 +16,18 @@ from rl_evolve.tasks.tune import Objective
 from tests.conftest import read_summary, run_cli, run_folders
 
 # zoo's DQN space, less its slowest corners (1000 gradient steps of 512 samples at a time)
-TINY = ["task=tune", "total_timesteps=300", "eval.freq=100", "eval.n_episodes=2", "tune.seeds=[0,1]",
-        "tune.n_startup_trials=1", "tune.warmup_steps=0", "tune.dir=study",
-        "tune.space.train_freq.choices=[4,16]", "tune.space.batch_size.choices=[16,64]"]
+TINY = [
+    "task=tune",
+    "total_timesteps=300",
+    "eval.freq=100",
+    "eval.n_episodes=2",
+    "tune.seeds=[0,1]",
+    "tune.n_startup_trials=1",
+    "tune.warmup_steps=0",
+    "tune.dir=study",
+    "tune.space.train_freq.choices=[4,16]",
+    "tune.space.batch_size.choices=[16,64]",
+]
 
 
 def study_trials(folder) -> list[dict]:
@@ -44,11 +53,19 @@ def test_a_study_leaves_its_trials_a_table_plots_and_the_best_parameters(tmp_pat
     (worker,) = run_folders(tmp_path / "runs")
     best = read_summary(worker)
     assert best["status"] == "completed" and best["best_value"] == max(
-        float(r["value"]) for r in rows if r["state"] == "COMPLETE")
+        float(r["value"]) for r in rows if r["state"] == "COMPLETE"
+    )
     reuse = [line for line in result.stdout.splitlines() if line.startswith("train with the best")]
     assert reuse and f"hydra.searchpath=[file://{study.resolve()}]" in reuse[0]
-    composed = run_cli("algo=dqn", f"hydra.searchpath=[file://{study.resolve()}]", "+tuned=best",
-                       "--cfg", "job", "--resolve", cwd=tmp_path)
+    composed = run_cli(
+        "algo=dqn",
+        f"hydra.searchpath=[file://{study.resolve()}]",
+        "+tuned=best",
+        "--cfg",
+        "job",
+        "--resolve",
+        cwd=tmp_path,
+    )
     assert composed.returncode == 0, composed.stderr
     algo = yaml.safe_load(composed.stdout)["algo"]
     assert {k: algo[k] for k in best["best_algo"]} == best["best_algo"]
@@ -68,8 +85,16 @@ def test_a_study_run_again_continues_from_its_storage(tmp_path):
 
 @pytest.mark.slow
 def test_two_workers_share_one_study(tmp_path):
-    result = run_cli("-m", *TINY, "tune.seeds=[0]", "tune.n_trials=2", "tune.worker=0,1",
-                     "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", cwd=tmp_path)
+    result = run_cli(
+        "-m",
+        *TINY,
+        "tune.seeds=[0]",
+        "tune.n_trials=2",
+        "tune.worker=0,1",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     workers = [read_summary(w) for w in run_folders(tmp_path / "runs")]
     assert sorted(w["worker"] for w in workers) == [0, 1] and all(w["status"] == "completed" for w in workers)
@@ -80,8 +105,9 @@ def test_two_workers_share_one_study(tmp_path):
 
 def test_a_pruned_trial_stops_its_run_there_and_its_folder_says_so(tmp_path, composed):
     cfg = composed(*TINY, "tune.n_trials=1", f"tune.dir={tmp_path / 'study'}")
-    study = optuna.create_study(direction="maximize",
-                                pruner=optuna.pruners.ThresholdPruner(lower=1e9, n_warmup_steps=0))
+    study = optuna.create_study(
+        direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=1e9, n_warmup_steps=0)
+    )
     study.optimize(Objective(cfg), n_trials=1)
     (trial,) = study.trials
     assert trial.state == optuna.trial.TrialState.PRUNED

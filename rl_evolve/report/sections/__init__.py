@@ -7,5 +7,10 @@ summary)`` (one run's data), ``aggregate(runs)`` (its statistics, into ``report.
 
 from rl_evolve.report.sections import curriculum, evaluations, evolve, supervised, sweep
 
-SECTIONS = {"sweep": sweep, "curriculum": curriculum, "evolve": evolve, "supervised": supervised,
-            "evaluations": evaluations}
+SECTIONS = {
+    "sweep": sweep,
+    "curriculum": curriculum,
+    "evolve": evolve,
+    "supervised": supervised,
+    "evaluations": evaluations,
+}

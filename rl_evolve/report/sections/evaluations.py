@@ -11,9 +11,12 @@ KIND = "evaluate"
 
 
 def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
-    return {"folder": folder, "summary": summary,
-            "map": folder / "generalisation.png" if (folder / "generalisation.png").is_file() else None,
-            "videos": [folder / v for v in summary.get("videos", [])]}
+    return {
+        "folder": folder,
+        "summary": summary,
+        "map": folder / "generalisation.png" if (folder / "generalisation.png").is_file() else None,
+        "videos": [folder / v for v in summary.get("videos", [])],
+    }
 
 
 def aggregate(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -31,15 +31,22 @@ def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
     """The run's summary with its episodes and lineage."""
     with (folder / "episodes.csv").open() as f:
         summary["episode_rows"] = [
-            {**row, "return": float(row["return"]), "normalised": float(row["normalised"]),
-             "end_step": int(row["end_step"]), "episode": int(row["episode"])}
-            for row in csv.DictReader(f)]
+            {
+                **row,
+                "return": float(row["return"]),
+                "normalised": float(row["normalised"]),
+                "end_step": int(row["end_step"]),
+                "episode": int(row["episode"]),
+            }
+            for row in csv.DictReader(f)
+        ]
     summary["lineage"] = json.loads((folder / "lineage.json").read_text())
     if summary["strategy"] == "evolve":  # a variant of the loop gets its own row
         summary["strategy"] = variant_name(summary.get("evolve") or {})
     rows = summary["episode_rows"]  # the raw record: both means from it, for runs of any version
     summary["mean_normalised_return"], summary["time_weighted_normalised_return"] = normalised_means(
-        [r["normalised"] for r in rows], [int(r["length"]) for r in rows])
+        [r["normalised"] for r in rows], [int(r["length"]) for r in rows]
+    )
     return summary
 
 
@@ -96,7 +103,7 @@ def harm_onsets(evolve: dict[str, Any], static: dict[str, Any]) -> list[int]:
     start = float(np.mean([r["normalised"] for r in rows[:10]]))
     low = [r["normalised"] <= start - HARM for r in rows]
     for i in range(len(rows) - 2):
-        if all(low[i: i + 3]):
+        if all(low[i : i + 3]):
             return [rows[i - 1]["end_step"] if i else 0]
     return []
 
@@ -115,8 +122,14 @@ def delays_after(run: dict[str, Any], onsets: list[int], signal: str | None) -> 
     for k, onset in enumerate(onsets):
         end = onsets[k + 1] if k + 1 < len(onsets) else float("inf")
         first = next((r["episode"] for r in rows if r["end_step"] > onset), None)
-        hits = [a["episode"] - first for a in run["alarms"] if first is not None and a["episode"] >= first
-                and a["step"] <= end and (signal is None or a["signal"] == signal)]
+        hits = [
+            a["episode"] - first
+            for a in run["alarms"]
+            if first is not None
+            and a["episode"] >= first
+            and a["step"] <= end
+            and (signal is None or a["signal"] == signal)
+        ]
         out.append(min(hits) if hits else None)
     return out
 
@@ -126,8 +139,10 @@ def first_alarms_in_a_drift(run: dict[str, Any], onsets: list[int]) -> dict[str,
     (None: it never alarmed), and the episode in which the drift's harm began (its onset). A
     signal that moves with the physics alarms before the harm; one that waits for the return
     cannot."""
-    first = {signal: next((a["episode"] for a in run["alarms"] if a["signal"] == signal), None)
-             for signal in ("surprise", "return")}
+    first = {
+        signal: next((a["episode"] for a in run["alarms"] if a["signal"] == signal), None)
+        for signal in ("surprise", "return")
+    }
     onset = next((r["episode"] for r in run["episode_rows"] if onsets and r["end_step"] > onsets[0]), None)
     return {**first, "harm_onset": onset}
 
@@ -145,10 +160,16 @@ def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
                 continue
             total += 1
             version = decision["version"]
-            promoted_at = next(d["step"] for d in run["lineage"]["versions"][version]["decisions"]
-                               if d["decision"] == "promoted" and d["step"] >= adaptation["step"])
-            fresh = [r["return"] for r in rows if r["end_step"] > promoted_at and r["role"] == "serve"
-                     and int(r["version"]) == version][:n]
+            promoted_at = next(
+                d["step"]
+                for d in run["lineage"]["versions"][version]["decisions"]
+                if d["decision"] == "promoted" and d["step"] >= adaptation["step"]
+            )
+            fresh = [
+                r["return"]
+                for r in rows
+                if r["end_step"] > promoted_at and r["role"] == "serve" and int(r["version"]) == version
+            ][:n]
             if fresh and np.mean(fresh) < decision["champion_mean"]:
                 worse += 1
     return total, worse
@@ -160,11 +181,15 @@ def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
     that context."""
     rows = run["episode_rows"]
     changes = [c["episode"] for c in run["changes"]]
-    promotions = sorted((d["step"], v["id"]) for v in run["lineage"]["versions"] for d in v["decisions"]
-                        if d["decision"] == "promoted")
+    promotions = sorted(
+        (d["step"], v["id"])
+        for v in run["lineage"]["versions"]
+        for d in v["decisions"]
+        if d["decision"] == "promoted"
+    )
     seen, out = {_context(rows[0])} if rows else set(), []
     for k, i in enumerate(changes):
-        segment = rows[i: changes[k + 1] if k + 1 < len(changes) else len(rows)]
+        segment = rows[i : changes[k + 1] if k + 1 < len(changes) else len(rows)]
         if _context(rows[i]) in seen:
             start, end = rows[i - 1]["end_step"], segment[-1]["end_step"]
             answer = next(((step, v) for step, v in promotions if start < step <= end), None)
@@ -172,10 +197,16 @@ def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
             if answer:
                 made = run["lineage"]["versions"][answer[1]]["created_at_step"]
                 kind = "reuse" if made < start else "challenger"
-            out.append({"step": start, "answered_by": kind,
-                        "episodes_to_promotion": sum(1 for r in segment if r["end_step"] <= answer[0])
-                        if answer else None,
-                        "training_steps": sum(int(r["length"]) for r in segment if r["role"] == "adapt")})
+            out.append(
+                {
+                    "step": start,
+                    "answered_by": kind,
+                    "episodes_to_promotion": sum(1 for r in segment if r["end_step"] <= answer[0])
+                    if answer
+                    else None,
+                    "training_steps": sum(int(r["length"]) for r in segment if r["role"] == "adapt"),
+                }
+            )
         seen.add(_context(rows[i]))
     return out
 
@@ -190,23 +221,29 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for strategy, by_seed in sorted(by_strategy.items()):
             values = [r["mean_normalised_return"] for r in by_seed.values()]
             w["strategies"][strategy] = {
-                "seeds": sorted(by_seed), "normalised_return": mean_interval(values),
+                "seeds": sorted(by_seed),
+                "normalised_return": mean_interval(values),
                 "time_weighted_normalised_return": mean_interval(
-                    [r["time_weighted_normalised_return"] for r in by_seed.values()]),
+                    [r["time_weighted_normalised_return"] for r in by_seed.values()]
+                ),
                 "training_steps": mean_interval([r["training_steps"] for r in by_seed.values()]),
-                "alarms_per_200_episodes": mean_interval([200 * len(r["alarms"]) / max(r["episodes"], 1)
-                                                         for r in by_seed.values()]),
+                "alarms_per_200_episodes": mean_interval(
+                    [200 * len(r["alarms"]) / max(r["episodes"], 1) for r in by_seed.values()]
+                ),
                 "alarms_per_200_episodes_upper_95": poisson_upper_per_200(
                     sum(len(r["alarms"]) for r in by_seed.values()),
-                    sum(r["episodes"] for r in by_seed.values()))}
+                    sum(r["episodes"] for r in by_seed.values()),
+                ),
+            }
         for variant in [v for v in by_strategy if v.startswith("evolve")]:
             evolve, prefix = by_strategy[variant], variant
             for other in ("static", "continual"):
                 seeds = sorted(set(evolve) & set(by_strategy.get(other, {})))
                 if seeds:
-                    for key, name in (("mean_normalised_return", f"{prefix}_minus_{other}"),
-                                      ("time_weighted_normalised_return",
-                                       f"{prefix}_minus_{other}_time_weighted")):
+                    for key, name in (
+                        ("mean_normalised_return", f"{prefix}_minus_{other}"),
+                        ("time_weighted_normalised_return", f"{prefix}_minus_{other}_time_weighted"),
+                    ):
                         diffs = [evolve[s][key] - by_strategy[other][s][key] for s in seeds]
                         w[name] = mean_interval(diffs)
                         w[f"{name}_t"] = t_interval(diffs)
@@ -214,7 +251,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             seeds = sorted(set(evolve) & set(continual))
             if seeds:
                 w[f"training_steps_{prefix}_over_continual"] = mean_interval(
-                    [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds])
+                    [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds]
+                )
         evolve = by_strategy.get("evolve", {})
         static = by_strategy.get("static", {})
         delays: dict[str, list[float]] = {"any": [], "return": [], "surprise": []}
@@ -235,13 +273,16 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 delays[signal] += [d for d in found if d is not None]
                 if signal == "any":
                     missed += sum(d is None for d in found)
-        w["detection_delay_episodes"] = {k: {"median": float(np.median(v)) if v else None, "n": len(v)}
-                                         for k, v in delays.items()}
+        w["detection_delay_episodes"] = {
+            k: {"median": float(np.median(v)) if v else None, "n": len(v)} for k, v in delays.items()
+        }
         w["harmful_changes"] = onsets_seen
         w["harmful_changes_missed"] = missed
         promoted = [worse_promotions(r) for r in evolve.values()]
-        w["promotions"] = {"total": sum(p[0] for p in promoted),
-                           "worse_on_fresh_episodes": sum(p[1] for p in promoted)}
+        w["promotions"] = {
+            "total": sum(p[0] for p in promoted),
+            "worse_on_fresh_episodes": sum(p[1] for p in promoted),
+        }
         w["recoveries"] = {seed: recoveries(run) for seed, run in sorted(evolve.items())}
         out[world] = w
     return out
@@ -253,38 +294,58 @@ def markdown(report: dict[str, Any], out: Path) -> str:
 
     lines = ["## Self-evolution", ""]
     for world, w in report.items():
-        lines += [f"### {world}", "", "| strategy | seeds | normalised return per episode | per world step "
-                  "| training steps | alarms / 200 episodes (exact Poisson 95% upper bound) |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"### {world}",
+            "",
+            "| strategy | seeds | normalised return per episode | per world step "
+            "| training steps | alarms / 200 episodes (exact Poisson 95% upper bound) |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, s in w["strategies"].items():
             upper = s.get("alarms_per_200_episodes_upper_95")
-            lines.append(f"| {name} | {len(s['seeds'])} | {ci(s['normalised_return'])} | "
-                         f"{ci(s['time_weighted_normalised_return'])} | "
-                         f"{s['training_steps'][0]:.0f} | {s['alarms_per_200_episodes'][0]:.2f}"
-                         f"{'' if upper is None else f' (<= {upper:.2f})'} |")
-        lines += ["", f"- evolve - static: per episode {ci(w.get('evolve_minus_static'))}, per world step "
-                  f"{ci(w.get('evolve_minus_static_time_weighted'))}",
-                  f"- evolve - continual: per episode {ci(w.get('evolve_minus_continual'))}, per world step "
-                  f"{ci(w.get('evolve_minus_continual_time_weighted'))}",
-                  "- training steps, evolve / continual: "
-                  f"{ci(w.get('training_steps_evolve_over_continual'))}",
-                  "- detection delay after harmful changes (median episodes): " + ", ".join(
-                      f"{k} {v['median']} (n={v['n']})" for k, v in w["detection_delay_episodes"].items()),
-                  *(f"- {v} - {o}: per episode {ci(w.get(f'{v}_minus_{o}'))}, per world step "
-                    f"{ci(w.get(f'{v}_minus_{o}_time_weighted'))}"
-                    for v in w["strategies"] if v.startswith("evolve+") for o in ("static", "continual")),
-                  *(f"- {v} - {o}, paired by seed, Student-t 95% interval: per world step "
-                    f"{ci(w.get(f'{v}_minus_{o}_time_weighted_t'))}"
-                    for v in w["strategies"] if v.startswith("evolve") for o in ("static", "continual")
-                    if w.get(f"{v}_minus_{o}_time_weighted_t")),
-                  *(f"- training steps, {v} / continual: {ci(w.get(f'training_steps_{v}_over_continual'))}"
-                    for v in w["strategies"] if v.startswith("evolve+")),
-                  f"- harmful changes: {w['harmful_changes']} (while gating or training: "
-                  f"{w.get('harmful_changes_during_adaptation', 0)}), never detected: "
-                  f"{w['harmful_changes_missed']}",
-                  f"- promotions: {w['promotions']['total']}, worse on the next fresh episodes: "
-                  f"{w['promotions']['worse_on_fresh_episodes']}",
-                  *_drift_lines(w.get("drift_first_alarm_episode")), ""]
+            lines.append(
+                f"| {name} | {len(s['seeds'])} | {ci(s['normalised_return'])} | "
+                f"{ci(s['time_weighted_normalised_return'])} | "
+                f"{s['training_steps'][0]:.0f} | {s['alarms_per_200_episodes'][0]:.2f}"
+                f"{'' if upper is None else f' (<= {upper:.2f})'} |"
+            )
+        lines += [
+            "",
+            f"- evolve - static: per episode {ci(w.get('evolve_minus_static'))}, per world step "
+            f"{ci(w.get('evolve_minus_static_time_weighted'))}",
+            f"- evolve - continual: per episode {ci(w.get('evolve_minus_continual'))}, per world step "
+            f"{ci(w.get('evolve_minus_continual_time_weighted'))}",
+            f"- training steps, evolve / continual: {ci(w.get('training_steps_evolve_over_continual'))}",
+            "- detection delay after harmful changes (median episodes): "
+            + ", ".join(f"{k} {v['median']} (n={v['n']})" for k, v in w["detection_delay_episodes"].items()),
+            *(
+                f"- {v} - {o}: per episode {ci(w.get(f'{v}_minus_{o}'))}, per world step "
+                f"{ci(w.get(f'{v}_minus_{o}_time_weighted'))}"
+                for v in w["strategies"]
+                if v.startswith("evolve+")
+                for o in ("static", "continual")
+            ),
+            *(
+                f"- {v} - {o}, paired by seed, Student-t 95% interval: per world step "
+                f"{ci(w.get(f'{v}_minus_{o}_time_weighted_t'))}"
+                for v in w["strategies"]
+                if v.startswith("evolve")
+                for o in ("static", "continual")
+                if w.get(f"{v}_minus_{o}_time_weighted_t")
+            ),
+            *(
+                f"- training steps, {v} / continual: {ci(w.get(f'training_steps_{v}_over_continual'))}"
+                for v in w["strategies"]
+                if v.startswith("evolve+")
+            ),
+            f"- harmful changes: {w['harmful_changes']} (while gating or training: "
+            f"{w.get('harmful_changes_during_adaptation', 0)}), never detected: "
+            f"{w['harmful_changes_missed']}",
+            f"- promotions: {w['promotions']['total']}, worse on the next fresh episodes: "
+            f"{w['promotions']['worse_on_fresh_episodes']}",
+            *_drift_lines(w.get("drift_first_alarm_episode")),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -298,33 +359,63 @@ def _drift_lines(first: dict[int, dict[str, int | None]] | None) -> list[str]:
         median = f" (median {np.median(found):g})" if found else ""
         return ", ".join("never" if v is None else str(v) for v in values) + median
 
-    before = {signal: sum(1 for f in first.values() if f[signal] is not None and f["harm_onset"] is not None
-                          and f[signal] < f["harm_onset"]) for signal in ("surprise", "return")}
+    before = {
+        signal: sum(
+            1
+            for f in first.values()
+            if f[signal] is not None and f["harm_onset"] is not None and f[signal] < f["harm_onset"]
+        )
+        for signal in ("surprise", "return")
+    }
     seeds = ", ".join(map(str, sorted(first)))
-    return [f"- drift, first alarm from the deployment's start (episode; seeds {seeds}): "
-            f"surprise {episodes('surprise')}; return {episodes('return')}; the harm began at "
-            f"{episodes('harm_onset')}; alarmed before the harm: surprise in {before['surprise']} of "
-            f"{len(first)} seeds, return in {before['return']}"]
+    return [
+        f"- drift, first alarm from the deployment's start (episode; seeds {seeds}): "
+        f"surprise {episodes('surprise')}; return {episodes('return')}; the harm began at "
+        f"{episodes('harm_onset')}; alarmed before the harm: surprise in {before['surprise']} of "
+        f"{len(first)} seeds, return in {before['return']}"
+    ]
 
 
 def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None:
     """``evolve_results.csv``: one row per run, the raw figures the aggregates come from."""
-    fields = ["dynamics", "strategy", "seed", "episodes", "mean_return", "mean_normalised_return",
-              "time_weighted_normalised_return", "gradient_steps", "explored_steps", "training_steps",
-              "gate_steps", "alarms", "promotions", "rollbacks", "versions"]
+    fields = [
+        "dynamics",
+        "strategy",
+        "seed",
+        "episodes",
+        "mean_return",
+        "mean_normalised_return",
+        "time_weighted_normalised_return",
+        "gradient_steps",
+        "explored_steps",
+        "training_steps",
+        "gate_steps",
+        "alarms",
+        "promotions",
+        "rollbacks",
+        "versions",
+    ]
     with (out / "evolve_results.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for r in sorted(runs, key=lambda r: (r["dynamics"], r["strategy"], r["seed"])):
             decisions = [d["decision"] for v in r["lineage"]["versions"] for d in v["decisions"]]
-            writer.writerow({"dynamics": r["dynamics"], "strategy": r["strategy"], "seed": r["seed"],
-                             "episodes": r["episodes"], "mean_return": r["mean_return"],
-                             "mean_normalised_return": r["mean_normalised_return"],
-                             "time_weighted_normalised_return": r["time_weighted_normalised_return"],
-                             "gradient_steps": r.get("gradient_steps"),
-                             "explored_steps": r.get("explored_steps"),
-                             "training_steps": r["training_steps"],
-                             "gate_steps": r["steps_by_role"]["gate"],
-                             "alarms": len(r["alarms"]), "promotions": decisions.count("promoted"),
-                             "rollbacks": decisions.count("rolled_back"),
-                             "versions": len(r["lineage"]["versions"])})
+            writer.writerow(
+                {
+                    "dynamics": r["dynamics"],
+                    "strategy": r["strategy"],
+                    "seed": r["seed"],
+                    "episodes": r["episodes"],
+                    "mean_return": r["mean_return"],
+                    "mean_normalised_return": r["mean_normalised_return"],
+                    "time_weighted_normalised_return": r["time_weighted_normalised_return"],
+                    "gradient_steps": r.get("gradient_steps"),
+                    "explored_steps": r.get("explored_steps"),
+                    "training_steps": r["training_steps"],
+                    "gate_steps": r["steps_by_role"]["gate"],
+                    "alarms": len(r["alarms"]),
+                    "promotions": decisions.count("promoted"),
+                    "rollbacks": decisions.count("rolled_back"),
+                    "versions": len(r["lineage"]["versions"]),
+                }
+            )

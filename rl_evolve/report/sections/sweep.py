@@ -150,8 +150,11 @@ def write(report: dict[str, Any], runs: list[Run], out: Path) -> None:
     with open(out / "runs.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["group", "seed", "env", "final_return", "best_return", "run_dir"])
-        writer.writerows([name, r["seed"], r["env"], r["final"], r["best"], r["path"]]
-                         for name, g in report["groups"].items() for r in g["per_run"])
+        writer.writerows(
+            [name, r["seed"], r["env"], r["final"], r["best"], r["path"]]
+            for name, g in report["groups"].items()
+            for r in g["per_run"]
+        )
     plots.aggregates(report, out / "aggregates.png")
     plots.profiles(report, out / "profiles.png")
     plots.curves(report, out / "sample_efficiency.png")
