@@ -234,3 +234,11 @@ def test_the_library_oracle_serves_a_stored_version_when_its_context_recurs(tmp_
     back = [a for a in summary["adaptations"] if "oracle_library" in a]
     assert back == [{"step": back[0]["step"], "champion": 1, "oracle_library": 0}]
     assert lineage.champion == 0
+
+
+def test_a_champion_that_observes_the_physics_is_deployed_as_the_upper_reference(tmp_path):
+    # env.observe appends the pole length to every observation, in training and in the deployed world
+    run, summary = deploy(tmp_path, "env.observe=[length]", "evolve.strategy=static")
+    spent_exactly_the_budget(run, summary)
+    model = PPO.load(run / "checkpoints" / "v0.zip")
+    assert model.observation_space.shape == (5,)
