@@ -328,6 +328,9 @@ class EvolveConfig:
     # as soon as the candidate is measurably worse from gate_min_rounds on; false: all rounds
     gate_sequential: bool = True
     gate_min_rounds: int = 3
+    # while the surprise says the world is moving, a new version (shadow, challenger) is promoted when
+    # no worse than the champion by this share of the normalised scale (non-inferiority); 0: better
+    gate_margin: float = 0.0
     # the family-wise error of all the run's gates (promotions and roll-backs): the k-th test of a
     # run is at gate_alpha * 6 / (pi^2 k^2) (alpha_spending), or each alarm's tests split it
     # (Bonferroni) when alpha_spending is false

@@ -28,12 +28,15 @@ class GateDecision:
     champion_mean: float
     test: str
     alpha: float
+    margin: float = 0.0  # > 0: non-inferiority, "no worse than the champion by more than this"
 
     @property
     def reason(self) -> str:
-        verdict = "better" if self.promote else "not shown better"
+        shown = "not worse by more than" if self.margin else "better"
+        verdict = shown if self.promote else f"not shown {shown}"
+        within = f" {self.margin:.1f}" if self.margin else ""
         return (
-            f"{verdict}: {self.candidate_mean:.1f} vs {self.champion_mean:.1f}, "
+            f"{verdict}{within}: {self.candidate_mean:.1f} vs {self.champion_mean:.1f}, "
             f"one-sided {self.test} p={self.p_value:.3g} (alpha {self.alpha})"
         )
 
@@ -121,6 +124,7 @@ def sequential_gate(
     min_rounds: int = 3,
     futility: float = 0.1,
     seed: int = 0,
+    margin: float = 0.0,
 ) -> Duel:
     """Champion and candidate take turns (``play_round`` returns one episode's return of each, or
     None when the budget is spent). Two looks for a promotion, after ``min_rounds`` rounds and
@@ -128,7 +132,8 @@ def sequential_gate(
     after every round from ``min_rounds`` on, the duel stops without a promotion as soon as the
     candidate is measurably worse (at ``futility``; stopping for futility never promotes, so it
     costs no error). A bad candidate plays ``min_rounds`` episodes instead of ``rounds``, and a
-    clearly better one may be promoted as early."""
+    clearly better one may be promoted as early. ``margin`` > 0 tests non-inferiority instead:
+    the candidate is promoted when shown no worse than the champion by more than ``margin``."""
     looks = 1 if min_rounds >= rounds else 2
     level = alpha / looks
     champion: list[float] = []
@@ -143,14 +148,18 @@ def sequential_gate(
         candidate.append(got[1])
         if played < min_rounds and played < rounds:
             continue
-        if played in (min_rounds, rounds) and one_sided_p(candidate, champion, test, seed=seed) < level:
+        shifted = [c + margin for c in candidate]
+        if played in (min_rounds, rounds) and one_sided_p(shifted, champion, test, seed=seed) < level:
             stopped = "better"
             break
         if played < rounds and one_sided_p(champion, candidate, test, seed=seed) < futility:
             stopped = "futile"
             break
     if not candidate:
-        decision = GateDecision(False, 1.0, float("nan"), float("nan"), test, level)
+        decision = GateDecision(False, 1.0, float("nan"), float("nan"), test, level, margin)
     else:
-        decision = gate(candidate, champion, level, test, seed=seed)
+        p = one_sided_p([c + margin for c in candidate], champion, test, seed=seed)
+        decision = GateDecision(
+            p < level, p, float(np.mean(candidate)), float(np.mean(champion)), test, level, margin
+        )
     return Duel(decision, champion, candidate, stopped)

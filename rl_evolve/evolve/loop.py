@@ -74,6 +74,7 @@ class Deployment:
         self.gradient_steps = 0  # of every agent that learnt (challengers, continual's, the shadow's)
         self.shadow: Shadow | None = None  # evolve.shadow: set by the strategy
         self._served_since_gate = 0
+        self.moving = False  # a surprise alarm since the policy in service took over
         self.shadow_since = 0  # the world step the shadow's last gated copy was taken
 
     # --- bookkeeping -------------------------------------------------------------------------
@@ -158,7 +159,7 @@ class Deployment:
                 self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
         return returns
 
-    def _duel(self, champion: int, candidate: int, alpha: float) -> Duel:
+    def _duel(self, champion: int, candidate: int, alpha: float, new: bool = False) -> Duel:
         """The gate: champion and candidate take turns, an episode each (a world that moves on
         meanwhile is the same for both), until the sequential test stops (``gate_sequential``) or
         ``gate_episodes`` rounds are played."""
@@ -172,8 +173,19 @@ class Deployment:
 
         rounds = int(self.ev.gate_episodes)
         first = int(self.ev.gate_min_rounds) if self.ev.gate_sequential else rounds
+        # a new version (shadow, challenger) made for a world the surprise says is moving needs only
+        # to be no worse than the champion by gate_margin of the normalised scale
+        margin = 0.0
+        if new and self.moving and self.ev.gate_margin and self.references is not None:
+            margin = float(self.ev.gate_margin) * (self.references[1] - self.references[0])
         duel = sequential_gate(
-            one_round, rounds, alpha, str(self.ev.gate_test.value), min_rounds=first, seed=self.cfg.seed
+            one_round,
+            rounds,
+            alpha,
+            str(self.ev.gate_test.value),
+            min_rounds=first,
+            seed=self.cfg.seed,
+            margin=margin,
         )
         self.log_episodes()
         for version, got in ((champion, duel.champion), (candidate, duel.candidate)):
@@ -293,8 +305,10 @@ class Deployment:
                 self._mark("evolve/alarm")
                 print(f"[step {ep.end_step}] alarm: {name} = {value:.3g}")
                 alarm = alarm or wanted in ("either", name)
-                if name == "surprise" and self.shadow is not None and self.ev.shadow_flush:
-                    self.shadow.flush(keep=self.ev.recent_steps)
+                if name == "surprise":
+                    self.moving = True
+                    if self.shadow is not None and self.ev.shadow_flush:
+                        self.shadow.flush(keep=self.ev.recent_steps)
         return alarm
 
     def _normalised(self, returns: list[float]) -> float:
@@ -337,6 +351,7 @@ class Deployment:
     def _restart_detectors(self) -> None:
         for detector in self.detectors.values():
             detector.reset()
+        self.moving = False  # the new policy's world has not been seen to move yet
 
     def _alpha(self, tests_at_once: int = 1) -> float:
         """The level of the next gate test: its share of the run's family-wise ``gate_alpha``
@@ -451,7 +466,9 @@ class Deployment:
         self.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = self.add(model, source, "challenger", [start, self.world.steps])
         self._fit_monitor(version, start)
-        duel = self._duel(champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1))
+        duel = self._duel(
+            champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1), new=True
+        )
         if not duel.candidate:
             self.adaptations.append(record)
             return
@@ -480,7 +497,9 @@ class Deployment:
         copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
         version = self.add(copy, champion, "shadow", [start, self.world.steps])
         self.shadow_since = self.world.steps
-        duel = self._duel(champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1))
+        duel = self._duel(
+            champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1), new=True
+        )
         if not duel.candidate:
             return
         decision = duel.decision

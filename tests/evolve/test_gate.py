@@ -112,3 +112,17 @@ def test_sequential_looks_keep_false_promotions_under_alpha_on_simulated_nulls()
         for _ in range(600)
     )
     assert promoted / 600 <= 0.05
+
+
+def test_a_non_inferiority_margin_promotes_a_candidate_no_worse_than_it_says():
+    from rl_evolve.evolve.gate import sequential_gate
+
+    rng = np.random.default_rng(3)
+    strict = sequential_gate(rounds_from(rng, 300, 295, spread=5), rounds=10, alpha=0.05)
+    assert not strict.decision.promote
+    rng = np.random.default_rng(3)
+    lenient = sequential_gate(rounds_from(rng, 300, 295, spread=5), rounds=10, alpha=0.05, margin=30)
+    assert lenient.decision.promote and "not worse by more than 30.0" in lenient.decision.reason
+    rng = np.random.default_rng(3)
+    worse = sequential_gate(rounds_from(rng, 300, 200, spread=5), rounds=10, alpha=0.05, margin=30)
+    assert not worse.decision.promote
