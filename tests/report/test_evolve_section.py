@@ -145,6 +145,12 @@ def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
     assert report.keys() == {"evolve"} and report["evolve"]["w"]["strategies"].keys() == {"evolve", "static"}
     assert "## Self-evolution\n\n### w\n" in (tmp_path / "out" / "report.md").read_text()
     assert len((tmp_path / "out" / "evolve_results.csv").read_text().splitlines()) == 1 + 2
+    import gzip
+
+    with gzip.open(tmp_path / "out" / "evolve_episodes.csv.gz", "rt") as f:
+        episodes = list(csv.DictReader(f))
+    assert len(episodes) == len(STATIC["episode_rows"]) + 15, "every episode of every run"
+    assert {e["strategy"] for e in episodes} == {"evolve", "static"}
 
 
 def test_each_opt_in_setting_of_the_loop_makes_a_row_of_its_own():

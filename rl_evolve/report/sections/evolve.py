@@ -419,3 +419,29 @@ def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None
                     "versions": len(r["lineage"]["versions"]),
                 }
             )
+    write_episodes(runs, out / "evolve_episodes.csv.gz")
+
+
+def write_episodes(runs: list[dict[str, Any]], path: Path) -> None:
+    """Every episode of every run, one compressed table (world, strategy, seed, then the run's own
+    ``episodes.csv`` row): the per-episode record a study keeps beside its results, from which
+    every figure of the section can be derived again."""
+    import gzip
+
+    columns = [
+        "episode",
+        "end_step",
+        "return",
+        "normalised",
+        "length",
+        "role",
+        "version",
+        "dynamics",
+        "alarms",
+    ]
+    with gzip.open(path, "wt", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["world", "strategy", "seed", *columns])
+        for r in sorted(runs, key=lambda r: (r["dynamics"], r["strategy"], r["seed"])):
+            for row in r["episode_rows"]:
+                writer.writerow([r["dynamics"], r["strategy"], r["seed"], *(row.get(c, "") for c in columns)])
