@@ -17,12 +17,13 @@ import os
 import pickle
 from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rl_evolve.errors import ConfigError
 
-if TYPE_CHECKING:
-    from rl_evolve.evolve.loop import Deployment
+# ``d`` below is a ``rl_evolve.evolve.loop.Deployment``, which imports this module: not imported
+# back, not even for type checking (tests/test_import_layers.py)
+Deployment = Any
 
 NAME = "deployment.pkl"
 DEPLOYMENT_FIELDS = (
