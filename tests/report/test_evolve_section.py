@@ -173,3 +173,16 @@ def test_the_alarm_rates_upper_bound_is_garwoods():
     assert poisson_upper_per_200(0, 600) == pytest.approx(2.9957 / 600 * 200, rel=1e-3)  # -ln(0.05)
     assert poisson_upper_per_200(3, 1000) > 200 * 3 / 1000
     assert poisson_upper_per_200(0, 0) is None
+
+
+def test_a_shadow_promotion_that_serves_worse_than_its_gate_is_counted():
+    from rl_evolve.report.sections.evolve import worse_promotions
+
+    shadow = run("evolve", 0, [100, 100, 100, 10, 10, 10], LENGTHS[:6])
+    for r in shadow["episode_rows"][3:]:
+        r["version"] = "1"
+    shadow["adaptations"] = [{"step": 30, "shadow": {"version": 1, "promote": True, "champion_mean": 90.0}}]
+    shadow["lineage"]["versions"].append(
+        {"id": 1, "created_at_step": 30, "decisions": [{"step": 30, "decision": "promoted"}]}
+    )
+    assert worse_promotions(shadow) == (1, 1)

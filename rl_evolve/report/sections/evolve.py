@@ -154,9 +154,9 @@ def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
     rows = run["episode_rows"]
     total = worse = 0
     for adaptation in run.get("adaptations", []):
-        for kind in ("reuse", "challenger"):
+        for kind in ("reuse", "challenger", "shadow"):
             decision = adaptation.get(kind)
-            if not decision or not decision["promote"]:
+            if not decision or not decision.get("promote"):
                 continue
             total += 1
             version = decision["version"]
@@ -283,6 +283,15 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "total": sum(p[0] for p in promoted),
             "worse_on_fresh_episodes": sum(p[1] for p in promoted),
         }
+        w["promotions_by_variant"] = {}
+        for variant in [v for v in by_strategy if v.startswith("evolve")]:
+            counted = [worse_promotions(r) for r in by_strategy[variant].values()]
+            w["promotions_by_variant"][variant] = {
+                "total": sum(p[0] for p in counted),
+                "worse_on_fresh_episodes": sum(p[1] for p in counted),
+                "runs": len(counted),
+                "runs_with_a_worse_one": sum(p[1] > 0 for p in counted),
+            }
         w["recoveries"] = {seed: recoveries(run) for seed, run in sorted(evolve.items())}
         out[world] = w
     return out
@@ -343,6 +352,12 @@ def markdown(report: dict[str, Any], out: Path) -> str:
             f"{w['harmful_changes_missed']}",
             f"- promotions: {w['promotions']['total']}, worse on the next fresh episodes: "
             f"{w['promotions']['worse_on_fresh_episodes']}",
+            *(
+                f"- promotions, {v}: {p['total']}, worse on the next fresh episodes: "
+                f"{p['worse_on_fresh_episodes']} (in {p['runs_with_a_worse_one']} of {p['runs']} runs)"
+                for v, p in w.get("promotions_by_variant", {}).items()
+                if v.startswith("evolve+")
+            ),
             *_drift_lines(w.get("drift_first_alarm_episode")),
             "",
         ]
