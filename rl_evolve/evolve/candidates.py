@@ -4,6 +4,7 @@ or an earlier version whose dynamics model still explains the world (reuse)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -15,7 +16,13 @@ from rl_evolve.evolve.lineage import Lineage
 from rl_evolve.evolve.monitor import SurpriseMonitor, Transitions
 from rl_evolve.evolve.world import World
 from rl_evolve.tracking.callbacks import DivergenceCallback
-from rl_evolve.transfer import PenaltyLogCallback, fine_tune_config, transfer_into, weights_of
+from rl_evolve.transfer import (
+    PenaltyLogCallback,
+    fine_tune_config,
+    load_weights_into,
+    transfer_into,
+    weights_of,
+)
 
 
 @dataclass
@@ -71,12 +78,29 @@ def plain_transfer(cfg: DictConfig) -> DictConfig:
     return plain
 
 
+def acting_only(cfg: DictConfig) -> dict[str, Any]:
+    """``algo`` overrides for a version that only acts: an empty replay buffer, not the table's."""
+    return {"buffer_size": 1} if "buffer_size" in cfg.algo else {}
+
+
 def frozen_copy(cfg: DictConfig, world: World, model: BaseAlgorithm, origin: str, seed: int) -> BaseAlgorithm:
     """A copy of ``model``'s networks as they are now (a version that no longer changes as
-    ``model`` learns on); its replay buffer holds nothing (it never learns)."""
-    small = {"buffer_size": 1} if "buffer_size" in cfg.algo else {}
-    copy, _ = agent_from(cfg, world, model, origin, plain_transfer(cfg), f"copy of {origin}", seed, **small)
+    ``model`` learns on)."""
+    copy, _ = agent_from(
+        cfg, world, model, origin, plain_transfer(cfg), f"copy of {origin}", seed, **acting_only(cfg)
+    )
     return copy
+
+
+def load_version(cfg: DictConfig, world: World, checkpoint: Path, seed: int) -> BaseAlgorithm:
+    """A saved version (``checkpoints/v<id>.zip``, tensors only) acting in ``world`` again."""
+    tuned = cfg.copy()
+    tuned.seed = seed
+    for key, value in acting_only(cfg).items():
+        OmegaConf.update(tuned, f"algo.{key}", value)
+    model = build_agent(tuned, world.vec_env)
+    load_weights_into(model, str(checkpoint), "resume", f"algo={cfg.algo.name}")
+    return model
 
 
 def fine_tune(

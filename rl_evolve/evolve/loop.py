@@ -24,6 +24,7 @@ from rl_evolve.evolve.candidates import (
     challenger_source,
     fine_tune,
     frozen_copy,
+    load_version,
     rank_by_evidence,
 )
 from rl_evolve.evolve.detectors import Detector, build_detector
@@ -219,20 +220,12 @@ class Deployment:
     def resume(self) -> None:
         """Continues a deployment from its last snapshot (``rl_evolve.evolve.snapshot``): every
         version of its lineage then, their dynamics models, the shadow learner with its replay."""
-        from rl_evolve.agents import build_agent
         from rl_evolve.agents.builder import load_agent, replay_variant
-        from rl_evolve.transfer import load_weights_into
 
         state = snapshot.load(self.checkpoints)
         for version in state["deployment"]["lineage"].versions[1:]:
-            tuned = self.cfg.copy()
-            tuned.seed = self.seeds.agent(version.id)
-            if "buffer_size" in tuned.algo:
-                tuned.algo.buffer_size = 1
-            model = build_agent(tuned, self.world.vec_env)
-            load_weights_into(
-                model, str(self.checkpoints / f"v{version.id}.zip"), "resume", f"algo={self.cfg.algo.name}"
-            )
+            checkpoint = self.checkpoints / f"v{version.id}.zip"
+            model = load_version(self.cfg, self.world, checkpoint, self.seeds.agent(version.id))
             self.members[version.id] = VersionState(model)
         for version, member in self.members.items():
             dynamics = self.checkpoints / f"v{version}.dynamics.pt"
@@ -301,9 +294,7 @@ class Deployment:
         alarm = False
         for name, value in signals.items():
             if self.detectors[name].update(value):
-                self.alarms.append({"step": ep.end_step, "episode": ep.index, "signal": name, "value": value})
-                self._mark("evolve/alarm")
-                print(f"[step {ep.end_step}] alarm: {name} = {value:.3g}")
+                self.record_alarm(ep, name, value)
                 alarm = alarm or wanted in ("either", name)
                 if name == "surprise":
                     self.moving = True
@@ -311,8 +302,25 @@ class Deployment:
                         self.shadow.flush(keep=self.ev.recent_steps)
         return alarm
 
+    def record_alarm(self, ep: Episode, signal: str, value: float) -> None:
+        """An alarm after ``ep``: kept in the summary, marked in TensorBoard, printed."""
+        self.alarms.append({"step": ep.end_step, "episode": ep.index, "signal": signal, "value": value})
+        self._mark("evolve/alarm")
+        print(f"[step {ep.end_step}] alarm: {signal} = {value:.3g}")
+
     def _normalised(self, returns: list[float]) -> float:
         return normalise(float(np.mean(returns)), *self.references, clip=False)  # type: ignore[misc]
+
+    def _last_served(self, n: int, after: int = -1) -> list[float]:
+        """The returns of the champion's last ``n`` served episodes that ended after world step
+        ``after``, oldest first; read from the newest back (this runs after every episode)."""
+        found: list[float] = []
+        for e in reversed(self.world.log.episodes):
+            if len(found) == n or e.end_step <= after:
+                break
+            if e.version == self.champion and e.role == "serve":
+                found.append(e.ret)
+        return found[::-1]
 
     def _below_level(self) -> bool:
         """``improve_below``: the champion's last ``gate_episodes`` served episodes (since it took
@@ -320,11 +328,7 @@ class Deployment:
         if self.ev.improve_below is None or self.references is None:
             return False
         since = max([self.service_start[self.champion], *(a["step"] for a in self.adaptations)])
-        served = [
-            e.ret
-            for e in self.world.log.episodes
-            if e.version == self.champion and e.role == "serve" and e.end_step > since
-        ][-self.ev.gate_episodes :]
+        served = self._last_served(int(self.ev.gate_episodes), after=since)
         if len(served) < self.ev.gate_episodes:
             return False
         level = self._normalised(served)
@@ -342,9 +346,7 @@ class Deployment:
         champion serving as well as at home is not gated on the cadence (each gate spends alpha)."""
         if self.references is None:
             return True
-        served = [e.ret for e in self.world.log.episodes if e.version == self.champion and e.role == "serve"][
-            -int(self.ev.gate_every) :
-        ]
+        served = self._last_served(int(self.ev.gate_every))
         level = 1.0 if self.ev.improve_below is None else float(self.ev.improve_below)
         return bool(served) and self._normalised(served) < level
 

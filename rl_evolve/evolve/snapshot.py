@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -39,27 +38,13 @@ DEPLOYMENT_FIELDS = (
     "detectors",
     "served",
 )
-LOG_FIELDS = ("steps", "steps_by_role", "episodes")
 
 
 def save(d: Deployment) -> None:
     """Writes the deployment's state (the world is at the start of an episode)."""
-    log, world = d.world.log, d.world
-    keep = max(int(d.ev.model_steps), int(d.ev.recent_steps))
-    clocked = world.vec_env.has_attr("schedule_clock")
-    clock = world.vec_env.env_method("schedule_clock")[0] if clocked else None
-    if clock is not None:  # the episode under way was counted at its reset, which resuming repeats
-        clock = {**clock, "episodes": clock["episodes"] - 1}
     state: dict[str, Any] = {
         "deployment": {k: getattr(d, k) for k in DEPLOYMENT_FIELDS},
-        "log": {k: getattr(log, k) for k in LOG_FIELDS},
-        "recent": list(log._recent)[-keep:],
-        "clock": clock,
-        "explore": {
-            "steps": world.explored_steps,
-            "rng": world._explore_rng.bit_generator.state,
-            "space": world._explore_space.np_random.bit_generator.state,
-        },
+        "world": d.world.state(keep=max(int(d.ev.model_steps), int(d.ev.recent_steps))),
         "monitors_until": {v: m.fitted_until for v, m in d.members.items()},
         "shadow": None,
     }
@@ -94,18 +79,8 @@ def restore(d: Deployment, state: dict[str, Any]) -> None:
         setattr(d, key, value)
     for version in [v for v in d.members if v >= len(d.lineage.versions)]:
         del d.members[version]  # made after the snapshot: the replay makes it again
-    log, world = d.world.log, d.world
-    for key, value in state["log"].items():
-        setattr(log, key, value)
-    log._recent = deque(state["recent"], maxlen=log._recent.maxlen)
     for version, until in state["monitors_until"].items():
         d.members[version].fitted_until = until
-    explore = state["explore"]
-    world.explored_steps = explore["steps"]
-    world._explore_rng.bit_generator.state = explore["rng"]
-    world._explore_space.np_random.bit_generator.state = explore["space"]
-    if state["clock"] is not None:
-        world.vec_env.env_method("set_schedule_clock", state["clock"])
-    d._logged = len(log.episodes)
-    world.after_learning()  # a fresh episode, seeded by its index: the one the killed run began
-    d.progress.update(world.steps - d.progress.n)
+    d.world.restore(state["world"])
+    d._logged = len(d.world.log.episodes)
+    d.progress.update(d.world.steps - d.progress.n)

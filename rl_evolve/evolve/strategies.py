@@ -96,10 +96,6 @@ class Oracle(Static):
         d.adaptations.append({"step": start, "champion": champion, "oracle": version})
 
 
-def near(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
-    return not moved(now, then, tolerance)
-
-
 class OracleLibrary(Oracle):
     """Told which context it is in: serves the version it trained there before (no training, no
     gate), and fine-tunes only in a context it has not met (the upper reference for reuse)."""
@@ -110,7 +106,7 @@ class OracleLibrary(Oracle):
 
     def adapt(self, d: Deployment) -> None:
         now = dict(d.world.log.current_dynamics)
-        known = [v for context, v in self.library if near(now, context, d.ev.oracle_tolerance)]
+        known = [v for context, v in self.library if not moved(now, context, d.ev.oracle_tolerance)]
         if not known:
             super().adapt(d)
             if d.champion != self.library[-1][1]:
@@ -166,9 +162,7 @@ class ContinualRestart(Continual):
     def after_episodes(self, d: Deployment, model) -> None:
         for ep in d.log_new_episodes():
             if d.detectors["return"].update(ep.ret):
-                d.alarms.append(
-                    {"step": ep.end_step, "episode": ep.index, "signal": "return", "value": ep.ret}
-                )
+                d.record_alarm(ep, "return", ep.ret)
                 for optimizer in optimizers(model).values():
                     optimizer.state.clear()
                 d.adaptations.append(

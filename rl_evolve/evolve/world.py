@@ -154,6 +154,35 @@ class World:
     def steps(self) -> int:
         return self.log.steps
 
+    def state(self, keep: int) -> dict[str, Any]:
+        """What a resumed deployment needs of the world, taken at the start of an episode: the
+        log (its last ``keep`` transitions), the exploration streams and the schedule's clock."""
+        log = self.log
+        clocked = self.vec_env.has_attr("schedule_clock")
+        clock = self.vec_env.env_method("schedule_clock")[0] if clocked else None
+        if clock is not None:  # the episode under way was counted at its reset, which resuming repeats
+            clock = {**clock, "episodes": clock["episodes"] - 1}
+        return {
+            "log": {"steps": log.steps, "steps_by_role": log.steps_by_role, "episodes": log.episodes},
+            "recent": list(log._recent)[-keep:],
+            "clock": clock,
+            "explored_steps": self.explored_steps,
+            "explore_rng": self._explore_rng.bit_generator.state,
+            "explore_space": self._explore_space.np_random.bit_generator.state,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Puts ``state`` back and starts the episode it was taken before (seeded by its index)."""
+        for key, value in state["log"].items():
+            setattr(self.log, key, value)
+        self.log._recent = deque(state["recent"], maxlen=self.log._recent.maxlen)
+        self.explored_steps = state["explored_steps"]
+        self._explore_rng.bit_generator.state = state["explore_rng"]
+        self._explore_space.np_random.bit_generator.state = state["explore_space"]
+        if state["clock"] is not None:
+            self.vec_env.env_method("set_schedule_clock", state["clock"])
+        self.after_learning()
+
     def normalise(self, stats) -> None:
         """Observations scaled by a champion's VecNormalize statistics (frozen: neither serving nor
         learning moves them), for champions trained with ``normalize``; the log keeps raw ones."""

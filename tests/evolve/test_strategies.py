@@ -23,6 +23,7 @@ def test_continual_restart_clears_the_optimisers_state_on_a_return_alarm():
         log_new_episodes=lambda: [Episode(0, 20, 20.0, 20, "adapt", 0)],
         detectors={"return": Alarms()},
         alarms=[],
+        record_alarm=lambda ep, signal, value: d.alarms.append({"signal": signal, "value": value}),
         adaptations=[],
     )
     ContinualRestart().after_episodes(d, model)  # type: ignore[arg-type]
