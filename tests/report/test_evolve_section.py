@@ -130,6 +130,17 @@ def test_evolve_is_compared_with_static_and_continual_of_the_same_seed():
     assert world["detection_delay_episodes"]["return"] == {"median": 1.0, "n": 1}
 
 
+def test_every_loop_variant_gets_its_own_detection_delays(tmp_path):
+    shadow = run("evolve+shadow", 0, [100] * 5 + [10] * 10, LENGTHS, alarms=[(8, "surprise")])
+    world = aggregate([STATIC, shadow])["w"]
+    found = world["detection_by_variant"]["evolve+shadow"]
+    assert found["detection_delay_episodes"]["surprise"] == {"median": 3.0, "n": 1}
+    assert found["detection_delay_episodes"]["return"] == {"median": None, "n": 0}
+    assert found["harmful_changes"] == 1 and found["harmful_changes_missed"] == 0
+    assert world["harmful_changes"] == 0  # no first-generation runs here
+    assert "- evolve+shadow: harmful changes 1" in markdown({"w": world}, tmp_path)
+
+
 def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
     for i, r in enumerate([STATIC, run("evolve", 0, [100] * 15, LENGTHS)]):
         folder = tmp_path / "runs" / str(i)

@@ -211,6 +211,36 @@ def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def detection(runs: dict[int, dict[str, Any]], static: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """For one loop variant's runs (by seed), against static on the same seeds: the harmful
+    changes, how many came while the loop was gating or training, how many no alarm answered,
+    the median detection delay per signal (episodes from the change), and for a drift each seed's
+    first alarm per signal beside the episode where the harm began."""
+    delays: dict[str, list[float]] = {"any": [], "return": [], "surprise": []}
+    out: dict[str, Any] = {"harmful_changes": 0, "harmful_changes_during_adaptation": 0}
+    missed = 0
+    for seed, run in runs.items():
+        if seed not in static:
+            continue
+        onsets = harm_onsets(run, static[seed])
+        if run.get("schedule") == "linear":
+            out.setdefault("drift_first_alarm_episode", {})[seed] = first_alarms_in_a_drift(run, onsets)
+        out["harmful_changes"] += len(onsets)
+        busy = [o for o in onsets if during_adaptation(run, o)]
+        onsets = [o for o in onsets if o not in busy]
+        out["harmful_changes_during_adaptation"] += len(busy)
+        for signal in delays:
+            found = delays_after(run, onsets, None if signal == "any" else signal)
+            delays[signal] += [d for d in found if d is not None]
+            if signal == "any":
+                missed += sum(d is None for d in found)
+    out["detection_delay_episodes"] = {
+        k: {"median": float(np.median(v)) if v else None, "n": len(v)} for k, v in delays.items()
+    }
+    out["harmful_changes_missed"] = missed
+    return out
+
+
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     by_world: dict[str, dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
     for run in runs:
@@ -255,29 +285,10 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 )
         evolve = by_strategy.get("evolve", {})
         static = by_strategy.get("static", {})
-        delays: dict[str, list[float]] = {"any": [], "return": [], "surprise": []}
-        missed, onsets_seen = 0, 0
-        for seed, run in evolve.items():
-            if seed not in static:
-                continue
-            onsets = harm_onsets(run, static[seed])
-            if run.get("schedule") == "linear":
-                w.setdefault("drift_first_alarm_episode", {})[seed] = first_alarms_in_a_drift(run, onsets)
-            onsets_seen += len(onsets)
-            busy = [o for o in onsets if during_adaptation(run, o)]
-            onsets = [o for o in onsets if o not in busy]
-            w.setdefault("harmful_changes_during_adaptation", 0)
-            w["harmful_changes_during_adaptation"] += len(busy)
-            for signal in delays:
-                found = delays_after(run, onsets, None if signal == "any" else signal)
-                delays[signal] += [d for d in found if d is not None]
-                if signal == "any":
-                    missed += sum(d is None for d in found)
-        w["detection_delay_episodes"] = {
-            k: {"median": float(np.median(v)) if v else None, "n": len(v)} for k, v in delays.items()
+        w.update(detection(evolve, static))
+        w["detection_by_variant"] = {
+            v: detection(by_strategy[v], static) for v in by_strategy if v.startswith("evolve+")
         }
-        w["harmful_changes"] = onsets_seen
-        w["harmful_changes_missed"] = missed
         promoted = [worse_promotions(r) for r in evolve.values()]
         w["promotions"] = {
             "total": sum(p[0] for p in promoted),
@@ -359,12 +370,23 @@ def markdown(report: dict[str, Any], out: Path) -> str:
                 if v.startswith("evolve+")
             ),
             *_drift_lines(w.get("drift_first_alarm_episode")),
+            *(line for v, d in w.get("detection_by_variant", {}).items() for line in _detection_lines(v, d)),
             "",
         ]
     return "\n".join(lines)
 
 
-def _drift_lines(first: dict[int, dict[str, int | None]] | None) -> list[str]:
+def _detection_lines(variant: str, d: dict[str, Any]) -> list[str]:
+    delays = ", ".join(f"{k} {v['median']} (n={v['n']})" for k, v in d["detection_delay_episodes"].items())
+    return [
+        f"- {variant}: harmful changes {d['harmful_changes']} (while gating or training: "
+        f"{d['harmful_changes_during_adaptation']}), never detected: {d['harmful_changes_missed']}; "
+        f"detection delay (median episodes): {delays}",
+        *_drift_lines(d.get("drift_first_alarm_episode"), variant),
+    ]
+
+
+def _drift_lines(first: dict[int, dict[str, int | None]] | None, variant: str = "evolve") -> list[str]:
     if not first:
         return []
 
@@ -384,7 +406,7 @@ def _drift_lines(first: dict[int, dict[str, int | None]] | None) -> list[str]:
     }
     seeds = ", ".join(map(str, sorted(first)))
     return [
-        f"- drift, first alarm from the deployment's start (episode; seeds {seeds}): "
+        f"- drift, {variant}, first alarm from the deployment's start (episode; seeds {seeds}): "
         f"surprise {episodes('surprise')}; return {episodes('return')}; the harm began at "
         f"{episodes('harm_onset')}; alarmed before the harm: surprise in {before['surprise']} of "
         f"{len(first)} seeds, return in {before['return']}"
