@@ -49,6 +49,25 @@ def test_every_shipped_tuned_table_names_only_real_fields(composed, env, algo):
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves to a valid type
 
 
+ENV_PRESETS = [
+    (env, preset)
+    for preset in group_options("dynamics")
+    for env in group_options("env")
+    if preset.startswith(env + "_")
+    and not any(preset.startswith(other + "_") and len(other) > len(env) for other in group_options("env"))
+]
+
+
+@pytest.mark.parametrize(("env", "preset"), ENV_PRESETS)
+def test_every_env_named_dynamics_preset_builds_on_its_env(composed, env, preset):
+    from rl_evolve.env_factory import make_env, train_settings
+
+    world = make_env(train_settings(composed(f"env={env}", f"dynamics={preset}")))
+    world.reset(seed=0)
+    world.step(world.action_space.sample())
+    world.close()
+
+
 def test_evaluation_dynamics_override_the_training_ones(composed):
     from rl_evolve.env_factory import eval_settings, train_settings
 

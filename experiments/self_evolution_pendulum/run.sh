@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Self-evolution on a continuous world: one SAC champion per seed (standard Pendulum-v1, the zoo's
+# table, 20k steps), deployed where gravity switches 10 -> 16 -> 10 -> 13 -> 16 (8k world steps
+# each) under static, continual and the loop with a shadow learner; then the report.
+# Pre-registered in README.md. Seed by seed (each seed's runs complete before the next begins),
+# so a batch of seeds can be committed on its own: SEEDS="0 1 2" now, SEEDS="3 4" later.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=experiments/self_evolution_pendulum
+RUNS=${RUNS:-runs/self_evolution_pendulum}
+SEEDS=${SEEDS:-0 1 2 3 4}
+export OMP_NUM_THREADS=1
+# the loop's settings: the CartPole study's (experiments/self_evolution_shadow), not re-chosen here
+SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
+done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
+for seed in $SEEDS; do
+    champion="$RUNS/champions/s$seed"
+    done_run "$champion" || .venv/bin/rl-evolve algo=sac env=pendulum seed="$seed" progress_bar=false \
+        hydra.run.dir="$champion"
+    world=(task=evolve algo=sac env=pendulum dynamics=pendulum_gravity_recurring evolve.steps=40000
+           seed="$seed" evolve.champion="$champion" progress_bar=false)
+    for strategy in static continual; do
+        dir="$RUNS/s$seed/$strategy"
+        done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"
+    done
+    dir="$RUNS/s$seed/shadow"
+    done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${SHADOW[@]}" hydra.run.dir="$dir"
+done
+.venv/bin/rl-evolve-report "$RUNS" --out "$OUT"
