@@ -6,7 +6,7 @@
 # so a batch of seeds can be committed on its own: SEEDS="0 1 2" now, SEEDS="3 4" later.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=experiments/self_evolution_pendulum
+OUT=${OUT:-experiments/self_evolution_pendulum}
 RUNS=${RUNS:-runs/self_evolution_pendulum}
 SEEDS=${SEEDS:-0 1 2 3 4}
 export OMP_NUM_THREADS=1
