@@ -19,16 +19,9 @@ from tqdm.auto import tqdm
 
 from rl_evolve.core.seeds import Seeds
 from rl_evolve.evolve import snapshot
-from rl_evolve.evolve.candidates import (
-    VersionState,
-    challenger_source,
-    fine_tune,
-    frozen_copy,
-    load_version,
-    rank_by_evidence,
-)
+from rl_evolve.evolve.adaptation import Adaptation
+from rl_evolve.evolve.candidates import VersionState, load_version
 from rl_evolve.evolve.detectors import Detector, build_detector
-from rl_evolve.evolve.gate import Duel, one_sided_p, sequential_gate, spent_alpha
 from rl_evolve.evolve.lineage import Lineage
 from rl_evolve.evolve.monitor import SurpriseMonitor
 from rl_evolve.evolve.shadow import Shadow
@@ -37,7 +30,7 @@ from rl_evolve.scoring.normalise import normalise
 from rl_evolve.tracking.step_axis import StepOffsetLogger
 
 
-class Deployment:
+class Deployment(Adaptation):
     """One deployed agent's life in a changing world, under ``cfg.evolve.strategy``."""
 
     def __init__(
@@ -143,56 +136,6 @@ class Deployment:
         )
         self.log_episodes()
         return eps[0] if eps else None
-
-    def _scores(self, versions: list[int]) -> list[list[float]]:
-        """``versions`` take turns, an episode each, for ``gate_episodes`` rounds (so a world that
-        moves on meanwhile is the same for all of them); each one's returns."""
-        returns: list[list[float]] = [[] for _ in versions]
-        for _ in range(self.ev.gate_episodes):
-            for i, version in enumerate(versions):
-                eps = self.world.play(
-                    self.members[version].model, 1, "gate", version, self.budget, self.ev.deterministic
-                )
-                returns[i] += [e.ret for e in eps]
-        self.log_episodes()
-        for version, got in zip(versions, returns, strict=True):
-            if got:
-                self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
-        return returns
-
-    def _duel(self, champion: int, candidate: int, alpha: float, new: bool = False) -> Duel:
-        """The gate: champion and candidate take turns, an episode each (a world that moves on
-        meanwhile is the same for both), until the sequential test stops (``gate_sequential``) or
-        ``gate_episodes`` rounds are played."""
-
-        def one_round() -> tuple[float, float] | None:
-            rets = [
-                self.world.play(self.members[v].model, 1, "gate", v, self.budget, self.ev.deterministic)
-                for v in (champion, candidate)
-            ]
-            return (rets[0][0].ret, rets[1][0].ret) if all(rets) else None
-
-        rounds = int(self.ev.gate_episodes)
-        first = int(self.ev.gate_min_rounds) if self.ev.gate_sequential else rounds
-        # a new version (shadow, challenger) made for a world the surprise says is moving needs only
-        # to be no worse than the champion by gate_margin of the normalised scale
-        margin = 0.0
-        if new and self.moving and self.ev.gate_margin and self.references is not None:
-            margin = float(self.ev.gate_margin) * (self.references[1] - self.references[0])
-        duel = sequential_gate(
-            one_round,
-            rounds,
-            alpha,
-            str(self.ev.gate_test.value),
-            min_rounds=first,
-            seed=self.cfg.seed,
-            margin=margin,
-        )
-        self.log_episodes()
-        for version, got in ((champion, duel.champion), (candidate, duel.candidate)):
-            if got:
-                self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
-        return duel
 
     # --- the strategy's run ------------------------------------------------------------------
     def run(self, folder: Path, strategy: Any) -> None:
@@ -354,189 +297,3 @@ class Deployment:
         for detector in self.detectors.values():
             detector.reset()
         self.moving = False  # the new policy's world has not been seen to move yet
-
-    def _alpha(self, tests_at_once: int = 1) -> float:
-        """The level of the next gate test: its share of the run's family-wise ``gate_alpha``
-        (``alpha_spending``), or ``gate_alpha`` split over the tests of one alarm."""
-        if not self.ev.alpha_spending:
-            return self.ev.gate_alpha / tests_at_once
-        self.tests += 1
-        return spent_alpha(self.ev.gate_alpha, self.tests)
-
-    def _check_probation(self, ep: Episode) -> bool:
-        """A promoted version whose service returns fall below its gate returns is tested against
-        the champion it replaced, in the world as it is now; that one comes back only if it is
-        measurably better there (roll-back is a gate too). True when it came back."""
-        if self._probation is None or ep.version != self._probation["version"]:
-            return False
-        served = self._probation["served"]
-        served.append(ep.ret)
-        if len(served) < self.ev.gate_episodes:
-            return False
-        version, previous, at_gate = (self._probation[k] for k in ("version", "previous", "gate"))
-        self._probation = None
-        p = one_sided_p(at_gate, served, str(self.ev.gate_test.value), seed=self.cfg.seed)
-        if p >= self.ev.gate_alpha:
-            return False
-        fell = f"in service {np.mean(served):.1f} below its gate score {np.mean(at_gate):.1f} (p={p:.3g})"
-        duel = self._duel(version, previous, self._alpha())
-        if not duel.candidate:
-            return False
-        decision = duel.decision
-        if not decision.promote:
-            self.lineage.decide(
-                version, self.world.steps, "kept", f"{fell}; v{previous} is not better now: {decision.reason}"
-            )
-            print(f"[step {self.world.steps}] v{version} kept: v{previous} not better now")
-            return False
-        reason = f"{fell}; v{previous} {decision.reason}"
-        self.lineage.decide(version, self.world.steps, "rolled_back", reason, back_to=previous)
-        self.service_start[previous] = self.world.steps
-        self._restart_detectors()
-        self._mark("evolve/rollback")
-        self._mark("evolve/version", previous)
-        print(f"[step {self.world.steps}] v{version} rolled back to v{previous}: {reason}")
-        return True
-
-    def promote(self, version: int, reason: str, gate_returns: list[float] | None) -> None:
-        previous = self.champion
-        self.lineage.decide(version, self.world.steps, "promoted", reason)
-        self.service_start[version] = self.world.steps
-        if gate_returns:
-            self._probation = {"version": version, "previous": previous, "gate": gate_returns, "served": []}
-        self._mark("evolve/promotion")
-        self._mark("evolve/version", version)
-        print(f"[step {self.world.steps}] v{version} promoted over v{previous}: {reason}")
-
-    def _reuse(self, champion: int, record: dict[str, Any]) -> tuple[bool, list[float] | None]:
-        """Gates the earlier version with the strongest model evidence for the recent world, if
-        it has enough (``reuse_evidence``); returns (promoted, the champion's gate returns)."""
-        recent = self.world.log.transitions(last=self.ev.recent_steps)
-        ranked = rank_by_evidence(self.members, recent, champion)
-        record["ranking"] = [{"version": v, "evidence": e} for e, v in ranked]
-        reuse = [v for e, v in ranked if e >= self.ev.reuse_evidence][:1]
-        if not reuse:
-            return False, None
-        duel = self._duel(champion, reuse[0], self._alpha(tests_at_once=2))
-        if not duel.candidate:
-            return False, duel.champion
-        decision = duel.decision
-        record["reuse"] = {"version": reuse[0], **decision.as_dict(), "stopped": duel.stopped}
-        if decision.promote:
-            self.promote(reuse[0], f"reuse: {decision.reason}", duel.candidate)
-            return True, duel.champion
-        self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
-        return False, duel.champion
-
-    def _adapt(self, trigger: str = "alarm") -> None:
-        """An earlier version whose dynamics model explains the recent world better than the
-        champion's own is gated first (reuse, no training); if that fails, a copy of the shadow
-        learner is gated, or (no shadow) if the champion's return has measurably fallen, a
-        challenger is fine-tuned in the world and gated."""
-        record: dict[str, Any] = {"step": self.world.steps, "champion": self.champion, "trigger": trigger}
-        self._served_since_gate = 0
-        champion = self.champion
-        promoted, champion_returns = self._reuse(champion, record)
-        if promoted:
-            self.adaptations.append(record)
-            return
-        if self.shadow is not None:
-            self._gate_shadow(champion, record)
-            self.adaptations.append(record)
-            return
-        if champion_returns is None:
-            (champion_returns,) = self._scores([champion])
-        if not self._degraded(champion, champion_returns, record) or self.world.steps >= self.budget:
-            self.adaptations.append(record)
-            return
-        start = self.world.steps
-        steps = min(self.ev.adapt_steps, self.budget - start)
-        source = challenger_source(
-            self.lineage, champion, self.service_start[champion], str(self.ev.challenger_from.value)
-        )
-        index = len(self.members)
-        model = fine_tune(
-            self.cfg,
-            self.world,
-            self.members[source].model,
-            source,
-            index,
-            steps,
-            self.logger,
-            self.seeds.agent(index),
-        )
-        self.gradient_steps += int(getattr(model, "_n_updates", 0))
-        version = self.add(model, source, "challenger", [start, self.world.steps])
-        self._fit_monitor(version, start)
-        duel = self._duel(
-            champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1), new=True
-        )
-        if not duel.candidate:
-            self.adaptations.append(record)
-            return
-        decision = duel.decision
-        record["challenger"] = {
-            "version": version,
-            "from": source,
-            **decision.as_dict(),
-            "stopped": duel.stopped,
-        }
-        if decision.promote:
-            self.promote(version, f"challenger: {decision.reason}", duel.candidate)
-        else:
-            self.lineage.decide(version, self.world.steps, "rejected", f"challenger: {decision.reason}")
-        self.adaptations.append(record)
-
-    def _gate_shadow(self, champion: int, record: dict[str, Any]) -> None:
-        """A frozen copy of the shadow learner, as it is now, becomes a version and is gated."""
-        assert self.shadow is not None
-        if self.shadow.updates == 0 or self.world.steps >= self.budget:
-            why = "no gradient step yet" if self.shadow.updates == 0 else "budget spent"
-            record["shadow"] = {"skipped": why}
-            return
-        start = self.shadow_since
-        index = len(self.members)
-        copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
-        version = self.add(copy, champion, "shadow", [start, self.world.steps])
-        self.shadow_since = self.world.steps
-        duel = self._duel(
-            champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1), new=True
-        )
-        if not duel.candidate:
-            return
-        decision = duel.decision
-        record["shadow"] = {
-            "version": version,
-            "updates": self.shadow.updates,
-            **decision.as_dict(),
-            "stopped": duel.stopped,
-        }
-        if decision.promote:
-            self.promote(version, f"shadow: {decision.reason}", duel.candidate)
-        else:
-            self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
-
-    def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:
-        """Whether ``version`` now returns measurably less than in its first served episodes, or
-        (``improve_below``) its gate returns are below the level; a world that surprises the
-        model but not the policy is no reason to train."""
-        if self.ev.improve_below is not None and self.references is not None and now:
-            level = self._normalised(now)
-            record["champion_level"] = {"normalised": level, "below": level < self.ev.improve_below}
-            if level < self.ev.improve_below:
-                return True
-        served = [
-            e.ret
-            for e in self.world.log.episodes
-            if e.version == version and e.role == "serve" and e.end_step > self.service_start[version]
-        ][: self.ev.gate_episodes]
-        if len(served) < 2:
-            return True
-        p = one_sided_p(served, now, str(self.ev.gate_test.value), seed=self.cfg.seed)
-        record["champion_degraded"] = {
-            "first_served_mean": float(np.mean(served)),
-            "now_mean": float(np.mean(now)),
-            "p_value": p,
-            "degraded": p < self.ev.gate_alpha,
-        }
-        return p < self.ev.gate_alpha

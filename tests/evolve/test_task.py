@@ -98,9 +98,9 @@ def test_a_champion_for_another_envs_spaces_is_refused_in_one_line(tmp_path):
 def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch):
     import torch
 
-    from rl_evolve.evolve import loop
+    from rl_evolve.evolve import adaptation
 
-    real_fine_tune = loop.fine_tune
+    real_fine_tune = adaptation.fine_tune
 
     def sabotaged(*args, **kwargs):
         model = real_fine_tune(*args, **kwargs)
@@ -109,7 +109,7 @@ def test_a_sabotaged_challenger_is_never_promoted(tmp_path, monkeypatch):
             model.policy.action_net.bias.copy_(torch.tensor([10.0, -10.0]))
         return model
 
-    monkeypatch.setattr(loop, "fine_tune", sabotaged)
+    monkeypatch.setattr(adaptation, "fine_tune", sabotaged)
     run, summary = deploy(tmp_path, *TRAINED)
     lineage = Lineage.load(run / "lineage.json")
     challengers = [v for v in lineage.versions if v.origin == "challenger"]

@@ -1,0 +1,151 @@
+"""What an adaptation tries, in order: an earlier version the recent world's evidence favours
+(reuse, no training), then a frozen copy of the shadow learner, or (no shadow) a challenger
+fine-tuned in the world when the champion's return has measurably fallen; each through a gate.
+A part of ``Deployment`` (``rl_evolve.evolve.loop``), whose state it reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rl_evolve.evolve.candidates import challenger_source, fine_tune, frozen_copy, rank_by_evidence
+from rl_evolve.evolve.gate import one_sided_p
+from rl_evolve.evolve.promotion import Promotion
+
+
+class Adaptation(Promotion):
+    """Reuse, the shadow's gate and the fine-tuned challenger of a ``Deployment``."""
+
+    def _reuse(self, champion: int, record: dict[str, Any]) -> tuple[bool, list[float] | None]:
+        """Gates the earlier version with the strongest model evidence for the recent world, if
+        it has enough (``reuse_evidence``); returns (promoted, the champion's gate returns)."""
+        recent = self.world.log.transitions(last=self.ev.recent_steps)
+        ranked = rank_by_evidence(self.members, recent, champion)
+        record["ranking"] = [{"version": v, "evidence": e} for e, v in ranked]
+        reuse = [v for e, v in ranked if e >= self.ev.reuse_evidence][:1]
+        if not reuse:
+            return False, None
+        duel = self._duel(champion, reuse[0], self._alpha(tests_at_once=2))
+        if not duel.candidate:
+            return False, duel.champion
+        decision = duel.decision
+        record["reuse"] = {"version": reuse[0], **decision.as_dict(), "stopped": duel.stopped}
+        if decision.promote:
+            self.promote(reuse[0], f"reuse: {decision.reason}", duel.candidate)
+            return True, duel.champion
+        self.lineage.decide(reuse[0], self.world.steps, "rejected", f"reuse: {decision.reason}")
+        return False, duel.champion
+
+    def _adapt(self, trigger: str = "alarm") -> None:
+        """An earlier version whose dynamics model explains the recent world better than the
+        champion's own is gated first (reuse, no training); if that fails, a copy of the shadow
+        learner is gated, or (no shadow) if the champion's return has measurably fallen, a
+        challenger is fine-tuned in the world and gated."""
+        record: dict[str, Any] = {"step": self.world.steps, "champion": self.champion, "trigger": trigger}
+        self._served_since_gate = 0
+        champion = self.champion
+        promoted, champion_returns = self._reuse(champion, record)
+        if promoted:
+            self.adaptations.append(record)
+            return
+        if self.shadow is not None:
+            self._gate_shadow(champion, record)
+            self.adaptations.append(record)
+            return
+        if champion_returns is None:
+            (champion_returns,) = self._scores([champion])
+        if not self._degraded(champion, champion_returns, record) or self.world.steps >= self.budget:
+            self.adaptations.append(record)
+            return
+        start = self.world.steps
+        steps = min(self.ev.adapt_steps, self.budget - start)
+        source = challenger_source(
+            self.lineage, champion, self.service_start[champion], str(self.ev.challenger_from.value)
+        )
+        index = len(self.members)
+        model = fine_tune(
+            self.cfg,
+            self.world,
+            self.members[source].model,
+            source,
+            index,
+            steps,
+            self.logger,
+            self.seeds.agent(index),
+        )
+        self.gradient_steps += int(getattr(model, "_n_updates", 0))
+        version = self.add(model, source, "challenger", [start, self.world.steps])
+        self._fit_monitor(version, start)
+        duel = self._duel(
+            champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1), new=True
+        )
+        if not duel.candidate:
+            self.adaptations.append(record)
+            return
+        decision = duel.decision
+        record["challenger"] = {
+            "version": version,
+            "from": source,
+            **decision.as_dict(),
+            "stopped": duel.stopped,
+        }
+        if decision.promote:
+            self.promote(version, f"challenger: {decision.reason}", duel.candidate)
+        else:
+            self.lineage.decide(version, self.world.steps, "rejected", f"challenger: {decision.reason}")
+        self.adaptations.append(record)
+
+    def _gate_shadow(self, champion: int, record: dict[str, Any]) -> None:
+        """A frozen copy of the shadow learner, as it is now, becomes a version and is gated."""
+        assert self.shadow is not None
+        if self.shadow.updates == 0 or self.world.steps >= self.budget:
+            why = "no gradient step yet" if self.shadow.updates == 0 else "budget spent"
+            record["shadow"] = {"skipped": why}
+            return
+        start = self.shadow_since
+        index = len(self.members)
+        copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
+        version = self.add(copy, champion, "shadow", [start, self.world.steps])
+        self.shadow_since = self.world.steps
+        duel = self._duel(
+            champion, version, self._alpha(tests_at_once=2 if "reuse" in record else 1), new=True
+        )
+        if not duel.candidate:
+            return
+        decision = duel.decision
+        record["shadow"] = {
+            "version": version,
+            "updates": self.shadow.updates,
+            **decision.as_dict(),
+            "stopped": duel.stopped,
+        }
+        if decision.promote:
+            self.promote(version, f"shadow: {decision.reason}", duel.candidate)
+        else:
+            self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
+
+    def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:
+        """Whether ``version`` now returns measurably less than in its first served episodes, or
+        (``improve_below``) its gate returns are below the level; a world that surprises the
+        model but not the policy is no reason to train."""
+        if self.ev.improve_below is not None and self.references is not None and now:
+            level = self._normalised(now)
+            record["champion_level"] = {"normalised": level, "below": level < self.ev.improve_below}
+            if level < self.ev.improve_below:
+                return True
+        served = [
+            e.ret
+            for e in self.world.log.episodes
+            if e.version == version and e.role == "serve" and e.end_step > self.service_start[version]
+        ][: self.ev.gate_episodes]
+        if len(served) < 2:
+            return True
+        p = one_sided_p(served, now, str(self.ev.gate_test.value), seed=self.cfg.seed)
+        record["champion_degraded"] = {
+            "first_served_mean": float(np.mean(served)),
+            "now_mean": float(np.mean(now)),
+            "p_value": p,
+            "degraded": p < self.ev.gate_alpha,
+        }
+        return p < self.ev.gate_alpha

@@ -1,0 +1,121 @@
+"""The gate played in the world, and what a gate decides: champion and candidate take turns in
+the world as it is (``Promotion._duel``, the statistics in ``rl_evolve.evolve.gate``), a
+promotion is watched on probation, and a promotion that falls is rolled back only through a gate
+of its own. A part of ``Deployment`` (``rl_evolve.evolve.loop``), whose state it reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rl_evolve.evolve.gate import Duel, one_sided_p, sequential_gate, spent_alpha
+from rl_evolve.evolve.world import Episode
+
+
+class Promotion:
+    """Gating, promotion, probation and roll-back of a ``Deployment`` (a base of it: the
+    methods read and change the deployment's state)."""
+
+    def _scores(self, versions: list[int]) -> list[list[float]]:
+        """``versions`` take turns, an episode each, for ``gate_episodes`` rounds (so a world that
+        moves on meanwhile is the same for all of them); each one's returns."""
+        returns: list[list[float]] = [[] for _ in versions]
+        for _ in range(self.ev.gate_episodes):
+            for i, version in enumerate(versions):
+                eps = self.world.play(
+                    self.members[version].model, 1, "gate", version, self.budget, self.ev.deterministic
+                )
+                returns[i] += [e.ret for e in eps]
+        self.log_episodes()
+        for version, got in zip(versions, returns, strict=True):
+            if got:
+                self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
+        return returns
+
+    def _duel(self, champion: int, candidate: int, alpha: float, new: bool = False) -> Duel:
+        """The gate: champion and candidate take turns, an episode each (a world that moves on
+        meanwhile is the same for both), until the sequential test stops (``gate_sequential``) or
+        ``gate_episodes`` rounds are played."""
+
+        def one_round() -> tuple[float, float] | None:
+            rets = [
+                self.world.play(self.members[v].model, 1, "gate", v, self.budget, self.ev.deterministic)
+                for v in (champion, candidate)
+            ]
+            return (rets[0][0].ret, rets[1][0].ret) if all(rets) else None
+
+        rounds = int(self.ev.gate_episodes)
+        first = int(self.ev.gate_min_rounds) if self.ev.gate_sequential else rounds
+        # a new version (shadow, challenger) made for a world the surprise says is moving needs only
+        # to be no worse than the champion by gate_margin of the normalised scale
+        margin = 0.0
+        if new and self.moving and self.ev.gate_margin and self.references is not None:
+            margin = float(self.ev.gate_margin) * (self.references[1] - self.references[0])
+        duel = sequential_gate(
+            one_round,
+            rounds,
+            alpha,
+            str(self.ev.gate_test.value),
+            min_rounds=first,
+            seed=self.cfg.seed,
+            margin=margin,
+        )
+        self.log_episodes()
+        for version, got in ((champion, duel.champion), (candidate, duel.candidate)):
+            if got:
+                self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
+        return duel
+
+    def _alpha(self, tests_at_once: int = 1) -> float:
+        """The level of the next gate test: its share of the run's family-wise ``gate_alpha``
+        (``alpha_spending``), or ``gate_alpha`` split over the tests of one alarm."""
+        if not self.ev.alpha_spending:
+            return self.ev.gate_alpha / tests_at_once
+        self.tests += 1
+        return spent_alpha(self.ev.gate_alpha, self.tests)
+
+    def _check_probation(self, ep: Episode) -> bool:
+        """A promoted version whose service returns fall below its gate returns is tested against
+        the champion it replaced, in the world as it is now; that one comes back only if it is
+        measurably better there (roll-back is a gate too). True when it came back."""
+        if self._probation is None or ep.version != self._probation["version"]:
+            return False
+        served = self._probation["served"]
+        served.append(ep.ret)
+        if len(served) < self.ev.gate_episodes:
+            return False
+        version, previous, at_gate = (self._probation[k] for k in ("version", "previous", "gate"))
+        self._probation = None
+        p = one_sided_p(at_gate, served, str(self.ev.gate_test.value), seed=self.cfg.seed)
+        if p >= self.ev.gate_alpha:
+            return False
+        fell = f"in service {np.mean(served):.1f} below its gate score {np.mean(at_gate):.1f} (p={p:.3g})"
+        duel = self._duel(version, previous, self._alpha())
+        if not duel.candidate:
+            return False
+        decision = duel.decision
+        if not decision.promote:
+            self.lineage.decide(
+                version, self.world.steps, "kept", f"{fell}; v{previous} is not better now: {decision.reason}"
+            )
+            print(f"[step {self.world.steps}] v{version} kept: v{previous} not better now")
+            return False
+        reason = f"{fell}; v{previous} {decision.reason}"
+        self.lineage.decide(version, self.world.steps, "rolled_back", reason, back_to=previous)
+        self.service_start[previous] = self.world.steps
+        self._restart_detectors()
+        self._mark("evolve/rollback")
+        self._mark("evolve/version", previous)
+        print(f"[step {self.world.steps}] v{version} rolled back to v{previous}: {reason}")
+        return True
+
+    def promote(self, version: int, reason: str, gate_returns: list[float] | None) -> None:
+        previous = self.champion
+        self.lineage.decide(version, self.world.steps, "promoted", reason)
+        self.service_start[version] = self.world.steps
+        if gate_returns:
+            self._probation = {"version": version, "previous": previous, "gate": gate_returns, "served": []}
+        self._mark("evolve/promotion")
+        self._mark("evolve/version", version)
+        print(f"[step {self.world.steps}] v{version} promoted over v{previous}: {reason}")
