@@ -155,11 +155,9 @@ def main() -> None:
 
 def plot(rows: list[dict], study: Study, out: Path) -> None:
     """Normalised return over each parameter (mean over seeds and the other parameters)."""
-    import matplotlib
+    from rl_evolve.tracking.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     params = list(study.ranges)
     fig, axes = plt.subplots(1, len(params), figsize=(6 * len(params), 3.5), squeeze=False)
     for ax, param in zip(axes[0], params, strict=True):
@@ -174,8 +172,7 @@ def plot(rows: list[dict], study: Study, out: Path) -> None:
         ax.set_xlabel("pole length (half, Gymnasium's `length`)" if param == "length" else param)
         ax.set_ylabel("normalised return (mean over seeds)")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / ("lengths.png" if study.suffix == "" else f"params{study.suffix}.png"), dpi=120)
+    save_figure(fig, out / ("lengths.png" if study.suffix == "" else f"params{study.suffix}.png"), dpi=120)
 
 
 if __name__ == "__main__":

@@ -28,10 +28,9 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: in
 
 def confusion_figure(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]):
     """A matplotlib figure of the confusion matrix (rows: true class, columns: predicted)."""
-    import matplotlib
+    from rl_evolve.tracking.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from sklearn.metrics import confusion_matrix
 
     matrix = confusion_matrix(y_true, y_pred, labels=np.arange(len(class_names)))

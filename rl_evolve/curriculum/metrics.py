@@ -57,10 +57,9 @@ def forward_transfer(auc: float, auc_scratch: float) -> float:
 
 def heatmap(matrix: Sequence[Sequence[float]], tasks: Sequence[str], path: str, title: str = "") -> None:
     """``R`` as a PNG: rows are 'after stage i', columns 'evaluated on task j'."""
-    import matplotlib
+    from rl_evolve.tracking.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     r = np.asarray(matrix, dtype=float)
     fig, ax = plt.subplots(figsize=(1.2 * len(tasks) + 2.5, 1.0 * len(tasks) + 1.5))
@@ -75,6 +74,4 @@ def heatmap(matrix: Sequence[Sequence[float]], tasks: Sequence[str], path: str, 
             )
     fig.colorbar(image, ax=ax, label="normalised return")
     ax.set_title(title or "R[i][j]")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -91,10 +91,9 @@ def plot(
 ) -> None:
     """A heatmap of the mean return over the first two parameters (a line for one), the trained
     values marked: a circle for a point, a dashed box or band for a range."""
-    import matplotlib
+    from rl_evolve.tracking.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from matplotlib.patches import Rectangle
 
     names = list(grid)
@@ -168,6 +167,4 @@ def plot(
                     )
                 )
             ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -5,8 +5,6 @@ of its own. A part of ``Deployment`` (``rl_evolve.evolve.loop``), whose state it
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from rl_evolve.evolve.gate import Duel, one_sided_p, sequential_gate, spent_alpha

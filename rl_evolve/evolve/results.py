@@ -98,10 +98,9 @@ def plot(
 ) -> None:
     """The return of every episode over world steps; true changes (grey dashed), alarms (red
     ticks) and promotions (green lines)."""
-    import matplotlib
+    from rl_evolve.tracking.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(10, 4))
     colors = {"serve": "tab:blue", "gate": "tab:orange", "adapt": "tab:purple"}
@@ -119,6 +118,4 @@ def plot(
     ax.set_ylabel("episode return")
     ax.set_title(title)
     ax.legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)

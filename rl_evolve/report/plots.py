@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+from rl_evolve.tracking.figures import pyplot, save_figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+plt = pyplot()
 
 
 def _colors(n: int) -> list:
@@ -19,9 +18,7 @@ def _colors(n: int) -> list:
 def _save(fig, ax, path: Path, **labels: str) -> None:
     ax.set(**labels)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def aggregates(report: dict[str, Any], path: Path) -> None:
@@ -38,9 +35,7 @@ def aggregates(report: dict[str, Any], path: Path) -> None:
         ax.set_title(metric.replace("_", " "))
         ax.set_yticks(range(len(groups)), groups)
     fig.supxlabel("normalised return" if report["normalised"] else "return")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def profiles(report: dict[str, Any], path: Path) -> None:

@@ -53,10 +53,9 @@ def write_trials(study: optuna.Study, folder: Path) -> Path:
 def write_plots(study: optuna.Study, folder: Path) -> list[Path]:
     """History, intermediate values (the pruned curves stop early) and parameter importances
     (fANOVA: needs two complete trials whose values differ)."""
-    import matplotlib
+    from rl_evolve.tracking.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    pyplot()  # the Agg backend before Optuna draws
     from optuna.visualization import matplotlib as ov
 
     plots = {
@@ -73,8 +72,6 @@ def write_plots(study: optuna.Study, folder: Path) -> list[Path]:
             axes = plot(study)
         figure = axes.figure if hasattr(axes, "figure") else axes.flat[0].figure
         figure.set_size_inches(9, 5)
-        figure.tight_layout()
-        figure.savefig(folder / name, dpi=100)
-        plt.close(figure)
+        save_figure(figure, folder / name)
         written.append(folder / name)
     return written

@@ -288,10 +288,9 @@ def _write_csv(runs: list[dict[str, Any]], path: Path) -> None:
 
 def _plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
     """Continual evaluation: normalised return on every task against total steps, per transfer."""
-    import matplotlib
+    from rl_evolve.tracking.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     tasks = runs[0]["tasks"]
     labels = sorted({label(r) for r in runs})
@@ -317,9 +316,7 @@ def _plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
     axes[0][0].set_ylabel("normalised return")
     axes[0][-1].legend(title="transfer (one line per seed)", fontsize=8)
     fig.suptitle(f"{runs[0]['curriculum']} ({runs[0]['algo']}): continual evaluation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None:
