@@ -4,7 +4,8 @@ Hooks, in the order they run: ``before_epoch``, then per batch ``before_forward`
 ``after_forward``, ``before_backward``, ``after_backward``, ``before_update``, ``after_update``;
 then, after validation, ``after_epoch`` (``metrics`` holds both splits). A hook is
 ``fn(trainer)``; the loop's state is on the trainer (``batch``, ``output``, ``loss``, ``epoch``,
-``step``, ``metrics``), never in locals.
+``step``, ``metrics``), never in locals. A plugin (``rl_evolve.core.plugins``) is an object
+whose methods are named after hooks, attached at once with ``trainer.add(plugin)``.
 """
 
 from __future__ import annotations
@@ -105,6 +106,16 @@ class Trainer:
         if name not in HOOKS:
             raise ValueError(f"unknown hook '{name}'; hooks: {', '.join(HOOKS)}")
         self.hooks[name].append(fn)
+
+    def add(self, plugin: object) -> None:
+        """Attaches every method of ``plugin`` named after a hook (``rl_evolve.core.plugins``)."""
+        found = [name for name in HOOKS if callable(getattr(plugin, name, None))]
+        if not found:
+            raise ValueError(
+                f"{type(plugin).__name__} has no method named after a hook; hooks: {', '.join(HOOKS)}"
+            )
+        for name in found:
+            self.add_hook(name, getattr(plugin, name))
 
     def _call(self, name: str) -> None:
         for fn in self.hooks[name]:

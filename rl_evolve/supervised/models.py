@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -195,3 +196,16 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     return torch.nn.functional.grid_sample(
         images, grid, mode="nearest", padding_mode="zeros", align_corners=False
     )
+
+
+class RandomShift:
+    """A Trainer plugin (``trainer.add``): each image of a training batch shifted by
+    ``random_shift`` before the forward pass, from a generator of its own."""
+
+    def __init__(self, pixels: int, seed: int):
+        self.pixels = pixels
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def before_forward(self, trainer: Any) -> None:
+        images, labels = trainer.batch
+        trainer.batch = (random_shift(images, self.pixels, self.generator), labels)

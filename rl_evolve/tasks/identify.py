@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.tensorboard import SummaryWriter
 
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
+from rl_evolve.core.plugins import EpochScalars
 from rl_evolve.core.trainer import EarlyStopping, Trainer
 from rl_evolve.envs.dynamics import load_spec
 from rl_evolve.errors import ConfigError
@@ -132,12 +133,7 @@ class Identify(Task):
             checkpoint_dir=self.folder.checkpoints,
             progress=show_progress_bar(self.cfg.progress_bar),
         )
-
-        def log(trainer: Trainer) -> None:
-            for tag, value in trainer.metrics.items():
-                writer.add_scalar(tag, value, trainer.epoch)
-
-        self.trainer.add_hook("after_epoch", log)
+        self.trainer.add(EpochScalars(writer))
         try:
             self.trainer.fit(
                 DataLoader(self.train_set, batch_size=sysid.batch_size, shuffle=True),

@@ -17,12 +17,13 @@ from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
 from rl_evolve.core.penalties import classifier_fisher, matching_parameters, penalty_toward
+from rl_evolve.core.plugins import EpochScalars
 from rl_evolve.core.trainer import EarlyStopping, Trainer
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
 from rl_evolve.supervised.embeddings import cooccurrence_embeddings
-from rl_evolve.supervised.models import CNN, LSTMClassifier, random_shift
+from rl_evolve.supervised.models import CNN, LSTMClassifier, RandomShift
 from rl_evolve.supervised.text import Vocabulary, reindex_rows
 from rl_evolve.tasks.base import Task
 from rl_evolve.tasks.resume import continued
@@ -204,18 +205,10 @@ def _trainer(
         progress=show_progress_bar(cfg.progress_bar),
     )
     if cfg.fit.augment_shift and data.kind == "image":
-        shift_rng = torch.Generator().manual_seed(cfg.seed)
+        trainer.add(RandomShift(cfg.fit.augment_shift, cfg.seed))
+    trainer.add(EpochScalars(writer, prefix="supervised/"))
 
-        def augment(t: Trainer) -> None:
-            images, labels = t.batch
-            t.batch = (random_shift(images, cfg.fit.augment_shift, shift_rng), labels)
-
-        trainer.add_hook("before_forward", augment)
-
-    def log_epoch(t: Trainer) -> None:
-        for key, value in t.metrics.items():
-            split, metric = key.split("/")
-            writer.add_scalar(f"supervised/{split}/{metric}", value, t.epoch)
+    def report_epoch(t: Trainer) -> None:
         if penalty is not None:
             writer.add_scalar(f"supervised/train/{penalty.name}", penalty.last_value, t.epoch)
         print(
@@ -223,7 +216,7 @@ def _trainer(
             f"val accuracy {t.metrics['val/accuracy']:.4f}, val f1 {t.metrics['val/f1']:.4f}"
         )
 
-    trainer.add_hook("after_epoch", log_epoch)
+    trainer.add_hook("after_epoch", report_epoch)
     return trainer
 
 

@@ -51,6 +51,32 @@ def test_every_hook_runs_in_order():
     assert calls == ["before_epoch", *per_batch, *per_batch, "after_epoch"]
 
 
+def test_a_plugin_attaches_each_of_its_methods_named_after_a_hook():
+    class Counter:
+        def __init__(self):
+            self.batches, self.epochs = 0, 0
+
+        def after_update(self, trainer):
+            self.batches += 1
+
+        def after_epoch(self, trainer):
+            self.epochs += 1
+
+        def helper(self):  # not a hook: never called
+            raise AssertionError
+
+    trainer, counter = toy_trainer(), Counter()
+    trainer.add(counter)
+    train, val = toy_loaders(n=32)
+    trainer.fit(train, val, epochs=2)
+    assert (counter.batches, counter.epochs) == (4, 2)
+
+
+def test_a_plugin_with_no_hook_method_is_refused():
+    with pytest.raises(ValueError, match="no method named after a hook"):
+        toy_trainer().add(object())
+
+
 def test_hooks_see_the_loop_state_on_the_trainer():
     trainer = toy_trainer()
     seen = []
