@@ -123,3 +123,22 @@ def test_fine_tuning_an_lstm_maps_the_source_embeddings_through_its_saved_vocabu
     got, src = model.embedding.weight.detach(), source.embedding.weight.detach()
     assert torch.equal(got[2], src[3]) and torch.equal(got[4], src[2])  # banana and apple
     assert torch.equal(got[3], fresh_cherry) and torch.equal(anchors["embedding.weight"], got)
+
+
+def test_the_random_shift_plugin_moves_each_training_image_and_keeps_its_label():
+    from types import SimpleNamespace
+
+    from rl_evolve.supervised.models import RandomShift
+
+    images = torch.zeros(8, 1, 9, 9)
+    images[:, :, 4, 4] = 1.0  # one bright pixel in the centre
+    labels = torch.arange(8)
+    trainer = SimpleNamespace(batch=(images, labels))
+    RandomShift(pixels=2, seed=0).before_forward(trainer)
+    shifted, kept = trainer.batch
+    assert torch.equal(kept, labels)
+    assert torch.all(shifted.sum(dim=(1, 2, 3)) == 1.0)  # the pixel moved, within the image
+    assert (shifted[:, :, 4, 4] == 0).any()  # at least one image moved
+    again = SimpleNamespace(batch=(images, labels))
+    RandomShift(pixels=2, seed=0).before_forward(again)
+    assert torch.equal(again.batch[0], shifted)  # its own seeded generator
