@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# Each seed's identifier scored outside its training range: 50 episodes the blind agent plays at
-# lengths drawn in [1.5, 3.0] (task=collect), read by the identifier run.sh trained on [0.25, 1.0].
-# Writes identifier_outside.json here. Run after run.sh.
+# Each seed's identifier scored outside its training range: 50 episodes the blind agent plays
+# with the physics drawn outside it (task=collect), read by the identifier run.sh (or
+# run_pendulum.sh) trained inside it. Writes identifier_outside.json (CartPole: lengths in
+# [1.5, 3.0], trained on [0.25, 1.0]) or, with STUDY=pendulum, identifier_outside_pendulum.json
+# (m and l in [1.6, 2.5], trained on [0.5, 1.5]). Run after the study's run script.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=experiments/physics_inference
-RUNS=${RUNS:-runs/physics_inference}
+STUDY=${STUDY:-cartpole}
 SEEDS=${SEEDS:-"0 1 2 3 4"}
 export OMP_NUM_THREADS=1
+if [ "$STUDY" = pendulum ]; then
+    RUNS=${RUNS:-runs/physics_inference_pendulum}
+    OUTSIDE=(env=pendulum '+dynamics.ranges.m=[1.6,2.5]' '+dynamics.ranges.l=[1.6,2.5]')
+    RESULT="$OUT/identifier_outside_pendulum.json"
+else
+    RUNS=${RUNS:-runs/physics_inference}
+    OUTSIDE=('+dynamics.ranges.length=[1.5,3.0]')
+    RESULT="$OUT/identifier_outside.json"
+fi
 for seed in $SEEDS; do
     dir="$RUNS/s$seed/sysid/collect_outside"
     [ -f "$dir/dataset.npz" ] || .venv/bin/rl-evolve task=collect progress_bar=false seed="$((seed + 500))" \
-        '+dynamics.ranges.length=[1.5,3.0]' sysid.episodes=50 sysid.policy="$RUNS/s$seed/blind" hydra.run.dir="$dir"
+        "${OUTSIDE[@]}" sysid.episodes=50 sysid.policy="$RUNS/s$seed/blind" hydra.run.dir="$dir"
 done
-.venv/bin/python - "$RUNS" "$OUT/identifier_outside.json" $SEEDS <<'PY'
+.venv/bin/python - "$RUNS" "$RESULT" $SEEDS <<'PY'
 import json, sys
 from pathlib import Path
 import numpy as np
@@ -27,9 +38,12 @@ for seed in seeds:
     data = Episodes.load(runs / f"s{seed}" / "sysid" / "collect_outside")
     x, truth = window_dataset(data, np.arange(len(data.rows)), identifier.shape.window)
     estimate = identifier.unscale(identifier.estimate(x))
-    (r2,) = r2_scores(truth, estimate)
-    scores[f"s{seed}"] = {"r2": r2, "mae": float(np.abs(truth - estimate).mean()),
-                          "mean_estimate": float(estimate.mean()), "mean_truth": float(truth.mean())}
+    per = {}
+    for i, (name, r2) in enumerate(zip(identifier.shape.names, r2_scores(truth, estimate))):
+        per[name] = {"r2": r2, "mae": float(np.abs(truth[:, i] - estimate[:, i]).mean()),
+                     "mean_estimate": float(estimate[:, i].mean()), "mean_truth": float(truth[:, i].mean())}
+    # one parameter: its scores at the top level (the CartPole file's layout)
+    scores[f"s{seed}"] = per[identifier.shape.names[0]] if len(per) == 1 else per
     print(seed, scores[f"s{seed}"])
 out.write_text(json.dumps(scores, indent=2) + "\n")
 PY
