@@ -141,6 +141,24 @@ def test_every_loop_variant_gets_its_own_detection_delays(tmp_path):
     assert "- evolve+shadow: harmful changes 1" in markdown({"w": world}, tmp_path)
 
 
+def test_a_return_to_a_known_context_answered_by_a_new_shadow_copy_is_counted_as_the_shadows(tmp_path):
+    shadow = run("evolve+shadow", 0, [100] * 15, LENGTHS)
+    shadow["lineage"]["versions"].append(
+        {
+            "id": 1,
+            "origin": "shadow",
+            "created_at_step": 105,
+            "decisions": [{"decision": "promoted", "step": 120}],
+        }
+    )
+    world = aggregate([STATIC, shadow])["w"]
+    (back,) = world["recoveries_by_variant"]["evolve+shadow"][0]
+    assert back["answered_by"] == "shadow" and back["episodes_to_promotion"] == 2
+    assert "evolve+shadow, returns to a context seen before: 1, answered by shadow 1" in markdown(
+        {"w": world}, tmp_path
+    )
+
+
 def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
     for i, r in enumerate([STATIC, run("evolve", 0, [100] * 15, LENGTHS)]):
         folder = tmp_path / "runs" / str(i)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -176,9 +176,10 @@ def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
 
 
 def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per change back to a context seen before: what answered it (``reuse``, ``challenger`` or
-    nothing), the episodes from the change to that promotion, and the training steps spent in
-    that context."""
+    """Per change back to a context seen before: what answered it (``reuse`` of a version made
+    before the change, else the origin of the version promoted: ``challenger``, ``shadow``; None:
+    nothing), the episodes from the change to that promotion, and the world steps spent training
+    in that context."""
     rows = run["episode_rows"]
     changes = [c["episode"] for c in run["changes"]]
     promotions = sorted(
@@ -195,8 +196,8 @@ def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
             answer = next(((step, v) for step, v in promotions if start < step <= end), None)
             kind = None
             if answer:
-                made = run["lineage"]["versions"][answer[1]]["created_at_step"]
-                kind = "reuse" if made < start else "challenger"
+                version = run["lineage"]["versions"][answer[1]]
+                kind = "reuse" if version["created_at_step"] < start else version.get("origin", "challenger")
             out.append(
                 {
                     "step": start,
@@ -304,6 +305,11 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 "runs_with_a_worse_one": sum(p[1] > 0 for p in counted),
             }
         w["recoveries"] = {seed: recoveries(run) for seed, run in sorted(evolve.items())}
+        w["recoveries_by_variant"] = {
+            v: {seed: recoveries(run) for seed, run in sorted(by_strategy[v].items())}
+            for v in by_strategy
+            if v.startswith("evolve+")
+        }
         out[world] = w
     return out
 
@@ -371,9 +377,27 @@ def markdown(report: dict[str, Any], out: Path) -> str:
             ),
             *_drift_lines(w.get("drift_first_alarm_episode")),
             *(line for v, d in w.get("detection_by_variant", {}).items() for line in _detection_lines(v, d)),
+            *(
+                _recovery_line(v, r)
+                for v, r in [("evolve", w.get("recoveries", {})), *w.get("recoveries_by_variant", {}).items()]
+                if any(r.values())
+            ),
             "",
         ]
     return "\n".join(lines)
+
+
+def _recovery_line(variant: str, by_seed: dict[int, list[dict[str, Any]]]) -> str:
+    returns = [r for found in by_seed.values() for r in found]
+    answers = Counter(r["answered_by"] or "nothing" for r in returns)
+    episodes = [r["episodes_to_promotion"] for r in returns if r["episodes_to_promotion"] is not None]
+    median = f", median {np.median(episodes):g} episodes from the change to the promotion" if episodes else ""
+    untrained = sum(r["training_steps"] == 0 for r in returns)
+    return (
+        f"- {variant}, returns to a context seen before: {len(returns)}, answered by "
+        + ", ".join(f"{k} {n}" for k, n in sorted(answers.items()))
+        + f"{median}; with no world step spent training in {untrained} of {len(returns)}"
+    )
 
 
 def _detection_lines(variant: str, d: dict[str, Any]) -> list[str]:
