@@ -154,9 +154,18 @@ def test_a_return_to_a_known_context_answered_by_a_new_shadow_copy_is_counted_as
     world = aggregate([STATIC, shadow])["w"]
     (back,) = world["recoveries_by_variant"]["evolve+shadow"][0]
     assert back["answered_by"] == "shadow" and back["episodes_to_promotion"] == 2
-    assert "evolve+shadow, returns to a context seen before: 1, answered by shadow 1" in markdown(
+    assert back["harmful"] is False  # static returns 100 again at 0.5: the return hurt nobody
+    assert "evolve+shadow, returns to a context seen before: 1, 0 of them harmful" in markdown(
         {"w": world}, tmp_path
     )
+
+
+def test_a_return_that_hurts_the_policy_in_service_is_counted_as_harmful(tmp_path):
+    hurt = run("evolve+shadow", 0, [100] * 10 + [10] * 5, LENGTHS)  # fine at 1.0, fails back at 0.5
+    world = aggregate([STATIC, hurt])["w"]
+    (back,) = world["recoveries_by_variant"]["evolve+shadow"][0]
+    assert back["harmful"] is True and back["answered_by"] is None
+    assert "1 of them harmful; those answered by nothing 1" in markdown({"w": world}, tmp_path)
 
 
 def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):

@@ -175,11 +175,12 @@ def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
     return total, worse
 
 
-def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
+def recoveries(run: dict[str, Any], static: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Per change back to a context seen before: what answered it (``reuse`` of a version made
     before the change, else the origin of the version promoted: ``challenger``, ``shadow``; None:
-    nothing), the episodes from the change to that promotion, and the world steps spent training
-    in that context."""
+    nothing), the episodes from the change to that promotion, the world steps spent training in
+    that context, and (given the static run of the seed) whether the return hurt the policy in
+    service (``harm_onsets``): a return the champion handles needs no answer."""
     rows = run["episode_rows"]
     changes = [c["episode"] for c in run["changes"]]
     promotions = sorted(
@@ -188,6 +189,7 @@ def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
         for d in v["decisions"]
         if d["decision"] == "promoted"
     )
+    harmful = set(harm_onsets(run, static)) if static is not None else None
     seen, out = {_context(rows[0])} if rows else set(), []
     for k, i in enumerate(changes):
         segment = rows[i : changes[k + 1] if k + 1 < len(changes) else len(rows)]
@@ -206,6 +208,7 @@ def recoveries(run: dict[str, Any]) -> list[dict[str, Any]]:
                     if answer
                     else None,
                     "training_steps": sum(int(r["length"]) for r in segment if r["role"] == "adapt"),
+                    "harmful": None if harmful is None else start in harmful,
                 }
             )
         seen.add(_context(rows[i]))
@@ -304,9 +307,9 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 "runs": len(counted),
                 "runs_with_a_worse_one": sum(p[1] > 0 for p in counted),
             }
-        w["recoveries"] = {seed: recoveries(run) for seed, run in sorted(evolve.items())}
+        w["recoveries"] = {seed: recoveries(run, static.get(seed)) for seed, run in sorted(evolve.items())}
         w["recoveries_by_variant"] = {
-            v: {seed: recoveries(run) for seed, run in sorted(by_strategy[v].items())}
+            v: {seed: recoveries(run, static.get(seed)) for seed, run in sorted(by_strategy[v].items())}
             for v in by_strategy
             if v.startswith("evolve+")
         }
@@ -388,15 +391,17 @@ def markdown(report: dict[str, Any], out: Path) -> str:
 
 
 def _recovery_line(variant: str, by_seed: dict[int, list[dict[str, Any]]]) -> str:
-    returns = [r for found in by_seed.values() for r in found]
+    every = [r for found in by_seed.values() for r in found]
+    returns = [r for r in every if r["harmful"] is not False]  # those that hurt (all, without static)
     answers = Counter(r["answered_by"] or "nothing" for r in returns)
     episodes = [r["episodes_to_promotion"] for r in returns if r["episodes_to_promotion"] is not None]
     median = f", median {np.median(episodes):g} episodes from the change to the promotion" if episodes else ""
     untrained = sum(r["training_steps"] == 0 for r in returns)
     return (
-        f"- {variant}, returns to a context seen before: {len(returns)}, answered by "
-        + ", ".join(f"{k} {n}" for k, n in sorted(answers.items()))
-        + f"{median}; with no world step spent training in {untrained} of {len(returns)}"
+        f"- {variant}, returns to a context seen before: {len(every)}, {len(returns)} of them harmful; "
+        "those answered by "
+        + (", ".join(f"{k} {n}" for k, n in sorted(answers.items())) or "-")
+        + f"{median}; no world step spent training in {untrained} of {len(returns)}"
     )
 
 
