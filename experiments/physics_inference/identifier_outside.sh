@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from rl_evolve.sysid.data import Episodes, window_dataset
 from rl_evolve.sysid.identifier import load_identifier
+from rl_evolve.envs.dynamics import load_spec
 from rl_evolve.tasks.identify import r2_scores
 runs, out, seeds = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 scores = {}
@@ -38,9 +39,11 @@ for seed in seeds:
     data = Episodes.load(runs / f"s{seed}" / "sysid" / "collect_outside")
     x, truth = window_dataset(data, np.arange(len(data.rows)), identifier.shape.window)
     estimate = identifier.unscale(identifier.estimate(x))
+    spec = load_spec(data.provenance["dynamics_spec"])
     per = {}
     for i, (name, r2) in enumerate(zip(identifier.shape.names, r2_scores(truth, estimate))):
-        per[name] = {"r2": r2, "mae": float(np.abs(truth[:, i] - estimate[:, i]).mean()),
+        mae = float(np.abs(truth[:, i] - estimate[:, i]).mean())
+        per[name] = {"r2": r2, "mae": mae, "mae_of_spec_range": mae / (spec.params[name].high - spec.params[name].low),
                      "mean_estimate": float(estimate[:, i].mean()), "mean_truth": float(truth[:, i].mean())}
     # one parameter: its scores at the top level (the CartPole file's layout)
     scores[f"s{seed}"] = per[identifier.shape.names[0]] if len(per) == 1 else per
