@@ -355,6 +355,10 @@ class EvolveConfig:
     # the share of served steps that take a uniformly random action (so a shadow sees other
     # actions than the champion's); counted in summary.json's explored_steps
     explore: float = 0.0
+    # with shadow: the share of served episodes the shadow learner plays itself, with its own
+    # stochastic actions, so that it also learns from its own behaviour (as continual does);
+    # those world steps are acted by a learning policy: summary.json's steps_by_role.learner
+    shadow_serves: float = 0.0
     # reuse needs this much evidence, in nats per recent step: the CUSUM of the log-likelihood
     # ratio of the recent transitions under an earlier version's dynamics model against the
     # champion's (a second model of the same world gives about 0.2)

@@ -17,6 +17,8 @@ from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune, pla
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import Shadow, check_can_shadow
 
+LEARNER = -1  # the version number episodes played by the shadow learner itself carry
+
 
 def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
     """Whether any parameter differs by more than ``tolerance`` (a fraction of its old value)."""
@@ -61,9 +63,15 @@ class Evolve(Static):
         super().run(deployment, folder)
 
     def step(self, deployment: Deployment, folder: Path) -> None:
-        deployment.serve_one(folder, deployment.adapt_if_needed)
-        if deployment.shadow is not None:
-            deployment.gradient_steps += deployment.shadow.learn()
+        d = deployment
+        if d.shadow is not None and d.ev.shadow_serves and d.world.learner_turn(float(d.ev.shadow_serves)):
+            # the learner's own episode: part of the result, not the champion's (no detector sees it)
+            d.world.play(d.shadow.model, 1, "learner", LEARNER, d.budget, deterministic=False)
+            d.log_episodes()
+        else:
+            d.serve_one(folder, d.adapt_if_needed)
+        if d.shadow is not None:
+            d.gradient_steps += d.shadow.learn()
 
 
 class Oracle(Static):

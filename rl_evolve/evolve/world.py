@@ -21,7 +21,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from rl_evolve.env_factory import make_env
 from rl_evolve.evolve.monitor import Transitions
 
-ROLES = ("serve", "gate", "adapt")
+ROLES = ("serve", "gate", "adapt", "learner")  # learner: the shadow learner acting (shadow_serves)
 
 
 @dataclass
@@ -149,6 +149,7 @@ class World:
         self._explore_space = copy.deepcopy(self.vec_env.action_space)
         self._explore_space.seed(seed + 1)
         self._explore_rng = np.random.default_rng([seed, 1])
+        self._learner_rng = np.random.default_rng([seed, 2])  # whose turn an episode is (shadow_serves)
 
     @property
     def steps(self) -> int:
@@ -168,6 +169,7 @@ class World:
             "clock": clock,
             "explored_steps": self.explored_steps,
             "explore_rng": self._explore_rng.bit_generator.state,
+            "learner_rng": self._learner_rng.bit_generator.state,
             "explore_space": self._explore_space.np_random.bit_generator.state,
         }
 
@@ -178,6 +180,8 @@ class World:
         self.log._recent = deque(state["recent"], maxlen=self.log._recent.maxlen)
         self.explored_steps = state["explored_steps"]
         self._explore_rng.bit_generator.state = state["explore_rng"]
+        if "learner_rng" in state:
+            self._learner_rng.bit_generator.state = state["learner_rng"]
         self._explore_space.np_random.bit_generator.state = state["explore_space"]
         if state["clock"] is not None:
             self.vec_env.env_method("set_schedule_clock", state["clock"])
@@ -190,6 +194,11 @@ class World:
 
         self.vec_env = normalized(self.vec_env, {}, stats, training=False)
         self._obs = self.vec_env.normalize_obs(self._obs)
+
+    def learner_turn(self, share: float) -> bool:
+        """Whether the next episode is the shadow learner's to play (``evolve.shadow_serves``),
+        from a stream of the world's own, so that it does not depend on the agents' seeds."""
+        return bool(self._learner_rng.random() < share)
 
     def acting(self, role: str, version: int) -> None:
         self.log.role, self.log.version = role, version

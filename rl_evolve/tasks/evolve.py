@@ -66,6 +66,12 @@ def check_evolve(evolve: DictConfig) -> None:
         raise ConfigError(f"evolve.gate_alpha must be in (0, 1), got {evolve.gate_alpha}")
     if not 0 <= evolve.explore < 1:
         raise ConfigError(f"evolve.explore is a share of served steps in [0, 1), got {evolve.explore}")
+    if not 0 <= evolve.shadow_serves <= 1:
+        raise ConfigError(
+            f"evolve.shadow_serves is a share of served episodes in [0, 1], got {evolve.shadow_serves}"
+        )
+    if evolve.shadow_serves and not evolve.shadow:
+        raise ConfigError("evolve.shadow_serves lets the shadow learner play: set evolve.shadow=true with it")
     if evolve.gate_every is not None and not evolve.shadow:
         raise ConfigError("evolve.gate_every gates the shadow learner: set evolve.shadow=true with it")
     if evolve.shadow and str(evolve.strategy.value) != "evolve":

@@ -3,6 +3,8 @@ loop records its versions, and a champion that does not fit the env is refused u
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from stable_baselines3 import PPO
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -202,6 +204,30 @@ def test_a_shadow_learner_learns_from_service_and_is_gated_at_its_cadence(tmp_pa
     assert (run / "checkpoints" / "v0.dynamics.pt").is_file(), "each version's dynamics model beside it"
     header = (run / "episodes.csv").read_text().splitlines()[0]
     assert header.endswith(",dynamics,alarms")
+
+
+def test_with_shadow_serves_the_learner_plays_a_counted_share_of_episodes(tmp_path):
+    run, summary = deploy(
+        tmp_path,
+        *DQN_TINY,
+        "evolve.shadow=true",
+        "evolve.shadow_serves=0.5",
+        "evolve.best_return=500",
+        base=WORLD,
+    )
+    spent_exactly_the_budget(run, summary)
+    rows = list(csv.DictReader((run / "episodes.csv").open()))
+    learner = [r for r in rows if r["role"] == "learner"]
+    assert learner and all(r["version"] == "-1" for r in learner)
+    assert 0 < summary["steps_by_role"]["learner"] < BUDGET
+    assert summary["training_steps"] == 0  # the learner acts, but no challenger trains in the world
+
+
+def test_shadow_serves_without_a_shadow_is_refused_in_one_line(tmp_path):
+    result = run_cli(*TINY, "evolve.shadow_serves=0.1", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "evolve.shadow_serves" in line and "evolve.shadow=true" in line
 
 
 def test_a_shadow_needs_an_off_policy_champion_in_one_line(tmp_path):

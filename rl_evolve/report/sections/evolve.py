@@ -52,7 +52,8 @@ def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
 
 def variant_name(settings: dict[str, Any]) -> str:
     """``evolve``, or ``evolve+`` the opt-in settings a run changed (``shadow``, ``gate_every``,
-    ``explore``, ``improve_below``, ``challenger_from``), as one row of the report."""
+    ``explore``, ``shadow_serves``, ``improve_below``, ``challenger_from``), as one row of the
+    report."""
     changed = []
     if settings.get("shadow"):
         changed.append("shadow")
@@ -60,6 +61,8 @@ def variant_name(settings: dict[str, Any]) -> str:
             changed.append(f"gate_every={settings['gate_every']}")
     if settings.get("explore"):
         changed.append(f"explore={settings['explore']:g}")
+    if settings.get("shadow_serves"):
+        changed.append(f"shadow_serves={settings['shadow_serves']:g}")
     if settings.get("improve_below") is not None:
         changed.append(f"improve_below={settings['improve_below']:g}")
     if settings.get("challenger_from", "champion") != "champion":
@@ -456,6 +459,7 @@ def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None
         "explored_steps",
         "training_steps",
         "gate_steps",
+        "learner_steps",
         "alarms",
         "promotions",
         "rollbacks",
@@ -479,6 +483,7 @@ def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None
                     "explored_steps": r.get("explored_steps"),
                     "training_steps": r["training_steps"],
                     "gate_steps": r["steps_by_role"]["gate"],
+                    "learner_steps": r["steps_by_role"].get("learner", 0),
                     "alarms": len(r["alarms"]),
                     "promotions": decisions.count("promoted"),
                     "rollbacks": decisions.count("rolled_back"),
