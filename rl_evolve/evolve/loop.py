@@ -42,9 +42,11 @@ class Deployment(Adaptation):
         logger: StepOffsetLogger,
         progress: bool = False,
         references: tuple[float, float] | None = None,
+        home_spread: float = 0.0,
     ):
         self.cfg, self.ev, self.world, self.logger = cfg, cfg.evolve, world, logger
         self.references = references  # the normalised scale's random and best returns
+        self.home_spread = home_spread  # the std of the champion's returns at home
         self.budget = int(self.ev.steps)
         self.progress = tqdm(total=self.budget, desc="world steps", unit="step", disable=not progress)
         self.checkpoints = checkpoints
@@ -285,13 +287,21 @@ class Deployment(Adaptation):
 
     def _serving_below_home(self) -> bool:
         """Whether the champion's last ``gate_every`` served episodes average below the level
-        (``improve_below``, else 1: its own score at home), so a shadow could be better: a
-        champion serving as well as at home is not gated on the cadence (each gate spends alpha)."""
+        (``improve_below``; else its own score at home, 1, less two standard errors of a mean of
+        that many episodes at home: a champion of noisy returns is below its mean half the time),
+        so a shadow could be better: a champion serving as well as at home is not gated on the
+        cadence (each gate spends alpha)."""
         if self.references is None:
             return True
         served = self._last_served(int(self.ev.gate_every))
-        level = 1.0 if self.ev.improve_below is None else float(self.ev.improve_below)
-        return bool(served) and self._normalised(served) < level
+        if not served:
+            return False
+        if self.ev.improve_below is not None:
+            level = float(self.ev.improve_below)
+        else:
+            scale = self.references[1] - self.references[0]
+            level = 1.0 - 2.0 * self.home_spread / scale / np.sqrt(len(served))
+        return bool(self._normalised(served) < level)
 
     def _restart_detectors(self) -> None:
         for detector in self.detectors.values():

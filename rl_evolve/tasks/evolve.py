@@ -135,6 +135,7 @@ class Evolve(RLTask):
             )
         self.deployment: Deployment | None = None
         self.references: tuple[float, float] | None = None
+        self.home_spread = 0.0  # the std of the champion's returns at home (0: best_return was given)
 
     def identity(self) -> dict[str, Any]:
         cfg = self.cfg
@@ -198,14 +199,15 @@ class Evolve(RLTask):
 
     def _references(self, champion: BaseAlgorithm) -> tuple[float, float]:
         """The normalised scale: a random policy's return and the champion's (or ``best_return``)
-        on the env's own dynamics, in an env of their own."""
+        on the env's own dynamics, in an env of their own; the spread of the champion's returns
+        there is kept too (``home_spread``: how far below home its service is still noise)."""
         home = build_vec_env(env_settings(self.cfg.env), 1, self.seeds.reference)
         random_return = random_policy_return(home, REFERENCE_EPISODES, self.cfg.seed)
         best = self.cfg.evolve.best_return
         if best is None:
             if self.stats is not None:
                 home = normalized(home, {}, self.stats, training=False)
-            best, _ = evaluate_policy(
+            best, self.home_spread = evaluate_policy(
                 champion,
                 home,
                 n_eval_episodes=REFERENCE_EPISODES,
@@ -244,6 +246,7 @@ class Evolve(RLTask):
             self.folder.checkpoints,
             self.recorder.logger(offset_axis=True),
             references=self.references,
+            home_spread=float(self.home_spread),
             progress=show_progress_bar(cfg.progress_bar),
         )
         if self.resumed:
@@ -281,7 +284,11 @@ class Evolve(RLTask):
         shadow = deployment.shadow
         self.summary = {
             **summary,
-            "reference_returns": {"random": random_return, "best": best_return},
+            "reference_returns": {
+                "random": random_return,
+                "best": best_return,
+                "best_std": float(self.home_spread),
+            },
             "explored_steps": self.world.explored_steps,
             "gate_tests": deployment.tests,
             "gradient_steps": deployment.gradient_steps,

@@ -34,6 +34,7 @@ def test_every_step_is_counted_under_the_role_that_took_it():
         "serve": sum(e.length for e in served),
         "gate": sum(e.length for e in gated),
         "adapt": 0,
+        "learner": 0,
     }
     assert world.steps == sum(e.length for e in world.log.episodes)
     assert [e.role for e in world.log.episodes] == ["serve"] * 2 + ["gate"] * 3
