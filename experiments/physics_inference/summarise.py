@@ -49,6 +49,8 @@ PAIRS = [
     ("recurrent", "blind"),
     ("estimated", "blind"),
     ("observed", "blind"),
+    ("recurrent_100k", "observed"),  # Pendulum only: RecurrentPPO at its own zoo budget
+    ("recurrent_100k", "blind"),
 ]
 
 
