@@ -178,6 +178,18 @@ def worse_promotions(run: dict[str, Any]) -> tuple[int, int]:
     return total, worse
 
 
+def promotion_counts(runs: dict[int, dict[str, Any]]) -> dict[str, int]:
+    """Promotions over one variant's runs, those worse on the next fresh episodes, and the runs
+    that had one (``worse_promotions``)."""
+    counted = [worse_promotions(r) for r in runs.values()]
+    return {
+        "total": sum(p[0] for p in counted),
+        "worse_on_fresh_episodes": sum(p[1] for p in counted),
+        "runs": len(counted),
+        "runs_with_a_worse_one": sum(p[1] > 0 for p in counted),
+    }
+
+
 def recoveries(run: dict[str, Any], static: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Per change back to a context seen before: what answered it (``reuse`` of a version made
     before the change, else the origin of the version promoted: ``challenger``, ``shadow``; None:
@@ -290,32 +302,19 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 w[f"training_steps_{prefix}_over_continual"] = mean_interval(
                     [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds]
                 )
-        evolve = by_strategy.get("evolve", {})
         static = by_strategy.get("static", {})
-        w.update(detection(evolve, static))
-        w["detection_by_variant"] = {
-            v: detection(by_strategy[v], static) for v in by_strategy if v.startswith("evolve+")
-        }
-        promoted = [worse_promotions(r) for r in evolve.values()]
-        w["promotions"] = {
-            "total": sum(p[0] for p in promoted),
-            "worse_on_fresh_episodes": sum(p[1] for p in promoted),
-        }
-        w["promotions_by_variant"] = {}
-        for variant in [v for v in by_strategy if v.startswith("evolve")]:
-            counted = [worse_promotions(r) for r in by_strategy[variant].values()]
-            w["promotions_by_variant"][variant] = {
-                "total": sum(p[0] for p in counted),
-                "worse_on_fresh_episodes": sum(p[1] for p in counted),
-                "runs": len(counted),
-                "runs_with_a_worse_one": sum(p[1] > 0 for p in counted),
-            }
-        w["recoveries"] = {seed: recoveries(run, static.get(seed)) for seed, run in sorted(evolve.items())}
+        variants = [v for v in by_strategy if v.startswith("evolve")]  # every loop variant, evolve too
+        w["detection_by_variant"] = {v: detection(by_strategy[v], static) for v in variants}
+        w["promotions_by_variant"] = {v: promotion_counts(by_strategy[v]) for v in variants}
         w["recoveries_by_variant"] = {
             v: {seed: recoveries(run, static.get(seed)) for seed, run in sorted(by_strategy[v].items())}
-            for v in by_strategy
-            if v.startswith("evolve+")
+            for v in variants
         }
+        # the first-generation loop's figures, at the top level as the report has always given them
+        w.update(w["detection_by_variant"].get("evolve") or detection({}, static))
+        first = w["promotions_by_variant"].get("evolve") or promotion_counts({})
+        w["promotions"] = {k: first[k] for k in ("total", "worse_on_fresh_episodes")}
+        w["recoveries"] = w["recoveries_by_variant"].get("evolve", {})
         out[world] = w
     return out
 
@@ -382,12 +381,13 @@ def markdown(report: dict[str, Any], out: Path) -> str:
                 if v.startswith("evolve+")
             ),
             *_drift_lines(w.get("drift_first_alarm_episode")),
-            *(line for v, d in w.get("detection_by_variant", {}).items() for line in _detection_lines(v, d)),
             *(
-                _recovery_line(v, r)
-                for v, r in [("evolve", w.get("recoveries", {})), *w.get("recoveries_by_variant", {}).items()]
-                if any(r.values())
+                line
+                for v, d in w.get("detection_by_variant", {}).items()
+                if v.startswith("evolve+")  # the first-generation loop's are the lines above
+                for line in _detection_lines(v, d)
             ),
+            *(_recovery_line(v, r) for v, r in w.get("recoveries_by_variant", {}).items() if any(r.values())),
             "",
         ]
     return "\n".join(lines)
