@@ -54,7 +54,7 @@ class Adaptation(Promotion):
             self.adaptations.append(record)
             return
         if champion_returns is None:
-            (champion_returns,) = self._scores([champion])
+            champion_returns = self._scores(champion)
         if not self._degraded(champion, champion_returns, record) or self.world.steps >= self.budget:
             self.adaptations.append(record)
             return

@@ -15,20 +15,26 @@ class Promotion:
     """Gating, promotion, probation and roll-back of a ``Deployment`` (a base of it: the
     methods read and change the deployment's state)."""
 
-    def _scores(self, versions: list[int]) -> list[list[float]]:
-        """``versions`` take turns, an episode each, for ``gate_episodes`` rounds (so a world that
-        moves on meanwhile is the same for all of them); each one's returns."""
-        returns: list[list[float]] = [[] for _ in versions]
-        for _ in range(self.ev.gate_episodes):
-            for i, version in enumerate(versions):
-                eps = self.world.play(
-                    self.members[version].model, 1, "gate", version, self.budget, self.ev.deterministic
-                )
-                returns[i] += [e.ret for e in eps]
+    def _gate_episode(self, version: int) -> Episode | None:
+        """One episode of ``version`` in the world as it is, as part of a gate (role ``gate``);
+        None when the budget ran out first."""
+        eps = self.world.play(
+            self.members[version].model, 1, "gate", version, self.budget, self.ev.deterministic
+        )
+        return eps[0] if eps else None
+
+    def _record_scores(self, scored: dict[int, list[float]]) -> None:
         self.log_episodes()
-        for version, got in zip(versions, returns, strict=True):
+        for version, got in scored.items():
             if got:
                 self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
+
+    def _scores(self, version: int) -> list[float]:
+        """``version``'s returns now, over ``gate_episodes`` episodes of its own (the champion's,
+        when no reuse gate measured them)."""
+        played = [self._gate_episode(version) for _ in range(self.ev.gate_episodes)]
+        returns = [ep.ret for ep in played if ep is not None]
+        self._record_scores({version: returns})
         return returns
 
     def _duel(self, champion: int, candidate: int, alpha: float, new: bool = False) -> Duel:
@@ -37,11 +43,8 @@ class Promotion:
         ``gate_episodes`` rounds are played."""
 
         def one_round() -> tuple[float, float] | None:
-            rets = [
-                self.world.play(self.members[v].model, 1, "gate", v, self.budget, self.ev.deterministic)
-                for v in (champion, candidate)
-            ]
-            return (rets[0][0].ret, rets[1][0].ret) if all(rets) else None
+            first, second = self._gate_episode(champion), self._gate_episode(candidate)
+            return (first.ret, second.ret) if first is not None and second is not None else None
 
         rounds = int(self.ev.gate_episodes)
         first = int(self.ev.gate_min_rounds) if self.ev.gate_sequential else rounds
@@ -59,10 +62,7 @@ class Promotion:
             seed=self.cfg.seed,
             margin=margin,
         )
-        self.log_episodes()
-        for version, got in ((champion, duel.champion), (candidate, duel.candidate)):
-            if got:
-                self.lineage.score(version, self.world.steps, float(np.mean(got)), len(got))
+        self._record_scores({champion: duel.champion, candidate: duel.candidate})
         return duel
 
     def _alpha(self, tests_at_once: int = 1) -> float:

@@ -113,9 +113,10 @@ def harm_onsets(evolve: dict[str, Any], static: dict[str, Any]) -> list[int]:
 
 def during_adaptation(run: dict[str, Any], onset: int) -> bool:
     """Whether the world changed while the loop was gating or training (not monitoring): it then
-    answers through that adaptation's gate, and no detection delay is defined."""
+    answers through that adaptation's gate, and no detection delay is defined. (An episode the
+    shadow learner played itself, ``shadow_serves``, is service too.)"""
     first = next((r for r in run["episode_rows"] if r["end_step"] > onset), None)
-    return first is not None and first["role"] != "serve"
+    return first is not None and first["role"] in ("gate", "adapt")
 
 
 def delays_after(run: dict[str, Any], onsets: list[int], signal: str | None) -> list[int | None]:
