@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from rl_evolve.evolve.candidates import challenger_source, fine_tune, frozen_copy, rank_by_evidence
-from rl_evolve.evolve.gate import one_sided_p
+from rl_evolve.evolve.gate import gate, one_sided_p
 from rl_evolve.evolve.promotion import Promotion
+from rl_evolve.evolve.world import LEARNER
 
 
 class Adaptation(Promotion):
@@ -122,8 +123,52 @@ class Adaptation(Promotion):
         }
         if decision.promote:
             self.promote(version, f"shadow: {decision.reason}", duel.candidate)
-        else:
-            self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
+            return
+        self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
+        if self.ev.shadow_takeover and self.references is not None and self._below_home(duel.champion):
+            self._take_over(champion, duel.champion, record)
+
+    def _take_over(self, champion: int, champion_returns: list[float], record: dict[str, Any]) -> None:
+        """``shadow_takeover``: the champion is below its home level and the shadow's copy is not
+        yet better, so the shadow learner serves, learning from its own actions, as continual would."""
+        self.takeover = {"since": self.world.steps, "champion": champion, "returns": list(champion_returns)}
+        record["takeover"] = {"step": self.world.steps, "champion_mean": float(np.mean(champion_returns))}
+        self._mark("evolve/takeover")
+        print(f"[step {self.world.steps}] the shadow learner takes service from v{champion}")
+
+    def after_takeover_episode(self) -> None:
+        """After each of the learner's episodes in a takeover: every ``gate_episodes`` of them, its
+        last ``gate_episodes`` returns are tested against the champion's gate returns (a gate on
+        its own service: no episode is spent on it); shown better, a frozen copy of the learner
+        is promoted, on probation in service; after ``adapt_steps`` world steps the champion
+        serves again."""
+        t = self.takeover
+        assert t is not None and self.shadow is not None
+        n = int(self.ev.gate_episodes)
+        own = [e.ret for e in self.world.log.episodes if e.version == LEARNER and e.end_step > t["since"]]
+        record: dict[str, Any] = {"step": self.world.steps, "champion": t["champion"], "trigger": "takeover"}
+        if own and len(own) % n == 0:
+            decision = gate(
+                own[-n:], t["returns"], self._alpha(), str(self.ev.gate_test.value), self.cfg.seed
+            )
+            record["shadow"] = {"updates": self.shadow.updates, **decision.as_dict(), "stopped": "service"}
+            if decision.promote:  # only a promoted copy becomes a version (a checkpoint each)
+                index = len(self.members)
+                copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
+                version = self.add(copy, t["champion"], "shadow", [t["since"], self.world.steps])
+                record["shadow"]["version"] = version
+                self.takeover = None
+                self.shadow_since = self.world.steps
+                self._served_since_gate = 0
+                self.promote(version, f"shadow, from its own service: {decision.reason}", own[-n:])
+                self._restart_detectors()
+        if self.takeover is not None and self.world.steps - t["since"] >= self.ev.adapt_steps:
+            self.takeover = None
+            self._served_since_gate = 0
+            record["takeover_ended"] = "adapt_steps"
+            print(f"[step {self.world.steps}] v{t['champion']} serves again: the takeover ran adapt_steps")
+        if len(record) > 3:
+            self.adaptations.append(record)
 
     def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:
         """Whether ``version`` now returns measurably less than in its first served episodes, or

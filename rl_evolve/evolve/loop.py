@@ -72,6 +72,7 @@ class Deployment(Adaptation):
         self._served_since_gate = 0
         self.moving = False  # a surprise alarm since the policy in service took over
         self.shadow_since = 0  # the world step the shadow's last gated copy was taken
+        self.takeover: dict[str, Any] | None = None  # evolve.shadow_takeover: the shadow learner serving
 
     # --- bookkeeping -------------------------------------------------------------------------
     @property
@@ -291,9 +292,14 @@ class Deployment(Adaptation):
         that many episodes at home: a champion of noisy returns is below its mean half the time),
         so a shadow could be better: a champion serving as well as at home is not gated on the
         cadence (each gate spends alpha)."""
+        return self._below_home(self._last_served(int(self.ev.gate_every)))
+
+    def _below_home(self, served: list[float]) -> bool:
+        """Whether the champion's returns ``served`` average below ``improve_below``, or (None)
+        below its home score less two standard errors of a mean of that many episodes at home
+        (True when there is no normalised scale to judge by)."""
         if self.references is None:
             return True
-        served = self._last_served(int(self.ev.gate_every))
         if not served:
             return False
         if self.ev.improve_below is not None:

@@ -4,10 +4,10 @@ stopped (``rl-evolve resume=<evolve run>``).
 What is written (``checkpoints/deployment.pkl``, atomically, after every adaptation and every
 ``evolve.snapshot_every`` served episodes): the world's log (its episodes, steps by role, the
 transitions the loop still reads), the schedule's clock, the exploration stream, the detectors,
-alarms, adaptations, probation, the gate tests spent, and every version's service start and
-model window; beside it the shadow learner (``shadow.zip`` and its replay buffer). The versions
-themselves are ``checkpoints/v<id>.zip`` and ``v<id>.dynamics.pt``, written when they were made,
-and the lineage is ``lineage.json``. Episodes the killed run played after its last snapshot are
+alarms, adaptations, probation, a shadow's takeover, the gate tests spent, and every version's
+service start and model window; beside it the shadow learner (``shadow.zip`` and its replay
+buffer). The versions themselves are ``checkpoints/v<id>.zip`` and ``v<id>.dynamics.pt``, written
+when they were made, and the lineage is ``lineage.json``. Episodes the killed run played after its last snapshot are
 played again: by common random numbers they start from the same states.
 """
 
@@ -37,6 +37,7 @@ DEPLOYMENT_FIELDS = (
     "shadow_since",
     "detectors",
     "served",
+    "takeover",
 )
 
 

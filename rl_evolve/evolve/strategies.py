@@ -16,8 +16,7 @@ from rl_evolve.agents.layouts import optimizers
 from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune, plain_transfer
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import Shadow, check_can_shadow
-
-LEARNER = -1  # the version number episodes played by the shadow learner itself carry
+from rl_evolve.evolve.world import LEARNER
 
 
 def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
@@ -64,10 +63,16 @@ class Evolve(Static):
 
     def step(self, deployment: Deployment, folder: Path) -> None:
         d = deployment
-        if d.shadow is not None and d.ev.shadow_serves and d.world.learner_turn(float(d.ev.shadow_serves)):
+        taking_over = d.takeover is not None
+        if d.shadow is not None and (
+            taking_over or (d.ev.shadow_serves and d.world.learner_turn(float(d.ev.shadow_serves)))
+        ):
             # the learner's own episode: part of the result, not the champion's (no detector sees it)
-            d.world.play(d.shadow.model, 1, "learner", LEARNER, d.budget, deterministic=False)
+            played = d.world.play(d.shadow.model, 1, "learner", LEARNER, d.budget, deterministic=False)
             d.log_episodes()
+            if taking_over and played:
+                d.after_takeover_episode()
+                d.save(folder)
         else:
             d.serve_one(folder, d.adapt_if_needed)
         if d.shadow is not None:

@@ -21,7 +21,8 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from rl_evolve.env_factory import make_env
 from rl_evolve.evolve.monitor import Transitions
 
-ROLES = ("serve", "gate", "adapt", "learner")  # learner: the shadow learner acting (shadow_serves)
+ROLES = ("serve", "gate", "adapt", "learner")  # learner: the shadow learner acting (shadow_serves, _takeover)
+LEARNER = -1  # the version number episodes played by the shadow learner itself carry
 
 
 @dataclass

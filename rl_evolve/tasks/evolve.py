@@ -72,6 +72,10 @@ def check_evolve(evolve: DictConfig) -> None:
         )
     if evolve.shadow_serves and not evolve.shadow:
         raise ConfigError("evolve.shadow_serves lets the shadow learner play: set evolve.shadow=true with it")
+    if evolve.shadow_takeover and not evolve.shadow:
+        raise ConfigError(
+            "evolve.shadow_takeover lets the shadow learner serve: set evolve.shadow=true with it"
+        )
     if evolve.gate_every is not None and not evolve.shadow:
         raise ConfigError("evolve.gate_every gates the shadow learner: set evolve.shadow=true with it")
     if evolve.shadow and str(evolve.strategy.value) != "evolve":

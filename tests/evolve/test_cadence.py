@@ -16,6 +16,7 @@ def champion_serving(returns: list[float], home_spread: float, improve_below: fl
         _last_served=lambda n: returns[-n:],
     )
     fake._normalised = lambda rs: normalise(sum(rs) / len(rs), *fake.references, clip=False)
+    fake._below_home = lambda rs: Deployment._below_home(fake, rs)
     return fake
 
 

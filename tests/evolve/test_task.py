@@ -223,6 +223,35 @@ def test_with_shadow_serves_the_learner_plays_a_counted_share_of_episodes(tmp_pa
     assert summary["training_steps"] == 0  # the learner acts, but no challenger trains in the world
 
 
+def test_a_shadow_takes_service_from_a_champion_below_its_level_and_its_episodes_are_counted(tmp_path):
+    run, summary = deploy(
+        tmp_path,
+        *DQN_TINY,
+        "evolve.shadow=true",
+        "evolve.shadow_takeover=true",
+        "evolve.improve_below=1.1",  # every champion of this budget is below it: a gate, then the takeover
+        "evolve.best_return=500",
+        base=WORLD,
+    )
+    spent_exactly_the_budget(run, summary)
+    started = [a for a in summary["adaptations"] if "takeover" in a]
+    assert started, "a rejected shadow and a champion below its level hand service to the learner"
+    rows = list(csv.DictReader((run / "episodes.csv").open()))
+    after = [r for r in rows if int(r["end_step"]) > started[0]["takeover"]["step"]]
+    assert after[0]["role"] == "learner" and after[0]["version"] == "-1"
+    played = sum(int(r["length"]) for r in rows if r["role"] == "learner")
+    assert 0 < played <= summary["steps_by_role"]["learner"]  # (+ an episode the budget cut short)
+    checks = [a for a in summary["adaptations"] if a["trigger"] == "takeover" and "shadow" in a]
+    assert all(c["shadow"]["stopped"] == "service" for c in checks)
+
+
+def test_shadow_takeover_without_a_shadow_is_refused_in_one_line(tmp_path):
+    result = run_cli(*TINY, "evolve.shadow_takeover=true", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "evolve.shadow_takeover" in line and "evolve.shadow=true" in line
+
+
 def test_shadow_serves_without_a_shadow_is_refused_in_one_line(tmp_path):
     result = run_cli(*TINY, "evolve.shadow_serves=0.1", cwd=tmp_path)
     assert result.returncode == 2

@@ -52,8 +52,8 @@ def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
 
 def variant_name(settings: dict[str, Any]) -> str:
     """``evolve``, or ``evolve+`` the opt-in settings a run changed (``shadow``, ``gate_every``,
-    ``explore``, ``shadow_serves``, ``improve_below``, ``challenger_from``), as one row of the
-    report."""
+    ``explore``, ``shadow_serves``, ``shadow_takeover``, ``improve_below``, ``challenger_from``),
+    as one row of the report."""
     changed = []
     if settings.get("shadow"):
         changed.append("shadow")
@@ -63,6 +63,8 @@ def variant_name(settings: dict[str, Any]) -> str:
         changed.append(f"explore={settings['explore']:g}")
     if settings.get("shadow_serves"):
         changed.append(f"shadow_serves={settings['shadow_serves']:g}")
+    if settings.get("shadow_takeover"):
+        changed.append("takeover")
     if settings.get("improve_below") is not None:
         changed.append(f"improve_below={settings['improve_below']:g}")
     if settings.get("challenger_from", "champion") != "champion":
