@@ -7,8 +7,8 @@ transitions the loop still reads), the schedule's clock, the exploration stream,
 alarms, adaptations, probation, a shadow's takeover, the gate tests spent, and every version's
 service start and model window; beside it the shadow learner (``shadow.zip`` and its replay
 buffer). The versions themselves are ``checkpoints/v<id>.zip`` and ``v<id>.dynamics.pt``, written
-when they were made, and the lineage is ``lineage.json``. Episodes the killed run played after its last snapshot are
-played again: by common random numbers they start from the same states.
+when they were made, and the lineage is ``lineage.json``. Episodes the killed run played after its
+last snapshot are played again: by common random numbers they start from the same states.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
 from rl_evolve.agents.layouts import optimizers
+from rl_evolve.evolve import snapshot
 from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune, plain_transfer
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import Shadow, check_can_shadow
@@ -71,8 +72,11 @@ class Evolve(Static):
             played = d.world.play(d.shadow.model, 1, "learner", LEARNER, d.budget, deterministic=False)
             d.log_episodes()
             if taking_over and played:
+                adaptations = len(d.adaptations)
                 d.after_takeover_episode()
                 d.save(folder)
+                if len(d.adaptations) > adaptations:  # a takeover's check: a snapshot to resume from
+                    snapshot.save(d)
         else:
             d.serve_one(folder, d.adapt_if_needed)
         if d.shadow is not None:
