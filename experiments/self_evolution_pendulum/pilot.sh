@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Piloting a loop setting on the pilot seeds only (100-104; never the reported seeds 0-9): the
+# champion, static and continual of each pilot seed (once), then the loop with the shadow
+# settings of run.sh plus VARIANT's overrides, in runs/<pilot>/s<seed>/<NAME>. Pilots are not
+# results: they choose the defaults a pre-registration then fixes.
+#   NAME=takeover VARIANT="evolve.shadow_takeover=true" SEEDS="100 101" bash pilot.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-runs/self_evolution_pendulum_pilot}
+SEEDS=${SEEDS:-100 101 102 103 104}
+NAME=${NAME:?the pilot variant's folder name}
+read -r -a VARIANT <<< "${VARIANT:-}"
+export OMP_NUM_THREADS=1
+SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
+done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
+for seed in $SEEDS; do
+    if [ "$seed" -lt 100 ]; then echo "pilot seeds are 100 and above, not $seed" >&2; exit 2; fi
+    champion="$RUNS/champions/s$seed"
+    done_run "$champion" || .venv/bin/rl-evolve algo=sac env=pendulum seed="$seed" progress_bar=false \
+        hydra.run.dir="$champion"
+    world=(task=evolve algo=sac env=pendulum dynamics=pendulum_gravity_recurring evolve.steps=40000
+           seed="$seed" evolve.champion="$champion" progress_bar=false)
+    for strategy in static continual; do
+        dir="$RUNS/s$seed/$strategy"
+        done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"
+    done
+    dir="$RUNS/s$seed/$NAME"
+    done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${SHADOW[@]}" "${VARIANT[@]}" hydra.run.dir="$dir"
+done
