@@ -362,9 +362,9 @@ class EvolveConfig:
     # with shadow: when a gate finds the shadow's copy not better while the champion's gate returns
     # are below its home level (as gate_every judges), the shadow learner takes service: it plays
     # every episode with its own stochastic actions, learning from them as continual does
-    # (steps_by_role.learner), until its last gate_episodes returns are shown better than the
-    # champion's gate returns (a frozen copy of it is then promoted, on probation) or adapt_steps
-    # world steps pass (the champion serves again, and the cadence gates it)
+    # (steps_by_role.learner); each time its last gate_episodes returns are above the champion's
+    # gate returns, a frozen copy of it is gated in the world (promoted: it serves); after
+    # adapt_steps world steps without a gate the champion serves again (and the cadence gates it)
     shadow_takeover: bool = False
     # reuse needs this much evidence, in nats per recent step: the CUSUM of the log-likelihood
     # ratio of the recent transitions under an earlier version's dynamics model against the

@@ -137,32 +137,32 @@ class Adaptation(Promotion):
         print(f"[step {self.world.steps}] the shadow learner takes service from v{champion}")
 
     def after_takeover_episode(self) -> None:
-        """After each of the learner's episodes in a takeover: every ``gate_episodes`` of them, its
-        last ``gate_episodes`` returns are tested against the champion's gate returns (a gate on
-        its own service: no episode is spent on it); shown better, a frozen copy of the learner
-        is promoted, on probation in service; after ``adapt_steps`` world steps the champion
-        serves again."""
+        """After each of the learner's episodes in a takeover: every ``gate_episodes`` of them, if
+        its last ``gate_episodes`` returns are above the champion's gate returns (the gate's
+        test at ``gate_alpha``, a screen that spends no alpha), a frozen copy of the learner is
+        gated against the champion in the world as it is now, as any shadow copy is; promoted,
+        it serves (on probation) and the takeover ends. After ``adapt_steps`` world steps the
+        champion serves again."""
         t = self.takeover
         assert t is not None and self.shadow is not None
         n = int(self.ev.gate_episodes)
         own = [e.ret for e in self.world.log.episodes if e.version == LEARNER and e.end_step > t["since"]]
         record: dict[str, Any] = {"step": self.world.steps, "champion": t["champion"], "trigger": "takeover"}
         if own and len(own) % n == 0:
-            decision = gate(
-                own[-n:], t["returns"], self._alpha(), str(self.ev.gate_test.value), self.cfg.seed
+            screen = gate(
+                own[-n:], t["returns"], self.ev.gate_alpha, str(self.ev.gate_test.value), self.cfg.seed
             )
-            record["shadow"] = {"updates": self.shadow.updates, **decision.as_dict(), "stopped": "service"}
-            if decision.promote:  # only a promoted copy becomes a version (a checkpoint each)
-                index = len(self.members)
-                copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
-                version = self.add(copy, t["champion"], "shadow", [t["since"], self.world.steps])
-                record["shadow"]["version"] = version
-                self.takeover = None
-                self.shadow_since = self.world.steps
-                self._served_since_gate = 0
-                self.promote(version, f"shadow, from its own service: {decision.reason}", own[-n:])
-                self._restart_detectors()
-        if self.takeover is not None and self.world.steps - t["since"] >= self.ev.adapt_steps:
+            record["screen"] = screen.as_dict()
+            if screen.promote:
+                # promoted: the copy serves; rejected with the champion still below home: a new
+                # takeover (against this gate's champion returns); else the champion serves again
+                self._gate_shadow(t["champion"], record)
+                if self.takeover is t:
+                    self.takeover = None
+                    self._served_since_gate = 0
+                    if self.champion != t["champion"]:
+                        self._restart_detectors()
+        if self.takeover is t and self.world.steps - t["since"] >= self.ev.adapt_steps:
             self.takeover = None
             self._served_since_gate = 0
             record["takeover_ended"] = "adapt_steps"

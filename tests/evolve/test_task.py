@@ -241,8 +241,10 @@ def test_a_shadow_takes_service_from_a_champion_below_its_level_and_its_episodes
     assert after[0]["role"] == "learner" and after[0]["version"] == "-1"
     played = sum(int(r["length"]) for r in rows if r["role"] == "learner")
     assert 0 < played <= summary["steps_by_role"]["learner"]  # (+ an episode the budget cut short)
-    checks = [a for a in summary["adaptations"] if a["trigger"] == "takeover" and "shadow" in a]
-    assert all(c["shadow"]["stopped"] == "service" for c in checks)
+    checks = [a for a in summary["adaptations"] if a["trigger"] == "takeover" and "screen" in a]
+    assert checks, "every gate_episodes of the learner's episodes are screened against the champion"
+    gated = [c for c in checks if c["screen"]["promote"]]
+    assert all("version" in c["shadow"] and c["shadow"]["stopped"] != "service" for c in gated)
 
 
 def test_shadow_takeover_without_a_shadow_is_refused_in_one_line(tmp_path):
