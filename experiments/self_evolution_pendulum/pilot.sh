@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-runs/self_evolution_pendulum_pilot}
 SEEDS=${SEEDS:-100 101 102 103 104}
-NAME=${NAME:?the pilot variant's folder name}
+NAME=${NAME:?set NAME, the folder of the pilot variant}
 read -r -a VARIANT <<< "${VARIANT:-}"
 export OMP_NUM_THREADS=1
 SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
