@@ -130,6 +130,15 @@ def test_evolve_is_compared_with_static_and_continual_of_the_same_seed():
     assert world["detection_delay_episodes"]["return"] == {"median": 1.0, "n": 1}
 
 
+def test_the_shadow_learners_own_episodes_count_as_steps_acted_by_a_learning_policy():
+    takeover = run("evolve+shadow+takeover", 0, [100] * 15, LENGTHS)
+    takeover["steps_by_role"] = {"serve": 120, "gate": 0, "adapt": 0, "learner": 30}
+    continual = run("continual", 0, [90] * 15, LENGTHS, training=150)
+    world = aggregate([STATIC, takeover, continual])["w"]
+    assert world["training_steps_evolve+shadow+takeover_over_continual"][0] == 0
+    assert world["learning_steps_evolve+shadow+takeover_over_continual"][0] == pytest.approx(30 / 150)
+
+
 def test_every_loop_variant_gets_its_own_detection_delays(tmp_path):
     shadow = run("evolve+shadow", 0, [100] * 5 + [10] * 10, LENGTHS, alarms=[(8, "surprise")])
     world = aggregate([STATIC, shadow])["w"]

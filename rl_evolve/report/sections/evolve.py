@@ -72,6 +72,13 @@ def variant_name(settings: dict[str, Any]) -> str:
     return "+".join(["evolve", *changed])
 
 
+def learning_steps(run: dict[str, Any]) -> int:
+    """World steps a run's learning policies acted: training in the world (``adapt``) and the
+    shadow learner's own episodes (``learner``: ``shadow_serves``, ``shadow_takeover``)."""
+    by_role = run.get("steps_by_role") or {}
+    return int(by_role.get("adapt", run.get("training_steps", 0))) + int(by_role.get("learner", 0))
+
+
 def poisson_upper_per_200(events: int, episodes: int) -> float | None:
     """The exact one-sided 95% upper bound on a Poisson rate, per 200 episodes, from ``events``
     in ``episodes`` (Garwood's chi-square bound)."""
@@ -305,6 +312,10 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 w[f"training_steps_{prefix}_over_continual"] = mean_interval(
                     [evolve[s]["training_steps"] / max(continual[s]["training_steps"], 1) for s in seeds]
                 )
+                # world steps acted by a policy that is learning: training, and the shadow's own episodes
+                w[f"learning_steps_{prefix}_over_continual"] = mean_interval(
+                    [learning_steps(evolve[s]) / max(learning_steps(continual[s]), 1) for s in seeds]
+                )
         static = by_strategy.get("static", {})
         variants = [v for v in by_strategy if v.startswith("evolve")]  # every loop variant, evolve too
         w["detection_by_variant"] = {v: detection(by_strategy[v], static) for v in variants}
@@ -368,7 +379,9 @@ def markdown(report: dict[str, Any], out: Path) -> str:
                 if w.get(f"{v}_minus_{o}_time_weighted_t")
             ),
             *(
-                f"- training steps, {v} / continual: {ci(w.get(f'training_steps_{v}_over_continual'))}"
+                f"- training steps, {v} / continual: {ci(w.get(f'training_steps_{v}_over_continual'))}; "
+                "world steps acted by a learning policy (training and the shadow's own episodes): "
+                f"{ci(w.get(f'learning_steps_{v}_over_continual'))}"
                 for v in w["strategies"]
                 if v.startswith("evolve+")
             ),
