@@ -295,6 +295,9 @@ class ChallengerSource(str, Enum):
 class GateTest(str, Enum):
     welch = "welch"  # Welch's one-sided t-test (unequal variances)
     bootstrap = "bootstrap"  # one-sided bootstrap of the difference of means
+    # a one-sided paired t-test on the rounds' differences, both episodes of a round started from
+    # the same initial state (Welch's where the samples are not paired: probation, degradation)
+    paired = "paired"
 
 
 @dataclass

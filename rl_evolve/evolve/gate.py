@@ -57,6 +57,10 @@ def one_sided_p(
         raise invalid_choice("gate test", test, TESTS)
     if len(a) == 0 or len(b) == 0:
         return 1.0
+    if test == "paired" and len(a) == len(b):
+        return paired_p(a - b)
+    if test == "paired":  # samples that are not rounds of a duel (probation, degradation)
+        test = "welch"
     if a.std() == 0 and b.std() == 0:
         # No noise to test against: the permutation test's p, the chance that a random split of
         # the pooled returns puts the higher ones all on the candidate's side. One episode against
@@ -74,6 +78,19 @@ def one_sided_p(
     rng = np.random.default_rng(seed)
     diffs = rng.choice(a, (rounds, len(a))).mean(axis=1) - rng.choice(b, (rounds, len(b))).mean(axis=1)
     return float((np.sum(diffs <= 0) + 1) / (rounds + 1))
+
+
+def paired_p(differences: np.ndarray) -> float:
+    """p-value of "the mean of the rounds' differences (candidate - champion) is at most 0": a
+    one-sided paired t-test; differences without a spread take the exact sign-flip p (all
+    positive: 1 / 2^n)."""
+    d = np.asarray(differences, dtype=float)
+    if d.std() == 0:
+        return 0.5 ** len(d) if d.mean() > 0 else 1.0
+    from scipy.stats import ttest_1samp
+
+    p = float(ttest_1samp(d, 0.0, alternative="greater").pvalue)
+    return 1.0 if np.isnan(p) else p
 
 
 def gate(

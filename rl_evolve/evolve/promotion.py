@@ -42,8 +42,13 @@ class Promotion:
         meanwhile is the same for both), until the sequential test stops (``gate_sequential``) or
         ``gate_episodes`` rounds are played."""
 
+        paired = str(self.ev.gate_test.value) == "paired"
+
         def one_round() -> tuple[float, float] | None:
-            first, second = self._gate_episode(champion), self._gate_episode(candidate)
+            self.world.log.repeat_start = paired  # the candidate starts where the champion started
+            first = self._gate_episode(champion)
+            self.world.log.repeat_start = False
+            second = self._gate_episode(candidate)
             return (first.ret, second.ret) if first is not None and second is not None else None
 
         rounds = int(self.ev.gate_episodes)

@@ -63,12 +63,16 @@ class DeploymentLog(gym.Wrapper):
         self._ret, self._len = 0.0, 0
         self._estimates: list[float] = []
         self._dynamics: dict[str, float] = {}
+        # the next episode starts from the initial state of the one under way (a paired gate's round)
+        self.repeat_start = False
 
     def episode_seed(self, episode: int) -> int:
         return int(np.random.SeedSequence([self.seed, episode]).generate_state(1)[0])
 
     def reset(self, **kwargs: Any):
-        kwargs["seed"] = self.episode_seed(len(self.episodes))
+        index = len(self.episodes) - 1 if self.repeat_start and self.episodes else len(self.episodes)
+        self.repeat_start = False
+        kwargs["seed"] = self.episode_seed(index)
         obs, info = self.env.reset(**kwargs)
         self._obs, self._ret, self._len, self._estimates = np.asarray(obs), 0.0, 0, []
         self._dynamics = dict(info.get("dynamics", {}))

@@ -8,14 +8,14 @@ import pytest
 from rl_evolve.evolve.gate import gate, one_sided_p
 
 
-@pytest.mark.parametrize("test", ["welch", "bootstrap"])
+@pytest.mark.parametrize("test", ["welch", "bootstrap", "paired"])
 def test_a_clearly_better_candidate_is_promoted(test):
     rng = np.random.default_rng(0)
     decision = gate(rng.normal(400, 30, 20), rng.normal(200, 30, 20), alpha=0.05, test=test)
     assert decision.promote and decision.p_value < 0.001
 
 
-@pytest.mark.parametrize("test", ["welch", "bootstrap"])
+@pytest.mark.parametrize("test", ["welch", "bootstrap", "paired"])
 def test_a_worse_or_equal_candidate_is_refused(test):
     rng = np.random.default_rng(1)
     champion = rng.normal(300, 30, 20)
@@ -126,3 +126,36 @@ def test_a_non_inferiority_margin_promotes_a_candidate_no_worse_than_it_says():
     rng = np.random.default_rng(3)
     worse = sequential_gate(rounds_from(rng, 300, 200, spread=5), rounds=10, alpha=0.05, margin=30)
     assert not worse.decision.promote
+
+
+def test_a_paired_test_sees_a_gap_that_the_starting_states_spread_hides_from_welch():
+    """Rounds whose two episodes start alike: the start's spread is common to both sides."""
+    rng = np.random.default_rng(4)
+    start = rng.normal(0, 300, 10)  # how hard each round's initial state is
+    champion, candidate = start + rng.normal(0, 10, 10), start + 40 + rng.normal(0, 10, 10)
+    assert one_sided_p(candidate, champion, "welch") > 0.1
+    assert one_sided_p(candidate, champion, "paired") < 0.001
+
+
+def test_paired_differences_without_a_spread_take_the_exact_sign_flip_p():
+    assert one_sided_p([2.0, 3.0, 4.0], [1.0, 2.0, 3.0], "paired") == 0.125
+
+
+def test_samples_of_unequal_size_are_tested_unpaired():
+    a, b = [5.0, 6.0, 7.0, 9.0], [4.0, 5.0, 5.5]
+    assert one_sided_p(a, b, "paired") == one_sided_p(a, b, "welch")
+
+
+def test_paired_sequential_looks_keep_false_promotions_under_alpha_on_simulated_nulls():
+    from rl_evolve.evolve.gate import sequential_gate
+
+    rng = np.random.default_rng(2)
+
+    def rounds():
+        start = rng.normal(0, 200)
+        return start + rng.normal(100, 30), start + rng.normal(100, 30)
+
+    promoted = sum(
+        sequential_gate(rounds, rounds=10, alpha=0.05, test="paired").decision.promote for _ in range(600)
+    )
+    assert promoted / 600 <= 0.05

@@ -102,6 +102,16 @@ def test_two_strategies_on_one_seed_meet_the_same_initial_states():
     assert not np.array_equal(a[0], c[0])
 
 
+def test_a_paired_round_starts_its_second_episode_where_the_first_started():
+    world = World(CARTPOLE, seed=3)
+    firsts = first_observations(world)
+    world.log.repeat_start = True  # set before the first episode ends, as a paired gate does
+    world.play(Fixed(), 1, "gate", 0, budget=10_000)
+    world.play(Fixed(), 2, "gate", 1, budget=10_000)
+    np.testing.assert_array_equal(firsts[0], firsts[1])
+    assert not np.array_equal(firsts[1], firsts[2]), "only the next episode repeats"
+
+
 def test_exploration_takes_the_given_share_of_served_steps_only():
     world = World(CARTPOLE, seed=0, explore=0.25)
     served = world.play(Fixed(), 20, "serve", 0, budget=10_000)
