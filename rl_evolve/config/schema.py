@@ -362,8 +362,9 @@ class EvolveConfig:
     # stochastic actions, so that it also learns from its own behaviour (as continual does);
     # those world steps are acted by a learning policy: summary.json's steps_by_role.learner
     shadow_serves: float = 0.0
-    # with shadow: when a gate finds the shadow's copy not better while the champion's gate returns
-    # are below its home level (as gate_every judges), the shadow learner takes service: it plays
+    # with shadow: when at an adaptation the champion's last served returns (or, after a gate that
+    # finds the shadow's copy not better, its gate returns) are below its home level (as gate_every
+    # judges), the shadow learner takes service: it plays
     # every episode with its own stochastic actions, learning from them as continual does
     # (steps_by_role.learner); each time its last gate_episodes returns are above the champion's
     # gate returns, a frozen copy of it is gated in the world (promoted: it serves); after

@@ -51,7 +51,11 @@ class Adaptation(Promotion):
             self.adaptations.append(record)
             return
         if self.shadow is not None:
-            self._gate_shadow(champion, record)
+            served = self._last_served(int(self.ev.gate_episodes), after=self.service_start[champion])
+            if self._takes_over(served):  # its service already shows it: no gate to learn that
+                self._take_over(champion, served, record)
+            else:
+                self._gate_shadow(champion, record)
             self.adaptations.append(record)
             return
         if champion_returns is None:
@@ -128,12 +132,22 @@ class Adaptation(Promotion):
             self.promote(version, f"shadow: {decision.reason}", duel.candidate)
             return
         self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
-        if self.ev.shadow_takeover and self.references is not None and self._below_home(duel.champion):
+        if self._takes_over(duel.champion):
             self._take_over(champion, duel.champion, record)
 
+    def _takes_over(self, champion_returns: list[float]) -> bool:
+        """``shadow_takeover``: whether these returns of the champion (at least
+        ``gate_min_rounds`` of them) are below its home level, so the shadow learner should serve."""
+        return bool(
+            self.ev.shadow_takeover
+            and self.references is not None
+            and len(champion_returns) >= self.ev.gate_min_rounds
+            and self._below_home(champion_returns)
+        )
+
     def _take_over(self, champion: int, champion_returns: list[float], record: dict[str, Any]) -> None:
-        """``shadow_takeover``: the champion is below its home level and the shadow's copy is not
-        yet better, so the shadow learner serves, learning from its own actions, as continual would."""
+        """``shadow_takeover``: the champion serves (or was gated) below its home level, so the
+        shadow learner serves, learning from its own actions, as continual would."""
         self.takeover = {"since": self.world.steps, "champion": champion, "returns": list(champion_returns)}
         record["takeover"] = {"step": self.world.steps, "champion_mean": float(np.mean(champion_returns))}
         self._mark("evolve/takeover")
