@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Registration 2 of this study (README.md): the shadow loop of run.sh with the shadow learner
+# taking service while the champion serves below its home level (evolve.shadow_takeover=true),
+# on seeds 0-4, beside the champions, static and continual runs of registration 1 (their code
+# path is unchanged since 9f65fbb; a seed without them gets them here, with run.sh's commands).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-experiments/self_evolution_pendulum}
+RUNS=${RUNS:-runs/self_evolution_pendulum}
+SEEDS=${SEEDS:-0 1 2 3 4}
+export OMP_NUM_THREADS=1
+LOOP=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05 evolve.shadow_takeover=true)
+done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
+for seed in $SEEDS; do
+    champion="$RUNS/champions/s$seed"
+    done_run "$champion" || .venv/bin/rl-evolve algo=sac env=pendulum seed="$seed" progress_bar=false \
+        hydra.run.dir="$champion"
+    world=(task=evolve algo=sac env=pendulum dynamics=pendulum_gravity_recurring evolve.steps=40000
+           seed="$seed" evolve.champion="$champion" progress_bar=false)
+    for strategy in static continual; do
+        dir="$RUNS/s$seed/$strategy"
+        done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"
+    done
+    dir="$RUNS/s$seed/takeover"
+    done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${LOOP[@]}" hydra.run.dir="$dir"
+done
+.venv/bin/rl-evolve-report "$RUNS" --out "$OUT"
