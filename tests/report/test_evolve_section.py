@@ -169,6 +169,15 @@ def test_a_return_to_a_known_context_answered_by_a_new_shadow_copy_is_counted_as
     )
 
 
+def test_the_shadow_learners_own_episodes_in_a_recurring_context_count_as_training_there():
+    learner = run("evolve+shadow+takeover", 0, [100] * 15, LENGTHS)
+    for row in learner["episode_rows"][10:12]:  # back at 0.5: two episodes played by the learner
+        row["role"], row["version"] = "learner", "-1"
+    world = aggregate([STATIC, learner])["w"]
+    (back,) = world["recoveries_by_variant"]["evolve+shadow+takeover"][0]
+    assert back["training_steps"] == 20
+
+
 def test_a_return_that_hurts_the_policy_in_service_is_counted_as_harmful(tmp_path):
     hurt = run("evolve+shadow", 0, [100] * 10 + [10] * 5, LENGTHS)  # fine at 1.0, fails back at 0.5
     world = aggregate([STATIC, hurt])["w"]

@@ -204,8 +204,9 @@ def recoveries(run: dict[str, Any], static: dict[str, Any] | None = None) -> lis
     """Per change back to a context seen before: what answered it (``reuse`` of a version made
     before the change, else the origin of the version promoted: ``challenger``, ``shadow``; None:
     nothing), the episodes from the change to that promotion, the world steps spent training in
-    that context, and (given the static run of the seed) whether the return hurt the policy in
-    service (``harm_onsets``): a return the champion handles needs no answer."""
+    that context (fine-tuning, or the shadow learner acting and learning), and (given the static
+    run of the seed) whether the return hurt the policy in service (``harm_onsets``): a return
+    the champion handles needs no answer."""
     rows = run["episode_rows"]
     changes = [c["episode"] for c in run["changes"]]
     promotions = sorted(
@@ -232,7 +233,10 @@ def recoveries(run: dict[str, Any], static: dict[str, Any] | None = None) -> lis
                     "episodes_to_promotion": sum(1 for r in segment if r["end_step"] <= answer[0])
                     if answer
                     else None,
-                    "training_steps": sum(int(r["length"]) for r in segment if r["role"] == "adapt"),
+                    # training in the world, and the shadow learner's own (learning) episodes
+                    "training_steps": sum(
+                        int(r["length"]) for r in segment if r["role"] in ("adapt", "learner")
+                    ),
                     "harmful": None if harmful is None else start in harmful,
                 }
             )
