@@ -106,3 +106,41 @@ def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path,
     assert summary["timesteps"] == 1500 and summary["shadow"]["transitions"] == 1500, (
         "the shadow saw every step, those before the snapshot in the killed run and the rest after"
     )
+
+
+def test_a_deployment_killed_while_its_shadow_serves_resumes_inside_the_takeover(tmp_path, monkeypatch):
+    from tests.evolve.test_task import DQN_TINY, WORLD
+
+    overrides = [
+        *WORLD,
+        *DQN_TINY,
+        "evolve.shadow=true",
+        "evolve.shadow_takeover=true",
+        "evolve.improve_below=1.1",  # every champion of this budget is below it: takeovers
+        "evolve.best_return=500",
+        "evolve.snapshot_every=5",
+        "experiment=takeover",
+    ]
+    real = World.play
+
+    def play(self, *args, **kwargs):
+        if self.log.steps >= 800:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(World, "play", play)
+    killed = run_cli(*overrides, cwd=tmp_path)
+    monkeypatch.setattr(World, "play", real)
+    assert killed.returncode == 130, killed.stderr
+    (run,) = run_folders(tmp_path / "runs" / "takeover")
+    from rl_evolve.evolve import snapshot
+
+    taken = snapshot.load(run / "checkpoints")["deployment"]["takeover"]
+    assert taken is not None, "the last snapshot was taken while the shadow learner served"
+    resumed = run_cli(f"resume={run}", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = read_summary(run)
+    assert summary["status"] == "completed" and summary["timesteps"] == 1500
+    assert any(a["trigger"] == "takeover" and a["step"] > taken["since"] for a in summary["adaptations"]), (
+        "the resumed deployment went on screening the takeover it was killed in"
+    )
