@@ -9,7 +9,10 @@ OUT=${OUT:-experiments/self_evolution_pendulum}
 RUNS=${RUNS:-runs/self_evolution_pendulum}
 SEEDS=${SEEDS:-0 1 2 3 4}
 export OMP_NUM_THREADS=1
-LOOP=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05 evolve.shadow_takeover=true)
+# (registration 2 ran at 9e4cbfc, where a promoted copy's model was always fitted at promotion;
+# since, that is evolve.shadow_model_at_promotion=true, set here so the script runs the same loop)
+LOOP=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05 evolve.shadow_takeover=true
+      evolve.shadow_model_at_promotion=true)
 done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
 for seed in $SEEDS; do
     champion="$RUNS/champions/s$seed"

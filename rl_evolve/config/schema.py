@@ -370,6 +370,10 @@ class EvolveConfig:
     # gate returns, a frozen copy of it is gated in the world (promoted: it serves); after
     # adapt_steps world steps without a gate the champion serves again (and the cadence gates it)
     shadow_takeover: bool = False
+    # with shadow: a promoted copy's dynamics model is fitted at its promotion on the last
+    # model_steps world steps (the world it was gated in), so a change after it surprises it at
+    # once; false: on its first model_steps served steps, as every version's
+    shadow_model_at_promotion: bool = False
     # reuse needs this much evidence, in nats per recent step: the CUSUM of the log-likelihood
     # ratio of the recent transitions under an earlier version's dynamics model against the
     # champion's (a second model of the same world gives about 0.2)

@@ -126,9 +126,8 @@ class Adaptation(Promotion):
             "stopped": duel.stopped,
         }
         if decision.promote:
-            # its dynamics model is of the world it was gated in, at once: a change after its
-            # promotion surprises it (and reuse can rank the versions) from its first episode
-            self._fit_monitor(version, start)
+            if self.ev.shadow_model_at_promotion:  # its model: the world it was gated in, at once
+                self._fit_monitor(version, start)
             self.promote(version, f"shadow: {decision.reason}", duel.candidate)
             return
         self.lineage.decide(version, self.world.steps, "rejected", f"shadow: {decision.reason}")
