@@ -10,20 +10,11 @@ RUNS=${RUNS:-runs/self_evolution_pendulum_pilot}
 SEEDS=${SEEDS:-100 101 102 103 104}
 NAME=${NAME:?set NAME, the folder of the pilot variant}
 read -r -a VARIANT <<< "${VARIANT:-}"
-export OMP_NUM_THREADS=1
+source experiments/self_evolution_pendulum/common.sh
 SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
-done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
 for seed in $SEEDS; do
     if [ "$seed" -lt 100 ]; then echo "pilot seeds are 100 and above, not $seed" >&2; exit 2; fi
-    champion="$RUNS/champions/s$seed"
-    done_run "$champion" || .venv/bin/rl-evolve algo=sac env=pendulum seed="$seed" progress_bar=false \
-        hydra.run.dir="$champion"
-    world=(task=evolve algo=sac env=pendulum dynamics=pendulum_gravity_recurring evolve.steps=40000
-           seed="$seed" evolve.champion="$champion" progress_bar=false)
-    for strategy in static continual; do
-        dir="$RUNS/s$seed/$strategy"
-        done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"
-    done
+    seed_with_baselines "$seed"
     dir="$RUNS/s$seed/$NAME"
     done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${SHADOW[@]}" "${VARIANT[@]}" hydra.run.dir="$dir"
 done

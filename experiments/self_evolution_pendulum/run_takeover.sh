@@ -8,22 +8,13 @@ cd "$(dirname "$0")/../.."
 OUT=${OUT:-experiments/self_evolution_pendulum}
 RUNS=${RUNS:-runs/self_evolution_pendulum}
 SEEDS=${SEEDS:-0 1 2 3 4}
-export OMP_NUM_THREADS=1
+source experiments/self_evolution_pendulum/common.sh
 # (registration 2 ran at 9e4cbfc, where a promoted copy's model was always fitted at promotion;
 # since, that is evolve.shadow_model_at_promotion=true, set here so the script runs the same loop)
 LOOP=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05 evolve.shadow_takeover=true
       evolve.shadow_model_at_promotion=true)
-done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
 for seed in $SEEDS; do
-    champion="$RUNS/champions/s$seed"
-    done_run "$champion" || .venv/bin/rl-evolve algo=sac env=pendulum seed="$seed" progress_bar=false \
-        hydra.run.dir="$champion"
-    world=(task=evolve algo=sac env=pendulum dynamics=pendulum_gravity_recurring evolve.steps=40000
-           seed="$seed" evolve.champion="$champion" progress_bar=false)
-    for strategy in static continual; do
-        dir="$RUNS/s$seed/$strategy"
-        done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"
-    done
+    seed_with_baselines "$seed"
     dir="$RUNS/s$seed/takeover"
     done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${LOOP[@]}" hydra.run.dir="$dir"
 done

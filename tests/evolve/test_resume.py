@@ -17,19 +17,29 @@ def champion(tmp_path_factory):
     return path
 
 
-def deployed(tmp_path, experiment: str, *overrides: str, kill_at: int | None = None, monkeypatch=None):
-    if kill_at is not None:
-        real = World.play
+def killed_at(steps: int, monkeypatch, *args: str, cwd):
+    """Runs the CLI with ``args``, interrupted (as Ctrl-C or a scheduler's SIGINT would) once
+    the world has taken ``steps`` steps."""
+    real = World.play
 
-        def play(self, *args, **kwargs):
-            if self.log.steps >= kill_at:  # world steps
-                raise KeyboardInterrupt  # what Ctrl-C or a scheduler's SIGINT raises
-            return real(self, *args, **kwargs)
+    def play(self, *a, **kw):
+        if self.log.steps >= steps:
+            raise KeyboardInterrupt
+        return real(self, *a, **kw)
 
-        monkeypatch.setattr(World, "play", play)
-    result = run_cli(*TINY, f"experiment={experiment}", "evolve.snapshot_every=5", *overrides, cwd=tmp_path)
-    if kill_at is not None:
+    monkeypatch.setattr(World, "play", play)
+    try:
+        return run_cli(*args, cwd=cwd)
+    finally:
         monkeypatch.setattr(World, "play", real)
+
+
+def deployed(tmp_path, experiment: str, *overrides: str, kill_at: int | None = None, monkeypatch=None):
+    args = (*TINY, f"experiment={experiment}", "evolve.snapshot_every=5", *overrides)
+    if kill_at is None:
+        result = run_cli(*args, cwd=tmp_path)
+    else:
+        result = killed_at(kill_at, monkeypatch, *args, cwd=tmp_path)
     (run,) = run_folders(tmp_path / "runs" / experiment)
     return result, run
 
@@ -86,16 +96,7 @@ def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path,
         "evolve.snapshot_every=5",
         "experiment=shadow",
     ]
-    real = World.play
-
-    def play(self, *args, **kwargs):
-        if self.log.steps >= 700:
-            raise KeyboardInterrupt
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(World, "play", play)
-    killed = run_cli(*overrides, cwd=tmp_path)
-    monkeypatch.setattr(World, "play", real)
+    killed = killed_at(700, monkeypatch, *overrides, cwd=tmp_path)
     assert killed.returncode == 130, killed.stderr
     (run,) = run_folders(tmp_path / "runs" / "shadow")
     saved = {p.name for p in (run / "checkpoints").iterdir()}
@@ -121,16 +122,7 @@ def test_a_deployment_killed_while_its_shadow_serves_resumes_inside_the_takeover
         "evolve.snapshot_every=5",
         "experiment=takeover",
     ]
-    real = World.play
-
-    def play(self, *args, **kwargs):
-        if self.log.steps >= 800:
-            raise KeyboardInterrupt
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(World, "play", play)
-    killed = run_cli(*overrides, cwd=tmp_path)
-    monkeypatch.setattr(World, "play", real)
+    killed = killed_at(800, monkeypatch, *overrides, cwd=tmp_path)
     assert killed.returncode == 130, killed.stderr
     (run,) = run_folders(tmp_path / "runs" / "takeover")
     from rl_evolve.evolve import snapshot
