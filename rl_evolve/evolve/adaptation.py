@@ -154,8 +154,8 @@ class Adaptation(Promotion):
 
     def after_takeover_episode(self) -> None:
         """After each of the learner's episodes in a takeover: every ``gate_episodes`` of them, if
-        its last ``gate_episodes`` returns are above the champion's gate returns (the gate's
-        test at ``gate_alpha``, a screen that spends no alpha), a frozen copy of the learner is
+        its last ``gate_episodes`` returns are above the champion's gate returns (Welch's test,
+        or the bootstrap, at ``gate_alpha``: a screen that spends no alpha), a frozen copy of the learner is
         gated against the champion in the world as it is now, as any shadow copy is; promoted,
         it serves (on probation) and the takeover ends. After ``adapt_steps`` world steps the
         champion serves again."""
@@ -165,9 +165,8 @@ class Adaptation(Promotion):
         own = [e.ret for e in self.world.log.episodes if e.version == LEARNER and e.end_step > t["since"]]
         record: dict[str, Any] = {"step": self.world.steps, "champion": t["champion"], "trigger": "takeover"}
         if own and len(own) % n == 0:
-            screen = gate(
-                own[-n:], t["returns"], self.ev.gate_alpha, str(self.ev.gate_test.value), self.cfg.seed
-            )
+            test = "bootstrap" if str(self.ev.gate_test.value) == "bootstrap" else "welch"  # not rounds
+            screen = gate(own[-n:], t["returns"], self.ev.gate_alpha, test, self.cfg.seed)
             record["screen"] = screen.as_dict()
             if screen.promote:
                 # promoted: the copy serves; rejected with the champion still below home: a new
@@ -183,7 +182,7 @@ class Adaptation(Promotion):
             self._served_since_gate = 0
             record["takeover_ended"] = "adapt_steps"
             print(f"[step {self.world.steps}] v{t['champion']} serves again: the takeover ran adapt_steps")
-        if len(record) > 3:
+        if "screen" in record or "takeover_ended" in record:
             self.adaptations.append(record)
 
     def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:

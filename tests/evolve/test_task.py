@@ -247,6 +247,21 @@ def test_a_shadow_takes_service_from_a_champion_below_its_level_and_its_episodes
     assert all("version" in c["shadow"] and c["shadow"]["stopped"] != "service" for c in gated)
 
 
+def test_a_takeovers_screen_is_an_unpaired_test_even_where_gates_are_paired(tmp_path):
+    _, summary = deploy(
+        tmp_path,
+        *DQN_TINY,
+        "evolve.shadow=true",
+        "evolve.shadow_takeover=true",
+        "evolve.gate_test=paired",
+        "evolve.improve_below=1.1",
+        "evolve.best_return=500",
+        base=WORLD,
+    )
+    screens = [a["screen"] for a in summary["adaptations"] if "screen" in a]
+    assert screens and all(s["test"] == "welch" for s in screens)  # service and gate returns: not rounds
+
+
 def test_shadow_takeover_without_a_shadow_is_refused_in_one_line(tmp_path):
     result = run_cli(*TINY, "evolve.shadow_takeover=true", cwd=tmp_path)
     assert result.returncode == 2
