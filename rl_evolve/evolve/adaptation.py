@@ -154,19 +154,18 @@ class Adaptation(Promotion):
 
     def after_takeover_episode(self) -> None:
         """After each of the learner's episodes in a takeover: every ``gate_episodes`` of them, if
-        its last ``gate_episodes`` returns are above the champion's gate returns (Welch's test,
-        or the bootstrap, at ``gate_alpha``: a screen that spends no alpha), a frozen copy of the learner is
+        its last ``gate_episodes`` returns are above the champion's gate returns (the gate's unpaired
+        test at ``gate_alpha``: a screen that spends no alpha), a frozen copy of the learner is
         gated against the champion in the world as it is now, as any shadow copy is; promoted,
         it serves (on probation) and the takeover ends. After ``adapt_steps`` world steps the
         champion serves again."""
         t = self.takeover
         assert t is not None and self.shadow is not None
         n = int(self.ev.gate_episodes)
-        own = [e.ret for e in self.world.log.episodes if e.version == LEARNER and e.end_step > t["since"]]
+        own = self._last_served(None, after=t["since"], version=LEARNER, role="learner")
         record: dict[str, Any] = {"step": self.world.steps, "champion": t["champion"], "trigger": "takeover"}
         if own and len(own) % n == 0:
-            test = "bootstrap" if str(self.ev.gate_test.value) == "bootstrap" else "welch"  # not rounds
-            screen = gate(own[-n:], t["returns"], self.ev.gate_alpha, test, self.cfg.seed)
+            screen = gate(own[-n:], t["returns"], self.ev.gate_alpha, self._unpaired_test, self.cfg.seed)
             record["screen"] = screen.as_dict()
             if screen.promote:
                 # promoted: the copy serves; rejected with the champion still below home: a new
@@ -201,7 +200,7 @@ class Adaptation(Promotion):
         ][: self.ev.gate_episodes]
         if len(served) < 2:
             return True
-        p = one_sided_p(served, now, str(self.ev.gate_test.value), seed=self.cfg.seed)
+        p = one_sided_p(served, now, self._unpaired_test, seed=self.cfg.seed)
         record["champion_degraded"] = {
             "first_served_mean": float(np.mean(served)),
             "now_mean": float(np.mean(now)),

@@ -257,14 +257,18 @@ class Deployment(Adaptation):
     def _normalised(self, returns: list[float]) -> float:
         return normalise(float(np.mean(returns)), *self.references, clip=False)  # type: ignore[misc]
 
-    def _last_served(self, n: int, after: int = -1) -> list[float]:
-        """The returns of the champion's last ``n`` served episodes that ended after world step
-        ``after``, oldest first; read from the newest back (this runs after every episode)."""
+    def _last_served(
+        self, n: int | None, after: int = -1, version: int | None = None, role: str = "serve"
+    ) -> list[float]:
+        """The returns of the last ``n`` (None: all) episodes ``version`` (None: the champion)
+        played in ``role`` that ended after world step ``after``, oldest first; read from the
+        newest back (this runs after every episode)."""
+        version = self.champion if version is None else version
         found: list[float] = []
         for e in reversed(self.world.log.episodes):
             if len(found) == n or e.end_step <= after:
                 break
-            if e.version == self.champion and e.role == "serve":
+            if e.version == version and e.role == role:
                 found.append(e.ret)
         return found[::-1]
 

@@ -70,6 +70,13 @@ class Promotion:
         self._record_scores({champion: duel.champion, candidate: duel.candidate})
         return duel
 
+    @property
+    def _unpaired_test(self) -> str:
+        """The gate's test for two samples that are not rounds of a duel (probation, degradation,
+        a takeover's screen): Welch's in place of the paired test, whose pairs they would not be."""
+        test = str(self.ev.gate_test.value)
+        return "welch" if test == "paired" else test
+
     def _alpha(self, tests_at_once: int = 1) -> float:
         """The level of the next gate test: its share of the run's family-wise ``gate_alpha``
         (``alpha_spending``), or ``gate_alpha`` split over the tests of one alarm."""
@@ -90,7 +97,7 @@ class Promotion:
             return False
         version, previous, at_gate = (self._probation[k] for k in ("version", "previous", "gate"))
         self._probation = None
-        p = one_sided_p(at_gate, served, str(self.ev.gate_test.value), seed=self.cfg.seed)
+        p = one_sided_p(at_gate, served, self._unpaired_test, seed=self.cfg.seed)
         if p >= self.ev.gate_alpha:
             return False
         fell = f"in service {np.mean(served):.1f} below its gate score {np.mean(at_gate):.1f} (p={p:.3g})"

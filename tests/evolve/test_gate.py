@@ -159,3 +159,18 @@ def test_paired_sequential_looks_keep_false_promotions_under_alpha_on_simulated_
         sequential_gate(rounds, rounds=10, alpha=0.05, test="paired").decision.promote for _ in range(600)
     )
     assert promoted / 600 <= 0.05
+
+
+@pytest.mark.parametrize(
+    ("gate_test", "unpaired"), [("paired", "welch"), ("welch", "welch"), ("bootstrap", "bootstrap")]
+)
+def test_samples_that_are_not_rounds_of_a_duel_are_never_tested_as_pairs(gate_test, unpaired):
+    """Probation (gate returns against later service), degradation and a takeover's screen compare
+    samples of equal size that are not pairs: the paired test would pair them by position."""
+    from types import SimpleNamespace
+
+    from rl_evolve.config.schema import GateTest
+    from rl_evolve.evolve.promotion import Promotion
+
+    deployment = SimpleNamespace(ev=SimpleNamespace(gate_test=GateTest(gate_test)))
+    assert Promotion._unpaired_test.fget(deployment) == unpaired
