@@ -110,15 +110,11 @@ def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path,
 
 
 def test_a_deployment_killed_while_its_shadow_serves_resumes_inside_the_takeover(tmp_path, monkeypatch):
-    from tests.evolve.test_task import DQN_TINY, WORLD
+    from tests.evolve.test_task import TAKEOVER, WORLD
 
     overrides = [
         *WORLD,
-        *DQN_TINY,
-        "evolve.shadow=true",
-        "evolve.shadow_takeover=true",
-        "evolve.improve_below=1.1",  # every champion of this budget is below it: takeovers
-        "evolve.best_return=500",
+        *TAKEOVER,
         "evolve.snapshot_every=5",
         "experiment=takeover",
     ]

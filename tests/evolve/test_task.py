@@ -223,16 +223,19 @@ def test_with_shadow_serves_the_learner_plays_a_counted_share_of_episodes(tmp_pa
     assert summary["training_steps"] == 0  # the learner acts, but no challenger trains in the world
 
 
+# A DQN shadow that takes service: every champion of this budget is below improve_below, so each
+# adaptation (a gate, or the champion's service itself) hands service to the learner
+TAKEOVER = [
+    *DQN_TINY,
+    "evolve.shadow=true",
+    "evolve.shadow_takeover=true",
+    "evolve.improve_below=1.1",
+    "evolve.best_return=500",
+]
+
+
 def test_a_shadow_takes_service_from_a_champion_below_its_level_and_its_episodes_are_counted(tmp_path):
-    run, summary = deploy(
-        tmp_path,
-        *DQN_TINY,
-        "evolve.shadow=true",
-        "evolve.shadow_takeover=true",
-        "evolve.improve_below=1.1",  # every champion of this budget is below it: a gate, then the takeover
-        "evolve.best_return=500",
-        base=WORLD,
-    )
+    run, summary = deploy(tmp_path, *TAKEOVER, base=WORLD)
     spent_exactly_the_budget(run, summary)
     started = [a for a in summary["adaptations"] if "takeover" in a]
     assert started, "a rejected shadow and a champion below its level hand service to the learner"
@@ -248,16 +251,7 @@ def test_a_shadow_takes_service_from_a_champion_below_its_level_and_its_episodes
 
 
 def test_a_takeovers_screen_is_an_unpaired_test_even_where_gates_are_paired(tmp_path):
-    _, summary = deploy(
-        tmp_path,
-        *DQN_TINY,
-        "evolve.shadow=true",
-        "evolve.shadow_takeover=true",
-        "evolve.gate_test=paired",
-        "evolve.improve_below=1.1",
-        "evolve.best_return=500",
-        base=WORLD,
-    )
+    _, summary = deploy(tmp_path, *TAKEOVER, "evolve.gate_test=paired", base=WORLD)
     screens = [a["screen"] for a in summary["adaptations"] if "screen" in a]
     assert screens and all(s["test"] == "welch" for s in screens)  # service and gate returns: not rounds
 
