@@ -31,6 +31,10 @@ class Version:
 class Lineage:
     versions: list[Version] = field(default_factory=list)
     champion: int | None = None
+    _written: tuple[str, str] | None = field(default=None, repr=False, compare=False)  # path, text
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_written": None}  # a lineage restored from a snapshot writes its file
 
     def add(
         self,
@@ -59,11 +63,15 @@ class Lineage:
             self.champion = self.versions[version].parent if back_to is None else back_to
 
     def save(self, path: Path) -> None:
-        atomic_write_text(
-            path,
-            json.dumps({"champion": self.champion, "versions": [asdict(v) for v in self.versions]}, indent=2)
-            + "\n",
+        """Writes ``lineage.json`` (atomically), unless it already holds just this (the loop saves
+        after every served episode; most of them change nothing)."""
+        text = json.dumps(
+            {"champion": self.champion, "versions": [asdict(v) for v in self.versions]}, indent=2
         )
+        if self._written == (str(path), text):
+            return
+        atomic_write_text(path, text + "\n")
+        self._written = (str(path), text)
 
     @classmethod
     def load(cls, path: Path) -> Lineage:

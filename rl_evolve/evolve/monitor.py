@@ -14,8 +14,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 
+from rl_evolve.core.batches import tensor_batches
 from rl_evolve.core.features import action_features
 from rl_evolve.core.trainer import EarlyStopping, Trainer
 
@@ -98,13 +99,8 @@ class SurpriseMonitor:
         )
         generator = torch.Generator().manual_seed(self.seed)
         trainer.fit(
-            DataLoader(
-                TensorDataset(features[train], targets[train]),
-                batch_size=self.batch_size,
-                shuffle=True,
-                generator=generator,
-            ),
-            DataLoader(TensorDataset(features[val], targets[val]), batch_size=1024),
+            tensor_batches(TensorDataset(features[train], targets[train]), self.batch_size, True, generator),
+            tensor_batches(TensorDataset(features[val], targets[val]), 1024),
             self.epochs,
         )
         held = Transitions(

@@ -6,6 +6,7 @@ learning). Every strategy spends the same budget of these steps; nothing happens
 from __future__ import annotations
 
 import copy
+import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,13 +116,13 @@ class DeploymentLog(gym.Wrapper):
         Every step is kept in order, so they are the newest ``steps - since_step``: read from the
         right end of the deque, not by scanning it (this runs after every served episode)."""
         n = min(self.steps - since_step, len(self._recent), last if last is not None else len(self._recent))
-        rows = [self._recent[i] for i in range(len(self._recent) - max(n, 0), len(self._recent))]
-        if not rows:
+        if n <= 0:
             raise ValueError(f"no transitions since world step {since_step}")
+        obs, actions, next_obs, _ = zip(*itertools.islice(reversed(self._recent), n), strict=True)
         return Transitions(
-            np.stack([r[0] for r in rows]).astype(np.float32),
-            np.stack([np.asarray(r[1]) for r in rows]),
-            np.stack([r[2] for r in rows]).astype(np.float32),
+            np.array(obs[::-1], dtype=np.float32),
+            np.array(actions[::-1]),
+            np.array(next_obs[::-1], dtype=np.float32),
         )
 
 

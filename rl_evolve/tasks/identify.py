@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 from torch.utils.tensorboard import SummaryWriter
 
+from rl_evolve.core.batches import tensor_batches
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.plugins import EpochScalars
 from rl_evolve.core.trainer import EarlyStopping, Trainer
@@ -136,8 +137,8 @@ class Identify(Task):
         self.trainer.add(EpochScalars(writer))
         try:
             self.trainer.fit(
-                DataLoader(self.train_set, batch_size=sysid.batch_size, shuffle=True),
-                DataLoader(self.val_set, batch_size=4096),
+                tensor_batches(self.train_set, sysid.batch_size, shuffle=True),
+                tensor_batches(self.val_set, 4096),
                 sysid.epochs,
             )
         finally:

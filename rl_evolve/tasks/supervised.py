@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 from torch.utils.tensorboard import SummaryWriter
 
+from rl_evolve.core.batches import tensor_batches
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
@@ -147,9 +148,9 @@ def _data(cfg: DictConfig, folder: RunFolder) -> tuple[Dataset, dict, Vocabulary
             cfg.model.max_length,
         )
     loaders = {
-        name: DataLoader(
+        name: tensor_batches(
             tensors(data, idx, vocab),
-            batch_size=cfg.fit.batch_size,
+            cfg.fit.batch_size,
             shuffle=name == "train",
             generator=torch.Generator().manual_seed(cfg.seed),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -31,6 +33,15 @@ def test_info_reports_the_values_in_force():
     _, info = env.reset(seed=0)
     assert info["dynamics"]["gravity"] == 12.0 and info["dynamics"]["length"] == 0.5
     assert env.step(0)[4]["dynamics"]["gravity"] == 12.0
+
+
+def test_a_deep_copy_of_the_info_is_equal_and_independent_of_the_env():
+    env = DynamicsWrapper(gym.make("CartPole-v1"), cartpole.SPEC)
+    _, info = env.reset(seed=0)
+    copied = copy.deepcopy([info])[0]["dynamics"]  # as SB3's DummyVecEnv copies every step's infos
+    copied["gravity"] = 1.0
+    assert copied != info["dynamics"] and info["dynamics"] == env.current_dynamics
+    assert env.current_dynamics["gravity"] == pytest.approx(9.8)
 
 
 def test_changes_wait_for_the_episode_boundary_by_default():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from rl_evolve.evolve.lineage import Lineage, main
@@ -29,6 +31,26 @@ def test_lineage_round_trips_through_json(tmp_path):
     lineage = grown()
     lineage.save(tmp_path / "lineage.json")
     assert Lineage.load(tmp_path / "lineage.json") == lineage
+
+
+def test_saving_an_unchanged_lineage_leaves_its_file_alone_and_a_change_is_written(tmp_path):
+    lineage, path = grown(), tmp_path / "lineage.json"
+    lineage.save(path)
+    path.write_text("edited")
+    lineage.save(path)
+    assert path.read_text() == "edited"
+    lineage.decide(2, 9300, "rejected", "again")
+    lineage.save(path)
+    assert Lineage.load(path) == lineage
+
+
+def test_a_lineage_restored_from_a_snapshot_writes_its_file_again(tmp_path):
+    lineage, path = grown(), tmp_path / "lineage.json"
+    lineage.save(path)
+    restored = pickle.loads(pickle.dumps(lineage))  # as snapshot.load gives it back
+    path.write_text("written after the snapshot")
+    restored.save(path)
+    assert Lineage.load(path) == lineage
 
 
 def test_tree_indents_children_under_their_parent_and_marks_the_champion():
