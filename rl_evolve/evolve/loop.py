@@ -73,6 +73,7 @@ class Deployment(Adaptation):
         self.moving = False  # a surprise alarm since the policy in service took over
         self.shadow_since = 0  # the world step the shadow's last gated copy was taken
         self.takeover: dict[str, Any] | None = None  # evolve.shadow_takeover: the shadow learner serving
+        self.resumed = False  # continued from a snapshot (``resume``)
 
     # --- bookkeeping -------------------------------------------------------------------------
     @property
@@ -192,6 +193,7 @@ class Deployment(Adaptation):
                 setattr(self.shadow, key, value)
             self.world.observers.append(self.shadow.observe)
         snapshot.restore(self, state)
+        self.resumed = True
         print(
             f"resumed at world step {self.world.steps} ({len(self.world.log.episodes)} episodes, "
             f"{len(self.lineage.versions)} versions)"

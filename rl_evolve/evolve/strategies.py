@@ -10,14 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
+from rl_evolve.agents.builder import load_agent, replay_variant
 from rl_evolve.agents.layouts import optimizers
 from rl_evolve.evolve import snapshot
 from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune, plain_transfer
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import Shadow, check_can_shadow
 from rl_evolve.evolve.world import LEARNER
+from rl_evolve.tracking.callbacks import DivergenceCallback
 
 
 def moved(now: dict[str, float], then: dict[str, float], tolerance: float) -> bool:
@@ -148,27 +153,69 @@ class EveryStep(BaseCallback):
 
 class Continual:
     """The deployed agent keeps learning from every step: plain fine-tuning, no gate. The agent
-    it ends with is saved as a version (``checkpoints/v1.zip``, and ``last.zip``)."""
+    it ends with is saved as a version (``checkpoints/v1.zip``, and ``last.zip``).
+
+    Every ``evolve.snapshot_every`` episodes the learner (``checkpoints/continual.zip``, and its
+    replay buffer for off-policy algorithms) is saved beside the deployment's snapshot, so that a
+    killed deployment resumes with its weights, optimiser, replay and exploration schedule (SB3's
+    ``learn`` goes on with ``reset_num_timesteps=False``). What resuming does not keep: an on-policy
+    learner's rollout under way, the terminal transition of the snapshot's episode (SB3 stores it
+    after the callbacks run) and the learner's own random stream, so the resumed run's later
+    episodes differ from an unbroken one's."""
+
+    LEARNER, REPLAY = "continual.zip", "continual_replay.pkl"
 
     def after_episodes(self, d: Deployment, model) -> None:
         d.log_new_episodes()
 
     def run(self, d: Deployment, folder: Path) -> None:
-        model, callbacks = agent_from(
-            d.cfg, d.world, d.members[0].model, "v0", plain_transfer(d.cfg), "continual", d.seeds.agent(0)
-        )
+        resumed = d.resumed and (d.checkpoints / self.LEARNER).is_file()
+        if resumed:
+            model, callbacks = self._resumed_learner(d), [DivergenceCallback()]
+        else:
+            model, callbacks = agent_from(
+                d.cfg, d.world, d.members[0].model, "v0", plain_transfer(d.cfg), "continual", d.seeds.agent(0)
+            )
         d.logger.offset = 0
         model.set_logger(d.logger)
         d.world.acting("adapt", 0)
-        log, stop = EveryStep(lambda: self.after_episodes(d, model)), StopAtBudget(d.world, d.budget)
-        start = d.world.steps
+        log, stop = EveryStep(lambda: self._after_step(d, model)), StopAtBudget(d.world, d.budget)
+        start = d.world.steps - model.num_timesteps  # every world step is one of its learning steps
         model.learn(
-            d.budget - d.world.steps, callback=CallbackList([*callbacks, log, stop]), progress_bar=False
+            d.budget - d.world.steps,
+            callback=CallbackList([*callbacks, log, stop]),
+            progress_bar=False,
+            reset_num_timesteps=not resumed,
         )
         d.world.after_learning()
         d.gradient_steps += int(getattr(model, "_n_updates", 0))
         version = d.add(model, 0, "continual", [start, d.world.steps])
         d.lineage.decide(version, d.world.steps, "promoted", "continual: learnt from every step, no gate")
+
+    def _after_step(self, d: Deployment, model: BaseAlgorithm) -> None:
+        episodes = len(d.world.log.episodes)
+        self.after_episodes(d, model)
+        ended = len(d.world.log.episodes) > 0 and d.world.log.episodes[-1].end_step == d.world.steps
+        if ended and episodes % int(d.ev.snapshot_every) == 0 and d.world.steps < d.budget:
+            # the VecEnv has reset the world: it is at the start of an episode, as a snapshot wants
+            model.save(d.checkpoints / self.LEARNER)
+            if isinstance(model, OffPolicyAlgorithm):
+                model.save_replay_buffer(d.checkpoints / self.REPLAY)
+            snapshot.save(d)
+
+    def _resumed_learner(self, d: Deployment) -> BaseAlgorithm:
+        """The learner as its last snapshot saved it, acting from the world's restored episode."""
+        cls = replay_variant(d.cfg)[0]
+        model = load_agent(cls, d.checkpoints / self.LEARNER, d.world.vec_env, str(d.cfg.device))
+        if isinstance(model, OffPolicyAlgorithm):
+            model.load_replay_buffer(d.checkpoints / self.REPLAY)
+        # the world has started the snapshot's episode (World.restore): learn must not reset it
+        # again, which would move a per-episode schedule's clock on by one
+        model._last_obs = d.world._obs  # type: ignore[assignment]
+        model._last_episode_starts = np.ones((1,), dtype=bool)
+        if model._vec_normalize_env is not None:
+            model._last_original_obs = model._vec_normalize_env.get_original_obs()
+        return model
 
 
 class ContinualRestart(Continual):
@@ -200,3 +247,5 @@ STRATEGIES = {
     "continual": Continual,
     "continual_restart": ContinualRestart,
 }
+# what ``resume=`` continues from a snapshot (an oracle's fine-tuning runs between snapshots)
+RESUMABLE = ("static", "evolve", "continual", "continual_restart")

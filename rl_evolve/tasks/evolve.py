@@ -19,7 +19,7 @@ from rl_evolve.evolve import results, snapshot
 from rl_evolve.evolve.detectors import build_detector
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import check_can_shadow
-from rl_evolve.evolve.strategies import STRATEGIES
+from rl_evolve.evolve.strategies import RESUMABLE, STRATEGIES
 from rl_evolve.evolve.world import World
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.scoring.normalise import random_policy_return
@@ -88,16 +88,16 @@ class Evolve(RLTask):
     """Deploys, monitors and adapts; its score is the mean normalised return of every episode."""
 
     name = "evolve"
-    resumable = True  # static and evolve deployments, from their last snapshot
+    resumable = True  # static, evolve and continual deployments, from their last snapshot
 
     def check(self) -> None:
         if self.resumed:
             self.cfg, self.folder = resume_config(self.cfg)
             strategy = str(self.cfg.evolve.strategy.value)
-            if strategy not in ("static", "evolve"):
+            if strategy not in RESUMABLE:
                 raise ConfigError(
-                    f"resume= continues evolve and static deployments; a {strategy} one "
-                    f"learns inside SB3's learn and is started again"
+                    f"resume= continues {', '.join(RESUMABLE)} deployments; an {strategy} one "
+                    f"is started again"
                 )
             if self.folder.read_summary().get("status") == "completed":
                 raise ConfigError(f"resume='{self.cfg.resume}' completed its deployment; nothing to continue")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from stable_baselines3 import PPO
+import csv
 
-from rl_evolve.evolve.world import World
+import pytest
+from stable_baselines3 import DQN, PPO
+
+from rl_evolve.evolve import snapshot
+from rl_evolve.evolve.world import DeploymentLog, World
 from tests.conftest import read_summary, run_cli, run_folders
 from tests.evolve.test_task import TINY
 
@@ -71,17 +74,62 @@ def test_resuming_a_completed_deployment_is_refused_in_one_line(champion, tmp_pa
     assert "completed its deployment" in line
 
 
-def test_a_continual_deployment_is_not_resumed(champion, tmp_path, monkeypatch):
+def test_an_oracle_deployment_is_not_resumed(champion, tmp_path, monkeypatch):
     killed, run = deployed(
         tmp_path,
-        "cont",
-        "evolve.strategy=continual",
+        "oracle",
+        "evolve.strategy=oracle",
         f"evolve.champion={champion}",
         kill_at=10**9,
         monkeypatch=monkeypatch,
     )
     again = run_cli(f"resume={run}", cwd=tmp_path)
-    assert again.returncode == 2 and "continual" in again.stderr
+    assert again.returncode == 2
+    (line,) = again.stderr.strip().splitlines()
+    assert "an oracle one is started again" in line
+
+
+def test_a_killed_continual_deployment_resumes_its_learner_with_its_replay_and_schedule(
+    tmp_path, monkeypatch
+):
+    from tests.evolve.test_task import DQN_TINY, WORLD
+
+    args = [
+        *WORLD,
+        *DQN_TINY,
+        "evolve.strategy=continual",
+        "evolve.best_return=500",
+        "evolve.snapshot_every=5",
+    ]
+    unbroken = run_cli(*args, "experiment=unbroken", cwd=tmp_path)
+    assert unbroken.returncode == 0, unbroken.stderr
+    real = DeploymentLog.step
+
+    def step(self, action):  # killed inside SB3's learn, as Ctrl-C would
+        if self.steps >= 800:
+            raise KeyboardInterrupt
+        return real(self, action)
+
+    monkeypatch.setattr(DeploymentLog, "step", step)
+    killed = run_cli(*args, "experiment=killed", cwd=tmp_path)
+    monkeypatch.setattr(DeploymentLog, "step", real)
+    assert killed.returncode == 130, killed.stderr
+    (run,) = run_folders(tmp_path / "runs" / "killed")
+    at = snapshot.load(run / "checkpoints")["world"]["log"]["steps"]
+    learner = DQN.load(run / "checkpoints" / "continual.zip")
+    assert 0 < at < 800 and learner.num_timesteps == at, "the learner is saved with the snapshot"
+    assert (run / "checkpoints" / "continual_replay.pkl").is_file()
+    resumed = run_cli(f"resume={run}", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = read_summary(run)
+    assert summary["status"] == "completed" and summary["timesteps"] == 1500
+    (whole,) = run_folders(tmp_path / "runs" / "unbroken")
+    assert [c["episode"] for c in summary["changes"]] == [c["episode"] for c in read_summary(whole)["changes"]]
+    ours, theirs = (DQN.load(r / "checkpoints" / "v1.zip") for r in (run, whole))
+    assert ours.num_timesteps == theirs.num_timesteps == 1500
+    assert ours.exploration_rate == theirs.exploration_rate, "the exploration schedule went on, not again"
+    before = [r for r in csv.DictReader((run / "episodes.csv").open()) if int(r["end_step"]) <= at]
+    assert before and before == [r for r in csv.DictReader((whole / "episodes.csv").open())][: len(before)]
 
 
 def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path, monkeypatch):
@@ -121,8 +169,6 @@ def test_a_deployment_killed_while_its_shadow_serves_resumes_inside_the_takeover
     killed = killed_at(800, monkeypatch, *overrides, cwd=tmp_path)
     assert killed.returncode == 130, killed.stderr
     (run,) = run_folders(tmp_path / "runs" / "takeover")
-    from rl_evolve.evolve import snapshot
-
     taken = snapshot.load(run / "checkpoints")["deployment"]["takeover"]
     assert taken is not None, "the last snapshot was taken while the shadow learner served"
     resumed = run_cli(f"resume={run}", cwd=tmp_path)
