@@ -8,6 +8,7 @@ import csv
 import pytest
 from stable_baselines3 import PPO
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
 
 from rl_evolve.evolve.lineage import Lineage
 from tests.conftest import read_summary, run_cli, run_folders
@@ -248,6 +249,12 @@ def test_a_shadow_takes_service_from_a_champion_below_its_level_and_its_episodes
     assert checks, "every gate_episodes of the learner's episodes are screened against the champion"
     gated = [c for c in checks if c["screen"]["promote"]]
     assert all("version" in c["shadow"] and c["shadow"]["stopped"] != "service" for c in gated)
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    content = acc.summary_metadata["_hparams_/session_start_info"].plugin_data.content
+    hparams = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info.hparams
+    assert hparams["evolve.shadow_takeover"].number_value == 1, "the HParams table tells a takeover run apart"
+    assert hparams["evolve.gate_test"].string_value == "welch"
 
 
 def test_a_takeovers_screen_is_an_unpaired_test_even_where_gates_are_paired(tmp_path):
