@@ -89,6 +89,19 @@ def test_an_oracle_deployment_is_not_resumed(champion, tmp_path, monkeypatch):
     assert "an oracle one is started again" in line
 
 
+def test_a_continual_deployments_snapshots_do_not_change_what_it_plays(tmp_path):
+    from tests.evolve.test_task import DQN_TINY, WORLD
+
+    args = [*WORLD, *DQN_TINY, "evolve.strategy=continual", "evolve.best_return=500"]
+    for every in (5, 10**6):
+        result = run_cli(*args, f"evolve.snapshot_every={every}", f"experiment=every{every}", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    runs = [run_folders(tmp_path / "runs" / f"every{every}")[0] for every in (5, 10**6)]
+    assert (runs[0] / "checkpoints" / "continual.zip").is_file()
+    assert not (runs[1] / "checkpoints" / "continual.zip").is_file()
+    assert (runs[0] / "episodes.csv").read_text() == (runs[1] / "episodes.csv").read_text()
+
+
 def test_a_killed_continual_deployment_resumes_its_learner_with_its_replay_and_schedule(
     tmp_path, monkeypatch
 ):
