@@ -158,7 +158,8 @@ class Adaptation(Promotion):
         test at ``gate_alpha``: a screen that spends no alpha), a frozen copy of the learner is
         gated against the champion in the world as it is now, as any shadow copy is; promoted,
         it serves (on probation) and the takeover ends. After ``adapt_steps`` world steps the
-        champion serves again."""
+        champion serves again, as it does (``takeover_home``) when its dynamics model finds the
+        world its home again."""
         t = self.takeover
         assert t is not None and self.shadow is not None
         n = int(self.ev.gate_episodes)
@@ -176,6 +177,11 @@ class Adaptation(Promotion):
                     self._served_since_gate = 0
                     if self.champion != t["champion"]:
                         self._restart_detectors()
+        if self.takeover is t and self._back_home(t):
+            self.takeover = None
+            self._served_since_gate = 0
+            record["takeover_ended"] = "home"
+            print(f"[step {self.world.steps}] v{t['champion']} serves again: its model finds the world home")
         if self.takeover is t and self.world.steps - t["since"] >= self.ev.adapt_steps:
             self.takeover = None
             self._served_since_gate = 0
@@ -183,6 +189,21 @@ class Adaptation(Promotion):
             print(f"[step {self.world.steps}] v{t['champion']} serves again: the takeover ran adapt_steps")
         if "screen" in record or "takeover_ended" in record:
             self.adaptations.append(record)
+
+    def _back_home(self, t: dict[str, Any]) -> bool:
+        """``takeover_home``: whether the champion's dynamics model explains each of the
+        learner's last ``gate_min_rounds`` episodes within ``takeover_home`` times its validation
+        error: the world is again the one the champion was good in, so it serves again."""
+        monitor = self.members[t["champion"]].monitor
+        ep = self.world.log.episodes[-1]
+        if self.ev.takeover_home is None or monitor is None or ep.role != "learner":
+            return False
+        surprise = monitor.surprise(self.world.log.transitions(since_step=ep.end_step - ep.length))
+        self._mark("evolve/takeover_surprise", surprise)
+        recent = t.setdefault("surprise", [])
+        recent.append(surprise)
+        k = int(self.ev.gate_min_rounds)
+        return len(recent) >= k and max(recent[-k:]) < self.ev.takeover_home
 
     def _degraded(self, version: int, now: list[float], record: dict[str, Any]) -> bool:
         """Whether ``version`` now returns measurably less than in its first served episodes, or

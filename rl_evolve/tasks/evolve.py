@@ -76,6 +76,12 @@ def check_evolve(evolve: DictConfig) -> None:
         raise ConfigError(
             "evolve.shadow_takeover lets the shadow learner serve: set evolve.shadow=true with it"
         )
+    if evolve.takeover_home is not None and not evolve.shadow_takeover:
+        raise ConfigError(
+            "evolve.takeover_home ends a shadow's takeover: set evolve.shadow_takeover=true with it"
+        )
+    if evolve.takeover_home is not None and evolve.takeover_home <= 0:
+        raise ConfigError(f"evolve.takeover_home is a surprise level, positive; got {evolve.takeover_home}")
     if evolve.gate_every is not None and not evolve.shadow:
         raise ConfigError("evolve.gate_every gates the shadow learner: set evolve.shadow=true with it")
     if evolve.shadow and str(evolve.strategy.value) != "evolve":
@@ -166,6 +172,7 @@ class Evolve(RLTask):
             "evolve.alpha_spending": evolve.alpha_spending,
             "evolve.shadow": evolve.shadow,
             "evolve.shadow_takeover": evolve.shadow_takeover,
+            "evolve.takeover_home": -1.0 if evolve.takeover_home is None else evolve.takeover_home,
             "evolve.shadow_flush": evolve.shadow_flush,
             "evolve.shadow_buffer": evolve.shadow_buffer,
             "evolve.gate_test": str(evolve.gate_test.value),

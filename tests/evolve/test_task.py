@@ -263,6 +263,25 @@ def test_a_takeovers_screen_is_an_unpaired_test_even_where_gates_are_paired(tmp_
     assert screens and all(s["test"] == "welch" for s in screens)  # service and gate returns: not rounds
 
 
+def test_a_takeover_ends_when_the_champions_model_finds_the_world_its_home(tmp_path):
+    run, summary = deploy(tmp_path, *TAKEOVER, "evolve.takeover_home=1e9", base=WORLD)
+    spent_exactly_the_budget(run, summary)
+    ended = [a for a in summary["adaptations"] if a.get("takeover_ended") == "home"]
+    assert ended, "a surprise below the level on gate_min_rounds learner episodes ends the takeover"
+    rows = list(csv.DictReader((run / "episodes.csv").open()))
+    learner = [r for r in rows if r["role"] == "learner" and int(r["end_step"]) <= ended[0]["step"]]
+    assert len(learner) >= 3
+    after = [r for r in rows if int(r["end_step"]) > ended[0]["step"]]
+    assert after and after[0]["role"] == "serve", "the champion serves again"
+
+
+def test_takeover_home_without_a_takeover_is_refused_in_one_line(tmp_path):
+    result = run_cli(*WORLD, *DQN_TINY, "evolve.shadow=true", "evolve.takeover_home=2", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "evolve.takeover_home" in line and "evolve.shadow_takeover=true" in line
+
+
 def test_shadow_takeover_without_a_shadow_is_refused_in_one_line(tmp_path):
     result = run_cli(*TINY, "evolve.shadow_takeover=true", cwd=tmp_path)
     assert result.returncode == 2
