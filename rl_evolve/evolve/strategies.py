@@ -193,10 +193,10 @@ class Continual:
         d.lineage.decide(version, d.world.steps, "promoted", "continual: learnt from every step, no gate")
 
     def _after_step(self, d: Deployment, model: BaseAlgorithm) -> None:
-        episodes = len(d.world.log.episodes)
         self.after_episodes(d, model)
-        ended = len(d.world.log.episodes) > 0 and d.world.log.episodes[-1].end_step == d.world.steps
-        if ended and episodes % int(d.ev.snapshot_every) == 0 and d.world.steps < d.budget:
+        episodes = d.world.log.episodes
+        ended = bool(episodes) and episodes[-1].end_step == d.world.steps  # at this very step
+        if ended and len(episodes) % int(d.ev.snapshot_every) == 0 and d.world.steps < d.budget:
             # the VecEnv has reset the world: it is at the start of an episode, as a snapshot wants
             model.save(d.checkpoints / self.LEARNER)
             if isinstance(model, OffPolicyAlgorithm):
