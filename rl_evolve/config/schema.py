@@ -378,6 +378,14 @@ class EvolveConfig:
     # model_steps world steps (the world it was gated in), so a change after it surprises it at
     # once; false: on its first model_steps served steps, as every version's
     shadow_model_at_promotion: bool = False
+    # with shadow: Dyna, planning gradient steps per world step on transitions a world model
+    # (s, a -> s' - s, reward, termination; fitted on the shadow's replay every dyna_every world
+    # steps) imagines for the shadow's own actions: dyna_starts branches of dyna_horizon steps
+    # from real served states; no world step is spent; rl_evolve/evolve/imagination.py. 0: off
+    dyna_updates: float = 0.0
+    dyna_horizon: int = 1
+    dyna_starts: int = 1_000
+    dyna_every: int = 2_000
     # reuse needs this much evidence, in nats per recent step: the CUSUM of the log-likelihood
     # ratio of the recent transitions under an earlier version's dynamics model against the
     # champion's (a second model of the same world gives about 0.2)

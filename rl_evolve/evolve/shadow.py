@@ -6,8 +6,9 @@ fed the served (and gated) transitions, as SB3's own ``collect_rollouts`` would 
 (``_store_transition``: terminal observations, timeouts, scaled actions), and which takes SB3's
 own ``train`` step on them; its weights, optimiser and replay persist from alarm to alarm, so its
 learning accumulates with the world as continual fine-tuning's does, while only versions that
-passed a gate serve. On-policy algorithms (ppo, a2c, trpo, recurrent_ppo, ars) learn from their
-own actions only and are refused.
+passed a gate serve. With an ``Imagination`` (``evolve.dyna_updates``) it also takes planning
+steps on transitions a learned world model imagines for its own actions (Dyna). On-policy
+algorithms (ppo, a2c, trpo, recurrent_ppo, ars) learn from their own actions only and are refused.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.type_aliases import TrainFrequencyUnit
 
 from rl_evolve.errors import ConfigError
+from rl_evolve.evolve.imagination import Imagination
 
 BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
 
@@ -59,10 +61,16 @@ def keep_last(buffer: ReplayBuffer, keep: int) -> None:
 
 class Shadow:
     """``model`` learns from every transition ``observe`` is given; ``learn`` takes the gradient
-    steps owed (``updates_per_step`` per transition) once the replay holds enough to sample."""
+    steps owed (``updates_per_step`` per transition) once the replay holds enough to sample, and
+    those of its ``imagination``, if any."""
 
-    def __init__(self, model: OffPolicyAlgorithm, updates_per_step: float | None = None):
-        self.model = model
+    def __init__(
+        self,
+        model: OffPolicyAlgorithm,
+        updates_per_step: float | None = None,
+        imagination: Imagination | None = None,
+    ):
+        self.model, self.imagination = model, imagination
         self.updates_per_step = own_update_ratio(model) if updates_per_step is None else updates_per_step
         self.start = max(int(model.batch_size), int(model.learning_starts))
         self.transitions, self.updates, self.flushes = 0, 0, 0
@@ -89,19 +97,29 @@ class Shadow:
         self.transitions += 1
         if model.replay_buffer.size() >= self.start:  # type: ignore[union-attr]
             self._owed += self.updates_per_step
+            if self.imagination is not None:
+                self.imagination.observed()
 
     def learn(self) -> int:
-        """Takes the owed gradient steps (SB3's ``train``); returns how many."""
-        steps = int(self._owed)
-        if steps == 0 or self.model.replay_buffer.size() < self.start:  # type: ignore[union-attr]
+        """Takes the owed gradient steps (SB3's ``train``) and the imagination's planning steps;
+        returns how many in all."""
+        if self.model.replay_buffer.size() < self.start:  # type: ignore[union-attr]
             return 0
-        self._owed -= steps
-        self.model.train(gradient_steps=steps, batch_size=self.model.batch_size)
-        self.updates += steps
-        return steps
+        steps = int(self._owed)
+        if steps:
+            self._owed -= steps
+            self.model.train(gradient_steps=steps, batch_size=self.model.batch_size)
+            self.updates += steps
+        if self.imagination is None:
+            return steps
+        if self.imagination.due():
+            self.imagination.refresh(self.model)
+        return steps + self.imagination.plan(self.model)
 
     def flush(self, keep: int) -> None:
         """The world changed: data from before it would teach the old world's values."""
         keep_last(self.model.replay_buffer, keep)  # type: ignore[arg-type]
         self._owed = 0.0
+        if self.imagination is not None:
+            self.imagination.forget()
         self.flushes += 1

@@ -6,8 +6,9 @@ What is written (``checkpoints/deployment.pkl``, atomically, after every adaptat
 transitions the loop still reads), the schedule's clock, the exploration stream, the detectors,
 alarms, adaptations, probation, a shadow's takeover, the gate tests spent, and every version's
 service start and model window; beside it the shadow learner (``shadow.zip`` and its replay
-buffer). The versions themselves are ``checkpoints/v<id>.zip`` and ``v<id>.dynamics.pt``, written
-when they were made, and the lineage is ``lineage.json``. Episodes the killed run played after its
+buffer; its Dyna world model and imagined buffer, if any, in the pickle). The versions
+themselves are ``checkpoints/v<id>.zip`` and ``v<id>.dynamics.pt``, written when they were made,
+and the lineage is ``lineage.json``. Episodes the killed run played after its
 last snapshot are played again: by common random numbers they start from the same states.
 """
 
@@ -52,7 +53,9 @@ def save(d: Deployment) -> None:
     if d.shadow is not None:
         d.shadow.model.save(d.checkpoints / "shadow.zip")
         d.shadow.model.save_replay_buffer(d.checkpoints / "shadow_replay.pkl")
-        state["shadow"] = {k: getattr(d.shadow, k) for k in ("transitions", "updates", "flushes", "_owed")}
+        state["shadow"] = {
+            k: getattr(d.shadow, k) for k in ("transitions", "updates", "flushes", "_owed", "imagination")
+        }
     tmp = d.checkpoints / f".{NAME}.tmp"
     with tmp.open("wb") as f:
         pickle.dump(state, f)

@@ -19,6 +19,7 @@ from rl_evolve.agents.builder import load_agent, replay_variant
 from rl_evolve.agents.layouts import optimizers
 from rl_evolve.evolve import snapshot
 from rl_evolve.evolve.candidates import StopAtBudget, agent_from, fine_tune, plain_transfer
+from rl_evolve.evolve.imagination import imagination_from
 from rl_evolve.evolve.loop import Deployment
 from rl_evolve.evolve.shadow import Shadow, check_can_shadow
 from rl_evolve.evolve.world import LEARNER
@@ -63,7 +64,8 @@ class Evolve(Static):
             )
             d.logger.offset = 0
             model.set_logger(d.logger)
-            d.shadow = Shadow(model, d.ev.shadow_updates)  # type: ignore[arg-type]
+            dyna = imagination_from(d.ev, model, d.seeds.agent(0))  # type: ignore[arg-type]
+            d.shadow = Shadow(model, d.ev.shadow_updates, dyna)  # type: ignore[arg-type]
             d.world.observers.append(d.shadow.observe)
         super().run(deployment, folder)
 

@@ -82,6 +82,15 @@ def check_evolve(evolve: DictConfig) -> None:
         )
     if evolve.takeover_home is not None and evolve.takeover_home <= 0:
         raise ConfigError(f"evolve.takeover_home is a surprise level, positive; got {evolve.takeover_home}")
+    if evolve.dyna_updates and not evolve.shadow:
+        raise ConfigError("evolve.dyna_updates trains the shadow learner: set evolve.shadow=true with it")
+    if evolve.dyna_updates < 0:
+        raise ConfigError(
+            f"evolve.dyna_updates is gradient steps per world step, >= 0; got {evolve.dyna_updates}"
+        )
+    for name in ("dyna_horizon", "dyna_starts", "dyna_every"):
+        if evolve[name] < 1:
+            raise ConfigError(f"evolve.{name} must be at least 1, got {evolve[name]}")
     if evolve.gate_every is not None and not evolve.shadow:
         raise ConfigError("evolve.gate_every gates the shadow learner: set evolve.shadow=true with it")
     if evolve.shadow and str(evolve.strategy.value) != "evolve":
@@ -175,6 +184,7 @@ class Evolve(RLTask):
             "evolve.takeover_home": -1.0 if evolve.takeover_home is None else evolve.takeover_home,
             "evolve.shadow_flush": evolve.shadow_flush,
             "evolve.shadow_buffer": evolve.shadow_buffer,
+            "evolve.dyna_updates": evolve.dyna_updates,
             "evolve.gate_test": str(evolve.gate_test.value),
             "evolve.gate_every": -1 if evolve.gate_every is None else evolve.gate_every,
             "evolve.explore": evolve.explore,
@@ -314,6 +324,13 @@ class Evolve(RLTask):
                 "gradient_steps": shadow.updates,
                 "flushes": shadow.flushes,
                 "updates_per_step": shadow.updates_per_step,
+                "dyna": None
+                if shadow.imagination is None
+                else {
+                    "gradient_steps": shadow.imagination.updates,
+                    "imagined_transitions": shadow.imagination.imagined,
+                    "model_fits": shadow.imagination.fits,
+                },
             },
             "promotions": promotions,
             "adaptations": deployment.adaptations,

@@ -146,7 +146,11 @@ def test_a_killed_continual_deployment_resumes_its_learner_with_its_replay_and_s
     assert before and before == [r for r in csv.DictReader((whole / "episodes.csv").open())][: len(before)]
 
 
-def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path, monkeypatch):
+DYNA = ["evolve.dyna_updates=1", "evolve.dyna_every=200", "evolve.dyna_starts=200"]
+
+
+@pytest.mark.parametrize("dyna", [[], DYNA], ids=["shadow", "shadow_with_dyna"])
+def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(dyna, tmp_path, monkeypatch):
     from tests.evolve.test_task import DQN_TINY, WORLD
 
     overrides = [
@@ -157,6 +161,7 @@ def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path,
         "evolve.best_return=500",
         "evolve.snapshot_every=5",
         "experiment=shadow",
+        *dyna,
     ]
     killed = killed_at(700, monkeypatch, *overrides, cwd=tmp_path)
     assert killed.returncode == 130, killed.stderr
@@ -169,6 +174,10 @@ def test_a_killed_shadow_deployment_resumes_with_its_shadow_and_replay(tmp_path,
     assert summary["timesteps"] == 1500 and summary["shadow"]["transitions"] == 1500, (
         "the shadow saw every step, those before the snapshot in the killed run and the rest after"
     )
+    if dyna:
+        planned = summary["shadow"]["dyna"]
+        assert planned["gradient_steps"] > 0 and planned["model_fits"] >= 2
+        assert summary["training_steps"] == 0, "planning acts in no world step"
 
 
 def test_a_deployment_killed_while_its_shadow_serves_resumes_inside_the_takeover(tmp_path, monkeypatch):

@@ -275,6 +275,13 @@ def test_a_takeover_ends_when_the_champions_model_finds_the_world_its_home(tmp_p
     assert after and after[0]["role"] == "serve", "the champion serves again"
 
 
+def test_dyna_without_a_shadow_is_refused_in_one_line(tmp_path):
+    result = run_cli(*WORLD, *DQN_TINY, "evolve.dyna_updates=1", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "evolve.dyna_updates" in line and "evolve.shadow=true" in line
+
+
 def test_takeover_home_without_a_takeover_is_refused_in_one_line(tmp_path):
     result = run_cli(*WORLD, *DQN_TINY, "evolve.shadow=true", "evolve.takeover_home=2", cwd=tmp_path)
     assert result.returncode == 2
