@@ -45,6 +45,10 @@ class CUSUM:
     # the deviation is at least this fraction of the reference mean: a policy at an episode cap
     # returns the same value every time, and one short episode must not count as many sigmas
     min_relative_std: float = 0.05
+    # each value counts at most this many deviations (a winsorised CUSUM): one outlying episode
+    # (a pole that fell once, an explored step into states the model never saw) then cannot
+    # alarm alone, a lasting shift alarms within ceil(threshold / (clip - drift)) values. None: as is
+    clip: float | None = None
     _reference: list[float] = field(default_factory=list, repr=False)
     _high: float = 0.0
     _low: float = 0.0
@@ -54,6 +58,10 @@ class CUSUM:
             raise invalid_choice("CUSUM direction", self.direction, ("down", "up", "both"))
         if self.threshold <= 0 or self.drift < 0 or self.warmup < 2:
             raise ConfigError("CUSUM needs threshold > 0, drift >= 0 and warmup >= 2")
+        if self.clip is not None and self.clip <= self.drift:
+            raise ConfigError(
+                f"CUSUM clip={self.clip} must be above drift={self.drift}: no value could then add to the sum"
+            )
 
     def reset(self) -> None:
         self._reference, self._high, self._low = [], 0.0, 0.0
@@ -70,6 +78,8 @@ class CUSUM:
             self.min_relative_std * abs(mean),
         )
         z = (float(value) - mean) / std
+        if self.clip is not None:
+            z = max(-self.clip, min(self.clip, z))
         self._high = max(0.0, self._high + z - self.drift)
         self._low = max(0.0, self._low - z - self.drift)
         alarm = (self.direction != "down" and self._high > self.threshold) or (
