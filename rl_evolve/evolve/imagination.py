@@ -63,8 +63,8 @@ def newest(buffer: ReplayBuffer, count: int) -> np.ndarray:
 
 class Imagination:
     """Fits the world model every ``every`` observed transitions and refills ``buffer`` with
-    ``starts`` branches of ``horizon`` imagined steps; ``steps_owed`` says how many planning
-    steps the transitions since the last call earn."""
+    ``starts`` branches of ``horizon`` imagined steps; ``plan`` takes the planning steps that
+    the real transitions observed since it was fitted have earned."""
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.type_aliases import TrainFrequencyUnit
 
 from rl_evolve.errors import ConfigError
-from rl_evolve.evolve.imagination import Imagination
+from rl_evolve.evolve.imagination import Imagination, newest
 
 BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
 
@@ -51,11 +51,11 @@ def keep_last(buffer: ReplayBuffer, keep: int) -> None:
     if type(buffer) is not ReplayBuffer or keep == 0:
         buffer.reset()
         return
-    newest = (np.arange(buffer.pos - keep, buffer.pos)) % buffer.buffer_size
+    kept = newest(buffer, keep)
     for name in BUFFER_FIELDS:
         array = getattr(buffer, name, None)
         if array is not None:
-            array[:keep] = array[newest].copy()
+            array[:keep] = array[kept].copy()
     buffer.pos, buffer.full = keep % buffer.buffer_size, keep == buffer.buffer_size
 
 

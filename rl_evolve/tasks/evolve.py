@@ -128,6 +128,11 @@ class Evolve(RLTask):
         elif champion and RunFolder(Path(champion)).last_normalization.is_file():
             self.stats = RunFolder(Path(champion)).last_normalization
         scaled = self.stats is not None or (not champion and normalize_kwargs(self.cfg))
+        if self.cfg.evolve.dyna_updates and self.cfg.replay.name != "uniform":
+            raise ConfigError(
+                f"evolve.dyna_updates plans on a plain replay of imagined transitions: use it with "
+                f"replay=uniform, not replay={self.cfg.replay.name}"
+            )
         if scaled and self.cfg.evolve.shadow:
             raise ConfigError(
                 "evolve.shadow=true with a champion trained with normalize (VecNormalize) is "

@@ -282,6 +282,14 @@ def test_dyna_without_a_shadow_is_refused_in_one_line(tmp_path):
     assert "evolve.dyna_updates" in line and "evolve.shadow=true" in line
 
 
+def test_dyna_with_prioritized_replay_is_refused_in_one_line(tmp_path):
+    args = (*WORLD, *DQN_TINY, "replay=prioritized", "evolve.shadow=true", "evolve.dyna_updates=1")
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "evolve.dyna_updates" in line and "replay=uniform" in line
+
+
 def test_takeover_home_without_a_takeover_is_refused_in_one_line(tmp_path):
     result = run_cli(*WORLD, *DQN_TINY, "evolve.shadow=true", "evolve.takeover_home=2", cwd=tmp_path)
     assert result.returncode == 2
