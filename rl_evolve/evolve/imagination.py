@@ -197,8 +197,7 @@ class Imagination:
         obs = real.observations[newest(real, real.size())[picks], 0]
         for _ in range(self.horizon):
             actions = self._act(model, obs)
-            policy_actions = actions if not self.discrete else actions.reshape(-1)
-            next_obs, rewards, terminated = self.predict(obs, policy_actions)
+            next_obs, rewards, terminated = self.predict(obs, actions)
             for i in range(len(obs)):
                 self.buffer.add(
                     obs[i : i + 1],
