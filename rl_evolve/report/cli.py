@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rl_evolve.errors import ConfigError
 from rl_evolve.report.sections import SECTIONS
 from rl_evolve.tracking.run_folder import find_runs
 
@@ -57,7 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     problem = _writable(args.out)
     if problem:
         parser.error(problem)
-    data, body = report(args.roots, args.out)
+    try:
+        data, body = report(args.roots, args.out)
+    except ConfigError as exc:
+        parser.error(str(exc))
     if not data:
         parser.error(f"no completed runs of any kind under {', '.join(map(str, args.roots))}")
     text = f"# Report\n\nRuns under: {', '.join(map(str, args.roots))}\n\n{body}"

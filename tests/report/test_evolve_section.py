@@ -186,21 +186,31 @@ def test_a_return_that_hurts_the_policy_in_service_is_counted_as_harmful(tmp_pat
     assert "1 of them harmful; those answered by nothing 1" in markdown({"w": world}, tmp_path)
 
 
-def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
-    for i, r in enumerate([STATIC, run("evolve", 0, [100] * 15, LENGTHS)]):
-        folder = tmp_path / "runs" / str(i)
+def write_runs(root, runs: list[dict]) -> None:
+    """Each of ``runs`` as a run folder under ``root`` (its summary, episodes and lineage)."""
+    for i, r in enumerate(runs):
+        folder = root / str(i)
         folder.mkdir(parents=True)
         with (folder / "episodes.csv").open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(r["episode_rows"][0]))
             writer.writeheader()
             writer.writerows(r["episode_rows"])
-        (folder / "lineage.json").write_text(json.dumps(r.pop("lineage")))
-        (folder / "summary.json").write_text(json.dumps({k: v for k, v in r.items() if k != "episode_rows"}))
+        (folder / "lineage.json").write_text(json.dumps(r["lineage"]))
+        (folder / "summary.json").write_text(
+            json.dumps({k: v for k, v in r.items() if k not in ("episode_rows", "lineage")})
+        )
+
+
+def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
+    write_runs(tmp_path / "runs", [STATIC, run("evolve", 0, [100] * 15, LENGTHS)])
     main([str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report.keys() == {"evolve"} and report["evolve"]["w"]["strategies"].keys() == {"evolve", "static"}
     assert "## Self-evolution\n\n### w\n" in (tmp_path / "out" / "report.md").read_text()
-    assert len((tmp_path / "out" / "evolve_results.csv").read_text().splitlines()) == 1 + 2
+    with (tmp_path / "out" / "evolve_results.csv").open() as f:
+        results = list(csv.DictReader(f))
+    assert len(results) == 2, "one row per run"
+    assert {r["folder"] for r in results} == {str(tmp_path / "runs" / "0"), str(tmp_path / "runs" / "1")}
     import gzip
 
     with gzip.open(tmp_path / "out" / "evolve_episodes.csv.gz", "rt") as f:
@@ -221,6 +231,32 @@ def test_each_opt_in_setting_of_the_loop_makes_a_row_of_its_own():
         == "evolve+shadow+gate_every=20+explore=0.05"
     )
     assert variant_name({"shadow": False, "gate_every": None, "explore": 0.0}) == "evolve"
+
+
+def test_the_takeover_dyna_and_a_clipped_cusum_each_make_a_row_of_their_own():
+    takeover = {"shadow": True, "gate_every": 10, "shadow_takeover": True}
+    assert variant_name(takeover) == "evolve+shadow+gate_every=10+takeover"
+    assert (
+        variant_name({**takeover, "shadow_model_at_promotion": True, "dyna_updates": 1.0, "dyna_horizon": 1})
+        == "evolve+shadow+gate_every=10+takeover+model_at_promotion+dyna=1"
+    )
+    assert (
+        variant_name({"shadow": True, "detector": {"threshold": 10, "clip": 5.0}}) == "evolve+shadow+clip=5"
+    )
+    assert variant_name({"shadow": True, "detector": {"threshold": 10, "clip": None}}) == "evolve+shadow"
+
+
+def test_two_runs_the_report_cannot_tell_apart_are_refused_naming_both_folders(tmp_path, capsys):
+    write_runs(
+        tmp_path / "runs",
+        [STATIC, run("evolve", 0, [100] * 15, LENGTHS), run("evolve", 0, [90] * 15, LENGTHS)],
+    )
+    with pytest.raises(SystemExit) as stopped:
+        main([str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "two runs of evolve on w, seed 0" in error
+    assert str(tmp_path / "runs" / "1") in error and str(tmp_path / "runs" / "2") in error
 
 
 def test_the_alarm_rates_upper_bound_is_garwoods():

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_evolve.errors import ConfigError
 from rl_evolve.evolve.results import normalised_means
 from rl_evolve.scoring.stats import mean_interval, t_interval
 
@@ -41,6 +42,7 @@ def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
             for row in csv.DictReader(f)
         ]
     summary["lineage"] = json.loads((folder / "lineage.json").read_text())
+    summary["folder"] = str(folder)
     if summary["strategy"] == "evolve":  # a variant of the loop gets its own row
         summary["strategy"] = variant_name(summary.get("evolve") or {})
     rows = summary["episode_rows"]  # the raw record: both means from it, for runs of any version
@@ -52,19 +54,42 @@ def load(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
 
 def variant_name(settings: dict[str, Any]) -> str:
     """``evolve``, or ``evolve+`` the opt-in settings a run changed (``shadow``, ``gate_every``,
-    ``explore``, ``shadow_serves``, ``shadow_takeover``, ``improve_below``, ``challenger_from``),
-    as one row of the report."""
+    ``shadow_updates``, ``shadow_flush=false``, ``deterministic=false``, ``gate_test``,
+    ``gate_margin``, ``explore``, ``shadow_serves``, ``shadow_takeover``, ``takeover_home``,
+    ``shadow_model_at_promotion``, ``dyna_updates`` with its horizon, the CUSUM's ``clip``,
+    ``improve_below``, ``challenger_from``), as one row of the report. A setting a run's summary
+    lacks (a run older than the setting) counts as its default."""
     changed = []
     if settings.get("shadow"):
         changed.append("shadow")
         if settings.get("gate_every") is not None:
             changed.append(f"gate_every={settings['gate_every']}")
+        if settings.get("shadow_updates") is not None:
+            changed.append(f"shadow_updates={settings['shadow_updates']:g}")
+        if settings.get("shadow_flush") is False:
+            changed.append("no_flush")
+    if settings.get("deterministic") is False:
+        changed.append("stochastic")
+    if settings.get("gate_test", "welch") != "welch":
+        changed.append(f"gate_test={settings['gate_test']}")
+    if settings.get("gate_margin"):
+        changed.append(f"gate_margin={settings['gate_margin']:g}")
     if settings.get("explore"):
         changed.append(f"explore={settings['explore']:g}")
     if settings.get("shadow_serves"):
         changed.append(f"shadow_serves={settings['shadow_serves']:g}")
     if settings.get("shadow_takeover"):
         changed.append("takeover")
+        if settings.get("takeover_home") is not None:
+            changed.append(f"takeover_home={settings['takeover_home']:g}")
+    if settings.get("shadow_model_at_promotion"):
+        changed.append("model_at_promotion")
+    if settings.get("dyna_updates"):
+        changed.append(f"dyna={settings['dyna_updates']:g}")
+        if (settings.get("dyna_horizon") or 1) != 1:
+            changed.append(f"dyna_horizon={settings['dyna_horizon']}")
+    if (settings.get("detector") or {}).get("clip") is not None:
+        changed.append(f"clip={settings['detector']['clip']:g}")
     if settings.get("improve_below") is not None:
         changed.append(f"improve_below={settings['improve_below']:g}")
     if settings.get("challenger_from", "champion") != "champion":
@@ -277,7 +302,13 @@ def detection(runs: dict[int, dict[str, Any]], static: dict[int, dict[str, Any]]
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     by_world: dict[str, dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
     for run in runs:
-        by_world[run["dynamics"]][run["strategy"]][run["seed"]] = run
+        taken = by_world[run["dynamics"]][run["strategy"]].setdefault(run["seed"], run)
+        if taken is not run:
+            raise ConfigError(
+                f"two runs of {run['strategy']} on {run['dynamics']}, seed {run['seed']}: "
+                f"{taken.get('folder')} and {run.get('folder')} (settings the report does not "
+                "name differ, or a run was repeated); report them from separate folders"
+            )
     out: dict[str, Any] = {}
     for world, by_strategy in sorted(by_world.items()):
         w: dict[str, Any] = {"strategies": {}}
@@ -484,6 +515,8 @@ def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None
         "promotions",
         "rollbacks",
         "versions",
+        "folder",
+        "git_revision",
     ]
     with (out / "evolve_results.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
@@ -508,6 +541,8 @@ def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None
                     "promotions": decisions.count("promoted"),
                     "rollbacks": decisions.count("rolled_back"),
                     "versions": len(r["lineage"]["versions"]),
+                    "folder": r.get("folder"),
+                    "git_revision": r.get("git_revision"),
                 }
             )
     write_episodes(runs, out / "evolve_episodes.csv.gz")
