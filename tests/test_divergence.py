@@ -6,6 +6,7 @@ import pytest
 import torch
 from stable_baselines3 import PPO
 
+from rl_evolve.core.trainer import Checkpointer
 from rl_evolve.env_factory import build_vec_env
 from rl_evolve.errors import Diverged
 from rl_evolve.tracking.callbacks import DivergenceCallback
@@ -59,7 +60,7 @@ def test_a_nan_weight_is_never_written_into_the_rolling_checkpoint(tmp_path):
 
 
 def test_the_trainer_stops_on_a_non_finite_loss_and_keeps_the_last_good_checkpoint(tmp_path):
-    trainer = toy_trainer(tmp_path)
+    trainer = toy_trainer([Checkpointer(tmp_path)])
     train, val = toy_loaders()
     trainer.fit(train, val, epochs=1)
     good = (tmp_path / "last.pt").read_bytes()

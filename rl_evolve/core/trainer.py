@@ -4,8 +4,11 @@ Hooks, in the order they run: ``before_epoch``, then per batch ``before_forward`
 ``after_forward``, ``before_backward``, ``after_backward``, ``before_update``, ``after_update``;
 then, after validation, ``after_epoch`` (``metrics`` holds both splits). A hook is
 ``fn(trainer)``; the loop's state is on the trainer (``batch``, ``output``, ``loss``, ``epoch``,
-``step``, ``metrics``), never in locals. A plugin (``rl_evolve.core.plugins``) is an object
-whose methods are named after hooks, attached at once with ``trainer.add(plugin)``.
+``step``, ``metrics``), never in locals. A plugin is an object whose methods are named after
+hooks, attached at once with ``trainer.add(plugin)`` (or ``plugins=`` at construction, in order);
+early stopping and the best/last checkpoints are two of them (``EarlyStopping``,
+``Checkpointer``), others live in ``rl_evolve.core.plugins``. A plugin with a ``state_key`` has
+its ``state_dict()`` saved in every checkpoint and restored by ``resume``.
 """
 
 from __future__ import annotations
@@ -41,13 +44,16 @@ Hook = Callable[["Trainer"], None]
 
 @dataclass
 class EarlyStopping:
-    """Stops when ``metric`` (from validation) has not improved for ``patience`` epochs."""
+    """A plugin: after each epoch, says whether validation's ``metric`` improved
+    (``trainer.improved``, which the ``Checkpointer`` reads) and stops the fit when it has not for
+    ``patience`` epochs."""
 
     metric: str = "accuracy"
     patience: int = 5
     mode: str = "max"
     best: float = field(default=-np.inf)
     bad_epochs: int = 0
+    state_key = "early_stopping"
 
     def __post_init__(self) -> None:
         self.best = -np.inf if self.mode == "max" else np.inf
@@ -64,9 +70,35 @@ class EarlyStopping:
     def should_stop(self) -> bool:
         return self.bad_epochs >= self.patience
 
+    def after_epoch(self, trainer: Trainer) -> None:
+        trainer.improved = self.improved(trainer.metrics[f"val/{self.metric}"])
+        trainer.stop = trainer.stop or self.should_stop
+
+    def state_dict(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+
+
+class Checkpointer:
+    """A plugin: after each epoch, the trainer's state to ``folder/last.pt``, and to
+    ``folder/best.pt`` when the epoch improved (every epoch, without an ``EarlyStopping`` attached
+    before it)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def after_epoch(self, trainer: Trainer) -> None:
+        state = trainer.state()
+        save_checkpoint(self.folder / "last.pt", state)
+        if trainer.improved:
+            save_checkpoint(self.folder / "best.pt", state)
+
 
 class Trainer:
-    """Trains ``model`` on batches ``(inputs..., target)``; keeps best and last checkpoints.
+    """Trains ``model`` on batches ``(inputs..., target)``; ``plugins`` (``EarlyStopping``,
+    ``Checkpointer``, ...) are attached in order.
 
     ``n_classes`` set: a classifier (predictions are the argmax, validation reports accuracy,
     precision, recall and F1); ``None``: a regression, whose validation metric is its loss."""
@@ -80,8 +112,7 @@ class Trainer:
         loss_fn: nn.Module | None = None,
         scheduler: Any = None,
         grad_clip: float | None = None,
-        early_stopping: EarlyStopping | None = None,
-        checkpoint_dir: Path | None = None,
+        plugins: Iterable[object] = (),
         extra_state: dict[str, Any] | None = None,
         progress: bool = True,
         device: torch.device | str | None = None,
@@ -91,16 +122,19 @@ class Trainer:
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.loss_fn = loss_fn or nn.CrossEntropyLoss()
         self.n_classes, self.grad_clip = n_classes, grad_clip
-        self.early_stopping = early_stopping
-        self.checkpoint_dir, self.extra_state = checkpoint_dir, extra_state or {}
+        self.extra_state = extra_state or {}
         self.progress = progress
         self.hooks: dict[str, list[Hook]] = defaultdict(list)
+        self.stateful: list[Any] = []  # plugins whose state a checkpoint keeps
         self.epoch, self.step = 0, 0
         self.batch: Any = None
         self.output: torch.Tensor | None = None
         self.loss: torch.Tensor | None = None
         self.metrics: dict[str, float] = {}
         self.history: list[dict[str, float]] = []
+        self.improved, self.stop = True, False  # this epoch's verdicts, set by plugins after it
+        for plugin in plugins:
+            self.add(plugin)
 
     def add_hook(self, name: str, fn: Hook) -> None:
         if name not in HOOKS:
@@ -116,6 +150,8 @@ class Trainer:
             )
         for name in found:
             self.add_hook(name, getattr(plugin, name))
+        if getattr(plugin, "state_key", None):
+            self.stateful.append(plugin)
 
     def _call(self, name: str) -> None:
         for fn in self.hooks[name]:
@@ -174,8 +210,9 @@ class Trainer:
         return {"loss": loss, **classification_metrics(labels, preds, self.n_classes)}
 
     def fit(self, train_loader: Iterable, val_loader: Iterable, epochs: int) -> list[dict[str, float]]:
-        """Trains up to ``epochs`` (more after a resume), early-stopping on validation."""
-        while self.epoch < epochs:
+        """Trains up to ``epochs`` (more after a resume), or until a plugin sets ``stop``."""
+        self.stop = False
+        while self.epoch < epochs and not self.stop:
             self._call("before_epoch")
             train_loss = self.train_epoch(train_loader)
             if self.scheduler is not None:
@@ -184,15 +221,8 @@ class Trainer:
             self.metrics = {"train/loss": train_loss, **{f"val/{k}": v for k, v in val.items()}}
             self.epoch += 1
             self.history.append({"epoch": self.epoch, **self.metrics})
+            self.improved = True
             self._call("after_epoch")
-            improved = (
-                self.early_stopping.improved(val[self.early_stopping.metric]) if self.early_stopping else True
-            )
-            self.save("last.pt")
-            if improved:
-                self.save("best.pt")
-            if self.early_stopping and self.early_stopping.should_stop:
-                break
         return self.history
 
     def state(self) -> dict[str, Any]:
@@ -203,14 +233,10 @@ class Trainer:
             "epoch": self.epoch,
             "step": self.step,
             "history": self.history,
-            "early_stopping": vars(self.early_stopping) if self.early_stopping else None,
+            **{plugin.state_key: plugin.state_dict() for plugin in self.stateful},
             "torch_rng": torch.get_rng_state(),
             **self.extra_state,
         }
-
-    def save(self, name: str) -> None:
-        if self.checkpoint_dir is not None:
-            save_checkpoint(self.checkpoint_dir / name, self.state())
 
     def resume(self, path: Path) -> None:
         """Continues from a checkpoint: weights, optimiser, schedule, epoch and RNG."""
@@ -220,6 +246,7 @@ class Trainer:
         if self.scheduler is not None and state.get("scheduler"):
             self.scheduler.load_state_dict(state["scheduler"])
         self.epoch, self.step, self.history = state["epoch"], state["step"], state["history"]
-        if self.early_stopping and state.get("early_stopping"):
-            vars(self.early_stopping).update(state["early_stopping"])
+        for plugin in self.stateful:
+            if state.get(plugin.state_key):
+                plugin.load_state_dict(state[plugin.state_key])
         torch.set_rng_state(state["torch_rng"])

@@ -139,7 +139,7 @@ class Imagination:
             torch.optim.Adam(self.net.parameters(), lr=1e-3),
             None,
             loss_fn=WorldModelLoss(float((1 - terminated).sum() / max(terminated.sum(), 1))),
-            early_stopping=EarlyStopping("loss", patience=5, mode="min"),
+            plugins=[EarlyStopping("loss", patience=5, mode="min")],
             progress=False,
         )
         generator = torch.Generator().manual_seed(self.seed + self.fits)

@@ -94,7 +94,7 @@ class SurpriseMonitor:
             torch.optim.Adam(self.model.parameters(), lr=self.lr),
             None,
             loss_fn=nn.MSELoss(),
-            early_stopping=EarlyStopping("loss", patience=5, mode="min"),
+            plugins=[EarlyStopping("loss", patience=5, mode="min")],
             progress=False,
         )
         generator = torch.Generator().manual_seed(self.seed)

@@ -25,7 +25,7 @@ from torch.utils.tensorboard import SummaryWriter
 from rl_evolve.core.batches import tensor_batches
 from rl_evolve.core.checkpoints import load_checkpoint, save_checkpoint
 from rl_evolve.core.plugins import EpochScalars
-from rl_evolve.core.trainer import EarlyStopping, Trainer
+from rl_evolve.core.trainer import Checkpointer, EarlyStopping, Trainer
 from rl_evolve.envs.dynamics import load_spec
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
@@ -130,8 +130,7 @@ class Identify(Task):
             optimizer,
             None,
             loss_fn=torch.nn.MSELoss(),
-            early_stopping=EarlyStopping("loss", sysid.patience, "min"),
-            checkpoint_dir=self.folder.checkpoints,
+            plugins=[EarlyStopping("loss", sysid.patience, "min"), Checkpointer(self.folder.checkpoints)],
             progress=show_progress_bar(self.cfg.progress_bar),
         )
         self.trainer.add(EpochScalars(writer))

@@ -19,7 +19,7 @@ from rl_evolve.core.metrics import classification_metrics, confusion_figure
 from rl_evolve.core.optim import build_optimizer, build_scheduler
 from rl_evolve.core.penalties import classifier_fisher, matching_parameters, penalty_toward
 from rl_evolve.core.plugins import EpochScalars
-from rl_evolve.core.trainer import EarlyStopping, Trainer
+from rl_evolve.core.trainer import Checkpointer, EarlyStopping, Trainer
 from rl_evolve.errors import ConfigError
 from rl_evolve.runtime import show_progress_bar
 from rl_evolve.supervised.datasets import Dataset, load_dataset, split_indices
@@ -200,8 +200,10 @@ def _trainer(
         len(data.class_names),
         scheduler=build_scheduler(cfg.fit.scheduler, optimizer),
         grad_clip=cfg.fit.grad_clip,
-        early_stopping=EarlyStopping(cfg.fit.early_stopping_metric, cfg.fit.patience, mode),
-        checkpoint_dir=folder.checkpoints,
+        plugins=[
+            EarlyStopping(cfg.fit.early_stopping_metric, cfg.fit.patience, mode),
+            Checkpointer(folder.checkpoints),
+        ],
         extra_state=extra,
         progress=show_progress_bar(cfg.progress_bar),
     )
@@ -305,7 +307,7 @@ class Supervised(Task):
             "best_epoch": best["epoch"],
             "test": self.test,
             "history": trainer.history,
-            "validation_best": trainer.early_stopping.best if trainer.early_stopping else None,
+            "validation_best": best["early_stopping"]["best"],
             "train_samples_per_second": round(
                 len(self.splits["train"]) * len(trainer.history) / max(self.wall, 1e-9), 1
             ),

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from rl_evolve.core.trainer import HOOKS, EarlyStopping, Trainer
+from rl_evolve.core.trainer import HOOKS, Checkpointer, EarlyStopping, Trainer
 
 
 def toy_loaders(n: int = 64, seed: int = 0):
@@ -20,16 +20,11 @@ def toy_loaders(n: int = 64, seed: int = 0):
     ), DataLoader(data, batch_size=32)
 
 
-def toy_trainer(tmp_path=None, **kwargs) -> Trainer:
+def toy_trainer(plugins=(), **kwargs) -> Trainer:
     torch.manual_seed(0)
     model = nn.Linear(4, 2)
     return Trainer(
-        model,
-        torch.optim.SGD(model.parameters(), lr=0.5),
-        2,
-        progress=False,
-        checkpoint_dir=tmp_path,
-        **kwargs,
+        model, torch.optim.SGD(model.parameters(), lr=0.5), 2, progress=False, plugins=plugins, **kwargs
     )
 
 
@@ -89,7 +84,7 @@ def test_hooks_see_the_loop_state_on_the_trainer():
 
 
 def test_early_stopping_stops_after_patience_epochs_without_improvement():
-    trainer = toy_trainer(early_stopping=EarlyStopping("accuracy", patience=2))
+    trainer = toy_trainer([EarlyStopping("accuracy", patience=2)])
     trainer.model.weight.data.zero_()
     trainer.optimizer.param_groups[0]["lr"] = 0.0  # nothing can improve after epoch 1
     train, val = toy_loaders()
@@ -98,7 +93,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement():
 
 
 def test_best_checkpoint_holds_the_best_validation_epoch(tmp_path):
-    trainer = toy_trainer(tmp_path, early_stopping=EarlyStopping("accuracy", patience=100))
+    trainer = toy_trainer([EarlyStopping("accuracy", patience=100), Checkpointer(tmp_path)])
     accuracies = iter([0.5, 0.9, 0.7])
     original = trainer.evaluate
 
@@ -118,7 +113,7 @@ def test_resume_continues_where_it_stopped_with_the_same_result(tmp_path):
         torch.manual_seed(0)
         model = nn.Linear(4, 2)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.9)  # state matters
-        return Trainer(model, optimizer, 2, progress=False, checkpoint_dir=folder)
+        return Trainer(model, optimizer, 2, progress=False, plugins=[Checkpointer(folder)])
 
     x = torch.randn(64, 4, generator=torch.Generator().manual_seed(1))
     data = DataLoader(TensorDataset(x, (x[:, 0] > 0).long()), batch_size=16)

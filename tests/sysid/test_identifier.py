@@ -72,7 +72,7 @@ def test_the_identifier_learns_a_known_parameter_through_the_core_trainer(kind):
         torch.optim.Adam(model.parameters(), lr=3e-3),
         None,
         loss_fn=torch.nn.MSELoss(),
-        early_stopping=EarlyStopping("loss", 5, "min"),
+        plugins=[EarlyStopping("loss", 5, "min")],
         progress=False,
     )
     trainer.fit(loader(train, True), loader(held_out, False), 40)
