@@ -1,6 +1,9 @@
-# Sourced by this study's scripts (run.sh, run_takeover.sh, pilot.sh): what every seed needs before
-# a loop runs on it. Expects RUNS; sets world=(...) for the seed's deployments.
+# Sourced by this study's scripts (run.sh, run_takeover.sh, run_dyna.sh, pilot.sh): what every seed
+# needs before a loop runs on it. OUT, RUNS and SEEDS default to the registrations' (seeds 0-4).
 export OMP_NUM_THREADS=1
+OUT=${OUT:-experiments/self_evolution_pendulum}
+RUNS=${RUNS:-runs/self_evolution_pendulum}
+SEEDS=${SEEDS:-0 1 2 3 4}
 done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
 # seed_with_baselines SEED: the seed's champion (the plain command: the zoo's Pendulum table, 20k
 # steps), then its static and continual deployments, each once; world=(...) holds the deployment's
@@ -15,4 +18,16 @@ seed_with_baselines() {
         dir="$RUNS/s$seed/$strategy"
         done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"
     done
+}
+# run_registration NAME OVERRIDES...: for each seed of SEEDS its baselines, then the loop with
+# the deployment's overrides plus OVERRIDES in RUNS/s<seed>/NAME (once); then the report over RUNS
+run_registration() {
+    local name=$1 seed dir
+    shift
+    for seed in $SEEDS; do
+        seed_with_baselines "$seed"
+        dir="$RUNS/s$seed/$name"
+        done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "$@" hydra.run.dir="$dir"
+    done
+    .venv/bin/rl-evolve-report "$RUNS" --out "$OUT"
 }

@@ -6,15 +6,7 @@
 # so a batch of seeds can be committed on its own: SEEDS="0 1 2" now, SEEDS="3 4" later.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=${OUT:-experiments/self_evolution_pendulum}
-RUNS=${RUNS:-runs/self_evolution_pendulum}
-SEEDS=${SEEDS:-0 1 2 3 4}
 source experiments/self_evolution_pendulum/common.sh
 # the loop's settings: the CartPole study's (experiments/self_evolution_shadow), not re-chosen here
 SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
-for seed in $SEEDS; do
-    seed_with_baselines "$seed"
-    dir="$RUNS/s$seed/shadow"
-    done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${SHADOW[@]}" hydra.run.dir="$dir"
-done
-.venv/bin/rl-evolve-report "$RUNS" --out "$OUT"
+run_registration shadow "${SHADOW[@]}"

@@ -5,17 +5,9 @@
 # path is unchanged since 9f65fbb; a seed without them gets them here, with run.sh's commands).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=${OUT:-experiments/self_evolution_pendulum}
-RUNS=${RUNS:-runs/self_evolution_pendulum}
-SEEDS=${SEEDS:-0 1 2 3 4}
 source experiments/self_evolution_pendulum/common.sh
 # (registration 2 ran at 9e4cbfc, where a promoted copy's model was always fitted at promotion;
 # since, that is evolve.shadow_model_at_promotion=true, set here so the script runs the same loop)
 LOOP=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05 evolve.shadow_takeover=true
       evolve.shadow_model_at_promotion=true)
-for seed in $SEEDS; do
-    seed_with_baselines "$seed"
-    dir="$RUNS/s$seed/takeover"
-    done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${LOOP[@]}" hydra.run.dir="$dir"
-done
-.venv/bin/rl-evolve-report "$RUNS" --out "$OUT"
+run_registration takeover "${LOOP[@]}"
