@@ -255,6 +255,7 @@ def test_a_shadow_takes_service_from_a_champion_below_its_level_and_its_episodes
     hparams = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info.hparams
     assert hparams["evolve.shadow_takeover"].number_value == 1, "the HParams table tells a takeover run apart"
     assert hparams["evolve.gate_test"].string_value == "welch"
+    assert hparams["evolve.detector_clip"].number_value == -1, "no clip: -1, as other unset settings"
 
 
 def test_a_takeovers_screen_is_an_unpaired_test_even_where_gates_are_paired(tmp_path):
