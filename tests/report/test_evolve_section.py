@@ -10,6 +10,7 @@ import pytest
 from rl_evolve.report.cli import main
 from rl_evolve.report.sections.evolve import (
     aggregate,
+    contexts,
     delays_after,
     first_alarms_in_a_drift,
     harm_onsets,
@@ -210,6 +211,8 @@ def test_the_report_reads_run_folders_and_writes_its_files(tmp_path):
     with (tmp_path / "out" / "evolve_results.csv").open() as f:
         results = list(csv.DictReader(f))
     assert len(results) == 2, "one row per run"
+    with (tmp_path / "out" / "evolve_contexts.csv").open() as f:
+        assert len(list(csv.DictReader(f))) == 2 * 3, "a row per run and context"
     assert {r["folder"] for r in results} == {str(tmp_path / "runs" / "0"), str(tmp_path / "runs" / "1")}
     import gzip
 
@@ -278,3 +281,34 @@ def test_a_shadow_promotion_that_serves_worse_than_its_gate_is_counted():
         {"id": 1, "created_at_step": 30, "decisions": [{"step": 30, "decision": "promoted"}]}
     )
     assert worse_promotions(shadow) == (1, 1)
+
+
+def test_a_switching_world_is_read_per_context_labelled_by_what_changed():
+    found = contexts(STATIC)
+    assert [c["label"] for c in found] == ["length=0.5", "length=1", "length=0.5"]
+    assert [c["value"] for c in found] == pytest.approx([1.0, 0.1, 1.0])
+    assert [c["episodes"] for c in found] == [5, 5, 5]
+
+
+def test_a_drift_is_read_in_equal_stretches_of_the_budget():
+    drift = run("static", 0, list(range(15)), [0.5 + 0.1 * i for i in range(15)])
+    drift.update(schedule="linear", evolve={"steps": 150})
+    found = contexts(drift)
+    assert [c["label"] for c in found] == [
+        "0k-0.03k",
+        "0.03k-0.06k",
+        "0.06k-0.09k",
+        "0.09k-0.12k",
+        "0.12k-0.15k",
+    ]
+    assert [c["value"] for c in found] == pytest.approx([0.01, 0.04, 0.07, 0.10, 0.13])
+
+
+def test_the_report_gives_each_strategys_mean_per_context_over_seeds(tmp_path):
+    better = [
+        run("evolve+shadow", seed, [100] * 5 + [50 + 10 * seed] * 5 + [100] * 5, LENGTHS) for seed in (0, 1)
+    ]
+    world = aggregate([STATIC, run("static", 1, [100] * 5 + [10] * 5 + [100] * 5, LENGTHS), *better])["w"]
+    assert world["contexts"]["labels"] == ["length=0.5", "length=1", "length=0.5"]
+    assert world["contexts"]["by_strategy"]["evolve+shadow"] == pytest.approx([1.0, 0.55, 1.0])
+    assert "| evolve+shadow | 1.00 | 0.55 | 1.00 |" in markdown({"w": world}, tmp_path)

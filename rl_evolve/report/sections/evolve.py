@@ -299,6 +299,65 @@ def detection(runs: dict[int, dict[str, Any]], static: dict[int, dict[str, Any]]
     return out
 
 
+DRIFT_WINDOWS = 5  # a world whose dynamics change at every episode is read in this many stretches
+
+
+def contexts(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run's in-service normalised return per world step in each context: each stretch of
+    constant dynamics between the changes the run recorded, labelled by the parameters that
+    differ between stretches (``gravity=16``); a drift (``linear``, or a change at most episodes)
+    in ``DRIFT_WINDOWS`` equal stretches of world steps, labelled by their steps."""
+    rows = run["episode_rows"]
+    if not rows:
+        return []
+    changes = run.get("changes") or []
+    if run.get("schedule") == "linear" or len(changes) > len(rows) // 4:
+        total = int((run.get("evolve") or {}).get("steps") or rows[-1]["end_step"])  # the budget
+        bounds = [total * k // DRIFT_WINDOWS for k in range(DRIFT_WINDOWS + 1)]
+        spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+        parts = [[r for r in rows if lo < r["end_step"] <= hi] for lo, hi in spans]
+        labels = [f"{lo / 1000:g}k-{hi / 1000:g}k" for lo, hi in spans]
+    else:
+        starts = [0, *(c["episode"] for c in changes), rows[-1]["episode"] + 1]
+        parts = [
+            [r for r in rows if lo <= r["episode"] < hi]
+            for lo, hi in zip(starts[:-1], starts[1:], strict=True)
+        ]
+        parts = [p for p in parts if p]
+        physics = [json.loads(p[0]["dynamics"]) if p[0].get("dynamics") else {} for p in parts]
+        varied = sorted(k for k in set().union(*physics) if len({str(d.get(k)) for d in physics}) > 1)
+        labels = [",".join(f"{k}={d.get(k):.3g}" for k in varied) or "-" for d in physics]
+    out = []
+    for label, part in zip(labels, parts, strict=True):
+        if part:
+            _, per_step = normalised_means([r["normalised"] for r in part], [int(r["length"]) for r in part])
+            out.append(
+                {"label": label, "first_step": part[0]["end_step"], "episodes": len(part), "value": per_step}
+            )
+    return out
+
+
+def context_means(by_strategy: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
+    """Each strategy's mean over seeds of its per-context returns (``contexts``), over the contexts
+    every run has; labels from the first run (the world's schedule is the same for all)."""
+    found = {
+        name: {seed: contexts(run) for seed, run in runs.items()}
+        for name, runs in sorted(by_strategy.items())
+    }
+    every = [c for per_seed in found.values() for c in per_seed.values()]
+    n = min((len(c) for c in every), default=0)
+    if n < 2:
+        return {}
+    labels = [c["label"] for c in every[0][:n]]
+    return {
+        "labels": labels,
+        "by_strategy": {
+            name: [float(np.mean([c[k]["value"] for c in per_seed.values()])) for k in range(n)]
+            for name, per_seed in found.items()
+        },
+    }
+
+
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     by_world: dict[str, dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
     for run in runs:
@@ -351,6 +410,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 w[f"learning_steps_{prefix}_over_continual"] = mean_interval(
                     [learning_steps(evolve[s]) / max(learning_steps(continual[s]), 1) for s in seeds]
                 )
+        w["contexts"] = context_means(by_strategy)
         static = by_strategy.get("static", {})
         variants = [v for v in by_strategy if v.startswith("evolve")]  # every loop variant, evolve too
         w["detection_by_variant"] = {v: detection(by_strategy[v], static) for v in variants}
@@ -389,6 +449,7 @@ def markdown(report: dict[str, Any], out: Path) -> str:
                 f"{s['training_steps'][0]:.0f} | {s['alarms_per_200_episodes'][0]:.2f}"
                 f"{'' if upper is None else f' (<= {upper:.2f})'} |"
             )
+        lines += _context_table(w.get("contexts") or {})
         lines += [
             "",
             f"- evolve - static: per episode {ci(w.get('evolve_minus_static'))}, per world step "
@@ -442,6 +503,24 @@ def markdown(report: dict[str, Any], out: Path) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _context_table(found: dict[str, Any]) -> list[str]:
+    if not found:
+        return []
+    labels = found["labels"]
+    return [
+        "",
+        "Per context, in order (mean over seeds of each run's normalised return per world step "
+        "there; `evolve_contexts.csv`: per run):",
+        "",
+        "| strategy | " + " | ".join(f"{i + 1}: {label}" for i, label in enumerate(labels)) + " |",
+        "|---|" + "---|" * len(labels),
+        *(
+            f"| {name} | " + " | ".join(f"{v:.2f}" for v in values) + " |"
+            for name, values in found["by_strategy"].items()
+        ),
+    ]
 
 
 def _recovery_line(variant: str, by_seed: dict[int, list[dict[str, Any]]]) -> str:
@@ -545,6 +624,32 @@ def write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None
                     "git_revision": r.get("git_revision"),
                 }
             )
+    with (out / "evolve_contexts.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(
+            f,
+            fieldnames=[
+                "dynamics",
+                "strategy",
+                "seed",
+                "context",
+                "label",
+                "first_step",
+                "episodes",
+                "value",
+            ],
+        )
+        writer.writeheader()
+        for r in sorted(runs, key=lambda r: (r["dynamics"], r["strategy"], r["seed"])):
+            for i, c in enumerate(contexts(r)):
+                writer.writerow(
+                    {
+                        "dynamics": r["dynamics"],
+                        "strategy": r["strategy"],
+                        "seed": r["seed"],
+                        "context": i + 1,
+                        **c,
+                    }
+                )
     write_episodes(runs, out / "evolve_episodes.csv.gz")
 
 
