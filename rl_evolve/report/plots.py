@@ -75,9 +75,12 @@ def curves(report: dict[str, Any], path: Path) -> None:
 
 def tensorboard(report: dict[str, Any], folder: Path) -> None:
     """One TensorBoard run per group with ``report/iqm`` and its band on the steps axis, and a
-    custom-scalars layout that shows them as one margin chart."""
+    custom-scalars layout that shows them as one margin chart. An earlier report's event files in
+    ``folder`` are replaced, so a report made again shows each curve once."""
     from torch.utils.tensorboard import SummaryWriter
 
+    for old in folder.glob("*/events.out.tfevents.*"):
+        old.unlink()
     for i, (name, group) in enumerate(report["groups"].items()):
         if group["curve"] is None:
             continue

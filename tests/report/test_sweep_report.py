@@ -87,6 +87,13 @@ def test_the_report_writes_tables_plots_and_a_tensorboard_margin_chart(sweep):
     )
 
 
+def test_a_report_made_again_in_the_same_folder_shows_each_curve_once(sweep, tmp_path):
+    out, _ = sweep
+    main([str(tmp_path / "runs"), "--out", str(out)])
+    for group in ("replay=prioritized", "replay=uniform"):
+        assert len(list((out / "tensorboard" / group).glob("events.out.tfevents.*"))) == 1, group
+
+
 def test_a_folder_without_runs_fails_in_one_line(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SystemExit) as stopped:
