@@ -370,9 +370,10 @@ class EvolveConfig:
     # gate returns, a frozen copy of it is gated in the world (promoted: it serves); after
     # adapt_steps world steps without a gate the champion serves again (and the cadence gates it)
     shadow_takeover: bool = False
-    # with shadow_takeover: a takeover also ends when the world looks like the champion's home again:
-    # its dynamics model's surprise on each of the learner's last gate_min_rounds episodes is below
-    # this (1: its own validation error); None: only a promotion or adapt_steps end it
+    # with shadow_takeover: a takeover also ends when the world looks like the champion's home again
+    # (its dynamics model's surprise on each of the learner's last gate_min_rounds episodes is below
+    # this; 1: its own validation error) and a gate there shows the champion better than a frozen
+    # copy of the learner; None: only a promotion or adapt_steps end it
     takeover_home: float | None = None
     # with shadow: a promoted copy's dynamics model is fitted at its promotion on the last
     # model_steps world steps (the world it was gated in), so a change after it surprises it at

@@ -158,8 +158,8 @@ class Adaptation(Promotion):
         test at ``gate_alpha``: a screen that spends no alpha), a frozen copy of the learner is
         gated against the champion in the world as it is now, as any shadow copy is; promoted,
         it serves (on probation) and the takeover ends. After ``adapt_steps`` world steps the
-        champion serves again, as it does (``takeover_home``) when its dynamics model finds the
-        world its home again."""
+        champion serves again; with ``takeover_home``, also when its dynamics model finds the world
+        its home again and a gate then shows it better than the learner there (``_home_gate``)."""
         t = self.takeover
         assert t is not None and self.shadow is not None
         n = int(self.ev.gate_episodes)
@@ -177,18 +177,50 @@ class Adaptation(Promotion):
                     self._served_since_gate = 0
                     if self.champion != t["champion"]:
                         self._restart_detectors()
-        if self.takeover is t and self._back_home(t):
+        if self.takeover is t and self._back_home(t) and self._home_gate(t, record):
             self.takeover = None
             self._served_since_gate = 0
             record["takeover_ended"] = "home"
-            print(f"[step {self.world.steps}] v{t['champion']} serves again: its model finds the world home")
+            print(
+                f"[step {self.world.steps}] v{t['champion']} serves again: home, and better than the learner"
+            )
         if self.takeover is t and self.world.steps - t["since"] >= self.ev.adapt_steps:
             self.takeover = None
             self._served_since_gate = 0
             record["takeover_ended"] = "adapt_steps"
             print(f"[step {self.world.steps}] v{t['champion']} serves again: the takeover ran adapt_steps")
-        if "screen" in record or "takeover_ended" in record:
+        if "screen" in record or "home" in record or "takeover_ended" in record:
             self.adaptations.append(record)
+
+    def _home_gate(self, t: dict[str, Any], record: dict[str, Any]) -> bool:
+        """``takeover_home``: the world looks like the champion's home again, so the champion and a
+        frozen copy of the learner take turns in the world as it is, and the champion serves again
+        only if measurably better there (handing service back is a gate too, the run's next test
+        of its alpha). Whether it does; another look needs ``gate_min_rounds`` more home-looking
+        learner episodes."""
+        assert self.shadow is not None
+        t["surprise"] = []
+        if self.world.steps >= self.budget:
+            return False
+        champion, index = t["champion"], len(self.members)
+        copy = frozen_copy(self.cfg, self.world, self.shadow.model, "shadow", self.seeds.agent(index))
+        version = self.add(copy, champion, "shadow", [self.shadow_since, self.world.steps])
+        self.shadow_since = self.world.steps
+        duel = self._duel(version, champion, self._alpha())
+        if not duel.candidate:
+            return False
+        decision = duel.decision
+        record["home"] = {
+            "version": version,
+            "champion": champion,
+            **decision.as_dict(),
+            "stopped": duel.stopped,
+        }
+        outcome = "serves again" if decision.promote else "not better: the learner keeps service"
+        self.lineage.decide(
+            version, self.world.steps, "rejected", f"home gate: v{champion} {outcome} ({decision.reason})"
+        )
+        return decision.promote
 
     def _back_home(self, t: dict[str, Any]) -> bool:
         """``takeover_home``: whether the champion's dynamics model explains each of the

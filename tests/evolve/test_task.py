@@ -4,6 +4,7 @@ loop records its versions, and a champion that does not fit the env is refused u
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 from stable_baselines3 import PPO
@@ -264,16 +265,36 @@ def test_a_takeovers_screen_is_an_unpaired_test_even_where_gates_are_paired(tmp_
     assert screens and all(s["test"] == "welch" for s in screens)  # service and gate returns: not rounds
 
 
-def test_a_takeover_ends_when_the_champions_model_finds_the_world_its_home(tmp_path):
-    run, summary = deploy(tmp_path, *TAKEOVER, "evolve.takeover_home=1e9", base=WORLD)
+def test_a_world_that_looks_like_home_again_gates_the_champion_against_the_learner(tmp_path):
+    # a takeover ends only at home: adapt_steps beyond the budget
+    run, summary = deploy(
+        tmp_path, *TAKEOVER, "evolve.takeover_home=1e9", "evolve.adapt_steps=100000", base=WORLD
+    )
     spent_exactly_the_budget(run, summary)
-    ended = [a for a in summary["adaptations"] if a.get("takeover_ended") == "home"]
-    assert ended, "a surprise below the level on gate_min_rounds learner episodes ends the takeover"
+    checks = [a for a in summary["adaptations"] if "home" in a]
+    assert checks, "a surprise below the level on gate_min_rounds learner episodes gates the champion"
     rows = list(csv.DictReader((run / "episodes.csv").open()))
-    learner = [r for r in rows if r["role"] == "learner" and int(r["end_step"]) <= ended[0]["step"]]
+    first = checks[0]
+    learner = [r for r in rows if r["role"] == "learner" and int(r["end_step"]) <= first["step"]]
     assert len(learner) >= 3
-    after = [r for r in rows if int(r["end_step"]) > ended[0]["step"]]
-    assert after and after[0]["role"] == "serve", "the champion serves again"
+    after = [r for r in rows if int(r["end_step"]) > first["step"]]
+    gated = next(i for i, r in enumerate(after) if r["role"] != "gate")
+    assert gated >= 2 * 3, "the champion and the learner's copy take turns, at least gate_min_rounds rounds"
+    assert {r["version"] for r in after[:gated]} == {
+        str(first["home"]["version"]),
+        str(first["home"]["champion"]),
+    }
+    if first["home"]["promote"]:
+        assert first.get("takeover_ended") == "home" and after[gated]["role"] == "serve", (
+            "the champion serves"
+        )
+    else:
+        assert "takeover_ended" not in first and after[gated]["role"] == "learner", (
+            "the learner keeps service"
+        )
+    lineage = json.loads((run / "lineage.json").read_text())
+    (decision,) = lineage["versions"][first["home"]["version"]]["decisions"]
+    assert decision["reason"].startswith("home gate:"), "the learner's copy is recorded, never served"
 
 
 def test_dyna_without_a_shadow_is_refused_in_one_line(tmp_path):
