@@ -89,10 +89,14 @@ def check_transfer(t: DictConfig) -> None:
 
 def fine_tune_config(cfg: DictConfig) -> DictConfig:
     """The run's config for an agent that starts from transferred weights: a DQN starts at its
-    final exploration rate (unless ``transfer.rewarm_exploration``), not from random actions."""
+    final exploration rate (unless ``transfer.rewarm_exploration``), and an off-policy agent acts
+    with its policy from its first step (SB3 acts uniformly at random until ``learning_starts``,
+    a fresh agent's warm-up; unless ``transfer.random_warmup``)."""
     tuned = cfg.copy()
     if not cfg.transfer.rewarm_exploration and "exploration_final_eps" in cfg.algo:
         OmegaConf.update(tuned, "algo.exploration_initial_eps", float(cfg.algo.exploration_final_eps))
+    if not cfg.transfer.random_warmup and "learning_starts" in cfg.algo:
+        OmegaConf.update(tuned, "algo.learning_starts", 0)
     return tuned
 
 

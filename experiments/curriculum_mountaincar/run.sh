@@ -7,8 +7,10 @@ cd "$(dirname "$0")/../.."
 OUT=experiments/curriculum_mountaincar
 RUNS=runs/$(basename "$OUT")
 JOBS=${JOBS:-1}
+# transfer.random_warmup=true: these runs were made when a transferred agent still acted
+# uniformly at random for its table's learning_starts steps; it keeps them reproducible
 common=(curriculum=mountaincar_engine algo=dqn experiment=curriculum_mountaincar runs_dir=runs
-        progress_bar=false hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
+        transfer.random_warmup=true progress_bar=false hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
 .venv/bin/rl-evolve -m "${common[@]}" seed="${SEEDS:-0,1,2,3,4}" transfer=none,full
 .venv/bin/rl-evolve -m "${common[@]}" seed=0 transfer=trunk
 .venv/bin/rl-evolve -m "${common[@]}" seed="${PENALTY_SEEDS:-0,1,2}" transfer=full transfer.penalty=ewc \

@@ -12,8 +12,10 @@ seed_with_baselines() {
     local seed=$1 champion="$RUNS/champions/s$1" strategy dir
     done_run "$champion" || .venv/bin/rl-evolve algo=sac env=pendulum seed="$seed" progress_bar=false \
         hydra.run.dir="$champion"
+    # transfer.random_warmup=true: these runs were made when a transferred agent still acted
+    # uniformly at random for its table's learning_starts steps; it keeps them reproducible
     world=(task=evolve algo=sac env=pendulum dynamics=pendulum_gravity_recurring evolve.steps=40000
-           seed="$seed" evolve.champion="$champion" progress_bar=false)
+           seed="$seed" evolve.champion="$champion" progress_bar=false transfer.random_warmup=true)
     for strategy in static continual; do
         dir="$RUNS/s$seed/$strategy"
         done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"

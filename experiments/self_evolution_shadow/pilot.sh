@@ -13,6 +13,9 @@ WORLDS=${WORLDS:-constant cartpole_pole_0_8 cartpole_recurring cartpole_pole_dri
 NAME=${NAME:?set NAME, the folder of the pilot variant}
 read -r -a VARIANT <<< "${VARIANT:-}"
 SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
+# transfer.random_warmup=true: these runs were made when a transferred agent still acted
+# uniformly at random for its table's learning_starts steps; it keeps them reproducible
+WARMUP=(transfer.random_warmup=true)
 done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
 for seed in $SEEDS; do
     if [ "$seed" -lt 100 ]; then echo "pilot seeds are 100 and above, not $seed" >&2; exit 2; fi
@@ -22,6 +25,6 @@ for seed in $SEEDS; do
     for world in $WORLDS; do
         dir="$RUNS/$world/$NAME/s$seed"
         done_run "$dir" || .venv/bin/rl-evolve task=evolve algo=dqn seed="$seed" dynamics="$world" \
-            evolve.champion="$champion" progress_bar=false "${SHADOW[@]}" "${VARIANT[@]}" hydra.run.dir="$dir"
+            evolve.champion="$champion" progress_bar=false "${WARMUP[@]}" "${SHADOW[@]}" "${VARIANT[@]}" hydra.run.dir="$dir"
     done
 done

@@ -20,7 +20,9 @@ for seed in $SEEDS; do
   fi
 done
 seeds=$(echo "$SEEDS" | tr ' ' ',')
-common=(task=evolve algo=dqn experiment=self_evolution_shadow progress_bar=false
+# transfer.random_warmup=true: these runs were made when a transferred agent still acted
+# uniformly at random for its table's learning_starts steps; it keeps them reproducible
+common=(task=evolve algo=dqn experiment=self_evolution_shadow progress_bar=false transfer.random_warmup=true
         "evolve.champion=$RUNS/champions/s\${seed}" hydra/launcher=joblib hydra.launcher.n_jobs="$JOBS")
 .venv/bin/rl-evolve -m "${common[@]}" seed="$seeds" dynamics=cartpole_recurring,cartpole_pole_drift \
     evolve.strategy=static,continual,evolve

@@ -157,6 +157,9 @@ class TransferConfig:
     reset_optimizer: bool = True  # false: the optimizer state carries over too (mode=full only)
     keep_replay: bool = True  # off-policy agents keep the previous stage's replay buffer
     rewarm_exploration: bool = False  # DQN: restart epsilon at exploration_initial_eps
+    # off-policy: act randomly for algo.learning_starts steps first, as a fresh SB3 agent does
+    # (false: a transferred agent acts with its policy from its first step)
+    random_warmup: bool = False
 
 
 @dataclass

@@ -7,6 +7,7 @@ import json
 import zipfile
 
 import cloudpickle
+import numpy as np
 import pytest
 import torch
 from stable_baselines3 import DQN, PPO
@@ -194,3 +195,25 @@ def test_the_optimizer_state_carries_over_on_request_only():
     assert kept.policy.optimizer.state_dict()["state"] and not reset.policy.optimizer.state_dict()["state"]
     with pytest.raises(ConfigError, match="needs transfer=full"):
         apply_transfer(ppo(seed=3), weights, "trunk", carry_optimizer=True)
+
+
+@pytest.mark.parametrize("random_warmup", [False, True])
+def test_a_transferred_off_policy_agent_acts_with_its_policy_unless_told_to_warm_up_randomly(
+    composed, random_warmup
+):
+    # SB3 acts uniformly at random until learning_starts (the zoo's CartPole DQN: 1000 steps), a
+    # fresh agent's warm-up; an agent given trained weights has a policy to act with instead.
+    from rl_evolve.agents import build_agent
+    from rl_evolve.transfer import fine_tune_config
+
+    cfg = composed(
+        "algo=dqn", "env=cartpole", "algo.exploration_final_eps=0", f"transfer.random_warmup={random_warmup}"
+    )
+    model = build_agent(fine_tune_config(cfg), build_vec_env(cfg.env, 1, 0))
+    states = torch.rand(200, 4).numpy() * 0.2 - 0.1
+    greedy = model.policy.q_net(torch.as_tensor(states)).argmax(dim=1).numpy()
+    acted = []
+    for state in states:
+        model._last_obs = state[None]  # what SB3's collect_rollouts acts on
+        acted.append(int(model._sample_action(model.learning_starts, None, 1)[0][0]))
+    assert (int((np.array(acted) != greedy).sum()) > 20) == random_warmup

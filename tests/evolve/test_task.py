@@ -229,6 +229,9 @@ def test_with_shadow_serves_the_learner_plays_a_counted_share_of_episodes(tmp_pa
 # adaptation (a gate, or the champion's service itself) hands service to the learner
 TAKEOVER = [
     *DQN_TINY,
+    # the shadow learns once it holds learning_starts=100 transitions, not one batch: the step
+    # at which these tests' tiny world sees a takeover, a home check or a kill inside one
+    "transfer.random_warmup=true",
     "evolve.shadow=true",
     "evolve.shadow_takeover=true",
     "evolve.improve_below=1.1",
