@@ -1,21 +1,33 @@
-# Sourced by this study's scripts (run.sh, run_takeover.sh, run_dyna.sh, pilot.sh): what every seed
-# needs before a loop runs on it. OUT, RUNS and SEEDS default to the registrations' (seeds 0-4).
+# Sourced by this study's scripts (run.sh, run_takeover.sh, pilot.sh) and by
+# experiments/self_evolution_hopper/'s: what every seed needs before a loop runs on it. The
+# defaults are this study's (registrations on seeds 0-4); a study on another world sets them.
 export OMP_NUM_THREADS=1
 OUT=${OUT:-experiments/self_evolution_pendulum}
 RUNS=${RUNS:-runs/self_evolution_pendulum}
 SEEDS=${SEEDS:-0 1 2 3 4}
+ALGO=${ALGO:-sac}
+WORLD_ENV=${WORLD_ENV:-pendulum}
+DYNAMICS=${DYNAMICS:-pendulum_gravity_recurring}
+STEPS=${STEPS:-40000}
+read -r -a CHAMPION_ARGS <<< "${CHAMPION_ARGS:-}"  # the champion's overrides beyond its table's
+# transfer.random_warmup=true: this study's runs were made when a transferred agent still acted
+# uniformly at random for its table's learning_starts steps; it keeps them reproducible
+read -r -a DEPLOY_ARGS <<< "${DEPLOY_ARGS-transfer.random_warmup=true}"
 done_run() { [ -f "$1/summary.json" ] && grep -q '"status": "completed"' "$1/summary.json"; }
-# seed_with_baselines SEED: the seed's champion (the plain command: the zoo's Pendulum table, 20k
-# steps), then its static and continual deployments, each once; world=(...) holds the deployment's
-# shared overrides afterwards
+# champion_seed SEED: the seed of the champion deployed on SEED (its own unless CHAMPION_SEED_OF
+# names a function that maps it: one champion shared by several deployment seeds)
+champion_seed() { if [ -n "${CHAMPION_SEED_OF:-}" ]; then "$CHAMPION_SEED_OF" "$1"; else echo "$1"; fi; }
+# seed_with_baselines SEED: the seed's champion (the plain command: the zoo's table), then its
+# static and continual deployments, each once; world=(...) holds the deployment's shared
+# overrides afterwards
 seed_with_baselines() {
-    local seed=$1 champion="$RUNS/champions/s$1" strategy dir
-    done_run "$champion" || .venv/bin/rl-evolve algo=sac env=pendulum seed="$seed" progress_bar=false \
-        hydra.run.dir="$champion"
-    # transfer.random_warmup=true: these runs were made when a transferred agent still acted
-    # uniformly at random for its table's learning_starts steps; it keeps them reproducible
-    world=(task=evolve algo=sac env=pendulum dynamics=pendulum_gravity_recurring evolve.steps=40000
-           seed="$seed" evolve.champion="$champion" progress_bar=false transfer.random_warmup=true)
+    local seed=$1 trained strategy dir champion
+    trained=$(champion_seed "$seed")
+    champion="$RUNS/champions/s$trained"
+    done_run "$champion" || .venv/bin/rl-evolve algo="$ALGO" env="$WORLD_ENV" seed="$trained" progress_bar=false \
+        "${CHAMPION_ARGS[@]}" hydra.run.dir="$champion"
+    world=(task=evolve algo="$ALGO" env="$WORLD_ENV" dynamics="$DYNAMICS" evolve.steps="$STEPS"
+           seed="$seed" evolve.champion="$champion" progress_bar=false "${DEPLOY_ARGS[@]}")
     for strategy in static continual; do
         dir="$RUNS/s$seed/$strategy"
         done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" evolve.strategy="$strategy" hydra.run.dir="$dir"
