@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -36,6 +37,24 @@ def evaluation_config(cfg: DictConfig, run_cfg: DictConfig | None) -> DictConfig
         out.task, out.task_class, out.source, out.resume = "evaluate", cfg.task_class, cfg.source, None
         out.eval, out.seed, out.device, out.progress_bar = cfg.eval, cfg.seed, cfg.device, cfg.progress_bar
         out.curriculum = None  # the agent is scored on the env; the stages only mark its training range
+    return out
+
+
+OWN_GROUPS = ("env", "algo", "replay")  # what a run folder brings to its evaluation
+
+
+def replaced_overrides(cfg: DictConfig, run_cfg: DictConfig) -> list[str]:
+    """The command's ``env``/``algo``/``replay`` overrides that a run folder's own config would
+    replace without a word (those that agree with the run's are harmless)."""
+    if not HydraConfig.initialized():
+        return []
+    out = []
+    for override in HydraConfig.get().overrides.task:
+        key = override.lstrip("+~").split("=", 1)[0]
+        if key in OWN_GROUPS:  # a group's choice: env=hopper
+            key += ".name"
+        if key.split(".")[0] in OWN_GROUPS and OmegaConf.select(cfg, key) != OmegaConf.select(run_cfg, key):
+            out.append(override)
     return out
 
 
@@ -66,6 +85,14 @@ class Evaluate(RLTask):
         if not self.cfg.source:
             raise ConfigError("task=evaluate needs source=<run folder or SB3 .zip>")
         self.run_cfg = recompose(Path(self.cfg.source))
+        replaced = [] if self.run_cfg is None else replaced_overrides(self.cfg, self.run_cfg)
+        if replaced:
+            raise ConfigError(
+                f"source={self.cfg.source} is evaluated with the env, algo and replay it was trained "
+                f"with, so {' '.join(replaced)} would be ignored: change the physics with "
+                f"eval.dynamics or eval.grid, or pass source=<run>/checkpoints/last.zip to evaluate "
+                f"its weights with this command's env"
+            )
         self.cfg = evaluation_config(self.cfg, self.run_cfg)
         super().check()
         self.settings = eval_settings(self.cfg)

@@ -114,3 +114,16 @@ def test_the_report_links_an_evaluations_map_and_videos(trained, tmp_path):
     assert "## Evaluations" in text
     assert f"[generalisation.png](../runs/default/{run.name}/generalisation.png)" in text
     assert f"[{video.name}](../runs/default/{run.name}/videos/{video.name})" in text
+
+
+def test_an_env_override_a_run_folder_would_replace_is_refused_in_one_line(trained, tmp_path):
+    # the run's own env config is what it is scored on: a changed episode limit would be dropped
+    result = run_cli("task=evaluate", f"source={trained}", "env.max_episode_steps=50", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "env.max_episode_steps=50 would be ignored" in line and "checkpoints/last.zip" in line
+
+
+def test_an_override_that_agrees_with_the_run_folder_is_accepted(trained, tmp_path):
+    run = evaluated(trained, tmp_path, "eval.n_episodes=1", "env=cartpole")
+    assert read_summary(run)["status"] == "completed"
