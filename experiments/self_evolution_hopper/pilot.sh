@@ -17,10 +17,4 @@ CHAMPION_ARGS="total_timesteps=200000 eval.freq=50000"
 pilot_champion() { echo 100; }
 CHAMPION_SEED_OF=pilot_champion
 source experiments/self_evolution_pendulum/common.sh
-SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
-for seed in $SEEDS; do
-    if [ "$seed" -lt 100 ]; then echo "pilot seeds are 100 and above, not $seed" >&2; exit 2; fi
-    seed_with_baselines "$seed"
-    dir="$RUNS/s$seed/$NAME"
-    done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${SHADOW[@]}" "${VARIANT[@]}" hydra.run.dir="$dir"
-done
+run_pilot "$NAME" evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05 "${VARIANT[@]}"

@@ -45,3 +45,15 @@ run_registration() {
     done
     .venv/bin/rl-evolve-report "$RUNS" --out "$OUT"
 }
+# run_pilot NAME OVERRIDES...: run_registration's runs on pilot seeds (100 and above, refused
+# below), without the report: pilots choose settings, they are not results
+run_pilot() {
+    local name=$1 seed dir
+    shift
+    for seed in $SEEDS; do
+        if [ "$seed" -lt 100 ]; then echo "pilot seeds are 100 and above, not $seed" >&2; exit 2; fi
+        seed_with_baselines "$seed"
+        dir="$RUNS/s$seed/$name"
+        done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "$@" hydra.run.dir="$dir"
+    done
+}

@@ -11,10 +11,4 @@ SEEDS=${SEEDS:-100 101 102 103 104}
 NAME=${NAME:?set NAME, the folder of the pilot variant}
 read -r -a VARIANT <<< "${VARIANT:-}"
 source experiments/self_evolution_pendulum/common.sh
-SHADOW=(evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05)
-for seed in $SEEDS; do
-    if [ "$seed" -lt 100 ]; then echo "pilot seeds are 100 and above, not $seed" >&2; exit 2; fi
-    seed_with_baselines "$seed"
-    dir="$RUNS/s$seed/$NAME"
-    done_run "$dir" || .venv/bin/rl-evolve "${world[@]}" "${SHADOW[@]}" "${VARIANT[@]}" hydra.run.dir="$dir"
-done
+run_pilot "$NAME" evolve.shadow=true evolve.gate_every=10 evolve.explore=0.05 "${VARIANT[@]}"
