@@ -210,10 +210,15 @@ class Adaptation(Promotion):
         if not duel.candidate:
             return False
         decision = duel.decision
+        scores = decision.as_dict()
         record["home"] = {
             "version": version,
             "champion": champion,
-            **decision.as_dict(),
+            # the duel's incumbent is the learner's copy and its candidate the champion: the
+            # means are named here by who played them
+            "learner_mean": scores.pop("champion_mean"),
+            "champion_mean": scores.pop("candidate_mean"),
+            **scores,
             "stopped": duel.stopped,
         }
         outcome = "serves again" if decision.promote else "not better: the learner keeps service"

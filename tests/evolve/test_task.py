@@ -287,6 +287,9 @@ def test_a_world_that_looks_like_home_again_gates_the_champion_against_the_learn
         str(first["home"]["version"]),
         str(first["home"]["champion"]),
     }
+    for who, version in (("champion", first["home"]["champion"]), ("learner", first["home"]["version"])):
+        returns = [float(r["return"]) for r in after[:gated] if r["version"] == str(version)]
+        assert first["home"][f"{who}_mean"] == pytest.approx(sum(returns) / len(returns)), who
     if first["home"]["promote"]:
         assert first.get("takeover_ended") == "home" and after[gated]["role"] == "serve", (
             "the champion serves"
