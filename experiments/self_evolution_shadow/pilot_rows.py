@@ -4,6 +4,9 @@ writes them.
 
     .venv/bin/python experiments/self_evolution_shadow/pilot_rows.py \
         runs/self_evolution_shadow_pilot/cartpole_*/*/s10[0-4] > rows.csv
+
+With ``--paired A B <rows.csv>``: loop B − loop A per world step, paired by world and seed, its
+mean and Student-t 95% interval (the rule that chose the clip).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import csv
 import json
 import sys
 from pathlib import Path
+
+from rl_evolve.scoring.stats import t_interval
 
 FIELDS = [
     "world",
@@ -48,6 +53,18 @@ def row(run: Path) -> dict[str, object]:
     }
 
 
+def paired(a: str, b: str, table: str) -> str:
+    """Loop ``b`` − loop ``a`` over the (world, seed) pairs both ran, as one line."""
+    with open(table) as f:
+        rows = list(csv.DictReader(f))
+    value = {(r["loop"], r["world"], r["seed"]): float(r["time_weighted_normalised_return"]) for r in rows}
+    pairs = sorted(
+        {(w, s) for loop, w, s in value if loop == a} & {(w, s) for loop, w, s in value if loop == b}
+    )
+    centre, low, high = t_interval([value[(b, w, s)] - value[(a, w, s)] for w, s in pairs])
+    return f"{b} - {a} over {len(pairs)} runs: {centre:+.3f} [{low:+.2f}, {high:+.2f}] (Student-t 95%)"
+
+
 def main(folders: list[str]) -> None:
     writer = csv.DictWriter(sys.stdout, FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -56,4 +73,7 @@ def main(folders: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--paired"]:
+        print(paired(*sys.argv[2:5]))
+    else:
+        main(sys.argv[1:])
